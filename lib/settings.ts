@@ -1,0 +1,58 @@
+import { storage } from 'wxt/utils/storage';
+
+/**
+ * User settings. Everything but the token syncs across the user's browsers;
+ * the token stays on this device (storage.local) because it unlocks the relay.
+ */
+export interface ParleySettings {
+  /** ws:// (local relay) or wss:// (remote relay) URL of the relay's WebSocket port. */
+  relayUrl: string;
+  /** Chat model; empty means the relay's default. */
+  model: string;
+  voice: string;
+  /** ISO-639-1 code of the user's speech; empty means auto-detect. */
+  language: string;
+  /** Spoken answers on/off. */
+  speech: boolean;
+  /** Type replies character by character (in step with audio when speech is on). */
+  typingEffect: boolean;
+  /** Empty means the relay's default system prompt. */
+  systemPrompt: string;
+  /** Where the launcher bubble shows. */
+  siteMode: 'all' | 'allowlist' | 'blocklist';
+  /** Hostnames for siteMode allowlist/blocklist, e.g. "example.com" (also matches subdomains). */
+  siteList: string[];
+}
+
+export const DEFAULT_SETTINGS: ParleySettings = {
+  relayUrl: 'ws://127.0.0.1:3002',
+  model: '',
+  voice: 'alloy',
+  language: '',
+  speech: true,
+  typingEffect: true,
+  systemPrompt: '',
+  siteMode: 'all',
+  siteList: [],
+};
+
+export const VOICES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer', 'verse'] as const;
+
+export const settingsItem = storage.defineItem<ParleySettings>('sync:settings', { fallback: DEFAULT_SETTINGS });
+export const tokenItem = storage.defineItem<string>('local:token', { fallback: '' });
+
+/** Reads settings, filling fields added since they were saved. */
+export async function loadSettings(): Promise<ParleySettings> {
+  return { ...DEFAULT_SETTINGS, ...(await settingsItem.getValue()) };
+}
+
+/** True when the bubble should show on a page with this hostname. */
+export function isSiteEnabled(settings: Pick<ParleySettings, 'siteMode' | 'siteList'>, hostname: string): boolean {
+  if (settings.siteMode === 'all') return true;
+  const host = hostname.toLowerCase();
+  const listed = settings.siteList.some((entry) => {
+    const site = entry.trim().toLowerCase();
+    return site !== '' && (host === site || host.endsWith(`.${site}`));
+  });
+  return settings.siteMode === 'allowlist' ? listed : !listed;
+}

@@ -1,0 +1,42 @@
+import { defineConfig } from 'vitest/config';
+import { WxtVitest } from 'wxt/testing/vitest-plugin';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+// Three tiers, one runner: `vitest run` runs them all (that is `npm test`),
+// `--project unit|integration|e2e` runs one.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [WxtVitest(), svelte()],
+        // Svelte's client runtime (mount) instead of its server build under Node.
+        resolve: { conditions: ['browser'] },
+        test: {
+          name: 'unit',
+          include: ['tests/unit/**/*.test.ts'],
+          environment: 'happy-dom',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Browsers are heavy on a 2-core machine: one file at a time.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
