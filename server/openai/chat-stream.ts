@@ -1,0 +1,81 @@
+import type OpenAI from 'openai';
+import { APIError } from 'openai';
+import { sleep, retryDelayMs, type RetryPolicy } from './retry.ts';
+import { upstreamCancelled, upstreamCut, UpstreamError } from './upstream-error.ts';
+import { createWatchdog } from './watchdog.ts';
+
+export type UpstreamChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
+
+export interface ChatRequest {
+  messages: UpstreamChatMessage[];
+  model: string;
+  signal: AbortSignal;
+}
+
+export interface ChatContext {
+  timeoutMs: number;
+  policy: RetryPolicy;
+  secrets: readonly string[];
+}
+
+/**
+ * One streaming attempt. Yields content deltas; throws UpstreamError.
+ * The SDK ends iteration silently when the request is aborted and does not notice a stream that
+ * stops without a finish_reason, so both are checked here after the loop.
+ */
+async function* streamOnce(client: OpenAI, req: ChatRequest, ctx: ChatContext): AsyncGenerator<string> {
+  const watchdog = createWatchdog(req.signal, ctx.timeoutMs, 'chat', ctx.secrets);
+  let finished = false;
+  let receiving = false;
+  try {
+    const stream = await client.chat.completions.create(
+      { model: req.model, messages: req.messages, stream: true, stream_options: { include_usage: true } },
+      { signal: watchdog.signal },
+    );
+    receiving = true;
+    for await (const chunk of stream) {
+      watchdog.kick();
+      const choice = chunk.choices[0];
+      if (choice?.finish_reason) finished = true;
+      const content = choice?.delta.content;
+      if (content) {
+        // While the consumer holds this delta, silence is ours, not OpenAI's.
+        watchdog.pause();
+        yield content;
+        watchdog.kick();
+      }
+    }
+    if (req.signal.aborted || watchdog.signal.aborted) throw watchdog.classify(req.signal.reason);
+    if (!finished) throw upstreamCut('chat');
+  } catch (error) {
+    if (error instanceof UpstreamError) throw error;
+    // A body that breaks after a 200 is a cut stream, unless it was our own abort or an error event.
+    if (receiving && !(error instanceof APIError) && !watchdog.signal.aborted) throw upstreamCut('chat', error);
+    throw watchdog.classify(error);
+  } finally {
+    watchdog.dispose();
+  }
+}
+
+/**
+ * Streams a chat completion with our retry policy. Retries happen only before the first delta
+ * reached the caller: after that a retry would repeat text the user has already seen.
+ */
+export async function* streamChat(client: OpenAI, req: ChatRequest, ctx: ChatContext): AsyncGenerator<string> {
+  for (let attempt = 0; ; attempt++) {
+    let delivered = false;
+    try {
+      for await (const delta of streamOnce(client, req, ctx)) {
+        delivered = true;
+        yield delta;
+      }
+      return;
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      const delay = delivered || req.signal.aborted ? undefined : retryDelayMs(error, attempt, ctx.policy);
+      if (delay === undefined) throw error;
+      await sleep(delay, req.signal, 'chat');
+    }
+    if (req.signal.aborted) throw upstreamCancelled('chat');
+  }
+}

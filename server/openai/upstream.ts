@@ -1,0 +1,97 @@
+/**
+ * The relay's only door to OpenAI (or any OpenAI-compatible server). Everything that leaves here
+ * is either a result or an UpstreamError whose message is safe to show and never holds a key.
+ */
+import OpenAI, { toFile } from 'openai';
+import { audioFileName, baseMimeType } from './audio-file.ts';
+import { streamChat, type UpstreamChatMessage } from './chat-stream.ts';
+import { DEFAULT_RETRY_BASE_MS, DEFAULT_RETRY_CAP_MS, withRetry, type RetryPolicy } from './retry.ts';
+import { type UpstreamStage } from './upstream-error.ts';
+import { createWatchdog } from './watchdog.ts';
+
+export type { UpstreamChatMessage } from './chat-stream.ts';
+
+export interface EndpointConfig {
+  baseURL: string;
+  apiKey: string;
+}
+
+export interface UpstreamConfig {
+  chat: EndpointConfig;
+  stt: EndpointConfig;
+  tts: EndpointConfig;
+  /** Per request (SDK timeout); a stalled stream or body also fails with UPSTREAM_TIMEOUT after this idle time. */
+  timeoutMs: number;
+  /** Our retry policy's attempts after the first (0 = none). */
+  maxRetries: number;
+  /** Backoff base (default 500 ms), full jitter; retry-after(-ms) is honoured up to 20 s. */
+  retryBaseMs?: number;
+}
+
+export interface Upstream {
+  /** Yields content deltas as they arrive. Throws UpstreamError. Retries only before the first delta was yielded. */
+  streamChat(req: { messages: UpstreamChatMessage[]; model: string; signal: AbortSignal }): AsyncIterable<string>;
+  /** Non-streaming completion (used by the v1 HTTP API); same error mapping. */
+  complete(req: { messages: UpstreamChatMessage[]; model: string; signal: AbortSignal }): Promise<string>;
+  transcribe(req: { audio: Uint8Array; mimeType: string; model: string; language?: string; signal: AbortSignal }): Promise<string>;
+  /** Returns encoded audio (mp3 by default). */
+  speak(req: { text: string; model: string; voice: string; format?: 'mp3' | 'wav' | 'opus'; signal: AbortSignal }): Promise<Uint8Array>;
+}
+
+export function createUpstream(config: UpstreamConfig): Upstream {
+  // The SDK's own retries are off: it would retry insufficient_quota 429s and cannot know whether
+  // a chat delta already reached the user. Our policy (retry.ts) handles both.
+  const client = (endpoint: EndpointConfig) =>
+    new OpenAI({ apiKey: endpoint.apiKey, baseURL: endpoint.baseURL, timeout: config.timeoutMs, maxRetries: 0 });
+  const chatClient = client(config.chat);
+  const sttClient = client(config.stt);
+  const ttsClient = client(config.tts);
+  const secrets = [...new Set([config.chat.apiKey, config.stt.apiKey, config.tts.apiKey])];
+  const policy: RetryPolicy = { maxRetries: config.maxRetries, baseMs: config.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, capMs: DEFAULT_RETRY_CAP_MS };
+
+  /** One guarded, retried request: the watchdog covers the body too, which the SDK timeout does not. */
+  const request = <T>(stage: UpstreamStage, signal: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> =>
+    withRetry(
+      async () => {
+        const watchdog = createWatchdog(signal, config.timeoutMs, stage, secrets);
+        try {
+          return await run(watchdog.signal);
+        } catch (error) {
+          throw watchdog.classify(error);
+        } finally {
+          watchdog.dispose();
+        }
+      },
+      { policy, signal, stage },
+    );
+
+  return {
+    streamChat: (req) => streamChat(chatClient, req, { timeoutMs: config.timeoutMs, policy, secrets }),
+
+    complete: (req) =>
+      request('chat', req.signal, async (signal) => {
+        const completion = await chatClient.chat.completions.create({ model: req.model, messages: req.messages }, { signal });
+        return completion.choices[0]?.message.content ?? '';
+      }),
+
+    transcribe: (req) =>
+      request('stt', req.signal, async (signal) => {
+        const type = baseMimeType(req.mimeType);
+        const file = await toFile(req.audio, audioFileName(type), { type });
+        const result = await sttClient.audio.transcriptions.create(
+          { file, model: req.model, response_format: 'json', ...(req.language ? { language: req.language } : {}) },
+          { signal },
+        );
+        return result.text.trim();
+      }),
+
+    speak: (req) =>
+      request('tts', req.signal, async (signal) => {
+        const response = await ttsClient.audio.speech.create(
+          { model: req.model, voice: req.voice, input: req.text, response_format: req.format ?? 'mp3' },
+          { signal },
+        );
+        return new Uint8Array(await response.arrayBuffer());
+      }),
+  };
+}
