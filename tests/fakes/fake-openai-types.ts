@@ -1,0 +1,100 @@
+// Public types of the fake OpenAI server (re-exported by fake-openai.ts) plus the
+// context object its endpoint handlers share.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ChatMessageText } from './fake-answers.ts';
+
+/** Milliseconds. `ttsMs` is spent once per speech request (the relay sends one per sentence). */
+export interface FakeLatency {
+  firstTokenMs: number;
+  perTokenMs: number;
+  sttMs: number;
+  ttsMs: number;
+}
+
+export type FakeFailure =
+  /** Error JSON `{error:{message,type,param,code}}`, with retry-after-ms / retry-after headers when `retryAfterMs` is given. */
+  | { kind: 'status'; status: number; code?: string | null; type?: string; message?: string; retryAfterMs?: number }
+  /** Chat: role + some content deltas, then the socket is destroyed (no finish_reason, no [DONE]). Others: socket destroyed mid-response. */
+  | { kind: 'cut' }
+  /** Chat: content deltas then a clean end without finish_reason or [DONE]. Others: same as 'cut'. */
+  | { kind: 'endWithoutFinish' }
+  /** Chat: a `data: {"error":{...}}` event mid-stream, which makes the SDK throw. Others: same as 'cut'. */
+  | { kind: 'midStreamError' }
+  /** Accept the request, send headers (chat) or nothing (others), never answer until the client aborts. */
+  | { kind: 'stall' };
+
+export type FakeEndpoint = 'chat' | 'transcription' | 'speech';
+
+export interface TranscriptionRequestBody {
+  model: string;
+  language?: string;
+  prompt?: string;
+  response_format?: string;
+  filename: string;
+  contentType: string;
+  bytes: number;
+}
+
+export interface RecordedRequest {
+  id: number;
+  endpoint: FakeEndpoint;
+  path: string;
+  authorized: boolean;
+  /** Parsed JSON for chat/speech (undefined if it did not parse); a `TranscriptionRequestBody` for transcription. */
+  body: unknown;
+  /** performance.now() when the request arrived. */
+  startedAt: number;
+  /** performance.now() when the fake wrote its first response body byte (headers alone do not count). */
+  firstByteAt?: number;
+  endedAt?: number;
+  /** 'aborted' = the client closed the request before the fake finished answering. */
+  outcome: 'pending' | 'completed' | 'failed' | 'aborted';
+}
+
+export interface FakeOpenAIOptions {
+  host?: string;
+  port?: number;
+  /** Expected Bearer key; anything else gets 401 invalid_api_key. */
+  apiKey?: string;
+  latency?: Partial<FakeLatency>;
+  answer?: (messages: ChatMessageText[], model: string) => string;
+  transcript?: (audio: { bytes: Uint8Array; filename: string; model: string; language?: string }) => string;
+  /** Prefix answers with DEMO_PREFIX so nobody mistakes the demo for a real model. */
+  demo?: boolean;
+}
+
+export interface FakeOpenAI {
+  readonly baseURL: string;
+  readonly port: number;
+  readonly apiKey: string;
+  readonly requests: RecordedRequest[];
+  /** Queue a failure; queued failures are consumed in order by the next authorized requests to that endpoint. */
+  failNext(endpoint: FakeEndpoint, failure: FakeFailure, times?: number): void;
+  setLatency(latency: Partial<FakeLatency>): void;
+  /** Resolves with the first recorded request (past or future) matching the predicate; rejects after timeoutMs (default 5000). */
+  waitForRequest(predicate: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
+  /** Timestamp hook for benchmarks: called synchronously right before each chat content delta is written. */
+  onDelta?: (requestId: number, text: string) => void;
+  /** Clears requests and queued failures, restores the latency given at start. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** What every endpoint handler gets: the exchange, its record and the server's current settings. */
+export interface HandlerContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  record: RecordedRequest;
+  /** The raw request body, already read. */
+  rawBody: Buffer;
+  latency: FakeLatency;
+  failure: FakeFailure | undefined;
+  /** Aborted when the client goes away before the response finished. */
+  signal: AbortSignal;
+  options: FakeOpenAIOptions;
+  onDelta: ((requestId: number, text: string) => void) | undefined;
+  /** Marks the record's first body byte; call right before the first write. */
+  markFirstByte(): void;
+  /** Settles the record once (later calls are ignored) and notifies waiters. */
+  settle(outcome: 'completed' | 'failed'): void;
+}
