@@ -133,6 +133,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 
     const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     record.authorized = presented === apiKey;
+    notify(); // Waiters may match on the body or on authorization.
     if (!record.authorized) {
       const message =
         presented === undefined
