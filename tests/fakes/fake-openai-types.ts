@@ -85,8 +85,6 @@ export interface HandlerContext {
   req: IncomingMessage;
   res: ServerResponse;
   record: RecordedRequest;
-  /** The raw request body, already read. */
-  rawBody: Buffer;
   latency: FakeLatency;
   failure: FakeFailure | undefined;
   /** Aborted when the client goes away before the response finished. */

@@ -84,7 +84,6 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       req,
       res,
       record,
-      rawBody: Buffer.alloc(0),
       latency,
       failure: undefined,
       signal: controller.signal,
@@ -127,7 +126,6 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const serve = async (ctx: HandlerContext, endpoint: FakeEndpoint): Promise<void> => {
     const { req, record } = ctx;
     const read = await readBody(req, endpoint === 'transcription' ? MAX_MULTIPART_BYTES : MAX_JSON_BYTES);
-    ctx.rawBody = read.ok ? read.body : Buffer.alloc(0);
     const form = endpoint === 'transcription' && read.ok ? await parseTranscriptionForm(read.body, req.headers['content-type']) : undefined;
     record.body = form !== undefined ? (form.ok ? form.summary : undefined) : read.ok ? parseJson(read.body) : undefined;
 
