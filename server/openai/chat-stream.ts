@@ -34,6 +34,8 @@ async function* streamOnce(client: OpenAI, req: ChatRequest, ctx: ChatContext): 
     );
     receiving = true;
     for await (const chunk of stream) {
+      // Chunks already buffered when we aborted must not reach a cancelled turn.
+      if (watchdog.signal.aborted) break;
       watchdog.kick();
       const choice = chunk.choices[0];
       if (choice?.finish_reason) finished = true;
