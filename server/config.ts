@@ -1,0 +1,221 @@
+// Relay configuration: read from the environment once, validated, typed.
+// Every variable is documented with its default in docs/configuration.md.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const DEFAULT_SYSTEM_PROMPT =
+  'You are Parley, a helpful voice assistant in a small browser popup. ' +
+  'Answer briefly and clearly in plain sentences that read well aloud; avoid long lists and tables unless asked. ' +
+  'Reply in the language the user writes or speaks.';
+
+export interface Endpoint {
+  baseURL: string;
+  apiKey: string;
+}
+
+export interface RelayConfig {
+  chat: Endpoint;
+  stt: Endpoint;
+  tts: Endpoint;
+  models: { chat: string; stt: string; tts: string };
+  voice: string;
+  /** Empty string = let the speech-to-text model detect the language. */
+  language: string;
+  /** Speak answers on parley.v1 sessions unless a client's Settings say otherwise. */
+  speech: boolean;
+  systemPrompt: string;
+  /** Undefined = generate one and keep it in `configDir/token`. */
+  token: string | undefined;
+  configDir: string;
+  host: string;
+  httpPort: number;
+  wsPort: number;
+  /** Exact extra web origins allowed besides extension origins and origin-less clients. */
+  allowedOrigins: string[];
+  /** When non-empty, extension origins must carry one of these ids. */
+  extensionIds: string[];
+  limits: {
+    maxTextChars: number;
+    maxAudioBytes: number;
+    maxFrameBytes: number;
+    turnsPerMinute: number;
+    maxConcurrentTurns: number;
+    maxConnections: number;
+    maxSendBufferBytes: number;
+    maxHttpBodyBytes: number;
+  };
+  history: { maxTurns: number; ttlMs: number; maxSessions: number };
+  upstream: { timeoutMs: number; retries: number; retryBaseMs: number };
+  ttsConcurrency: number;
+  heartbeatMs: number;
+  shutdownGraceMs: number;
+  logText: boolean;
+  /** Non-empty when the relay runs against the demo fake (`npm run demo`). */
+  demo: string;
+}
+
+/** A configuration mistake; the message says what to set. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const MIB = 1024 * 1024;
+export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function text(env: Env, name: string, fallback: string): string {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? fallback : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number (got "${raw}").`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max} (got ${value}).`);
+  return value;
+}
+
+function flag(env: Env, name: string, fallback = false): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === '0' || raw === 'false' || raw === 'no') return false;
+  if (raw === '1' || raw === 'true' || raw === 'yes') return true;
+  throw new ConfigError(`${name} must be 0 or 1 (got "${raw}").`);
+}
+
+function url(env: Env, name: string, fallback: string): string {
+  const value = text(env, name, fallback);
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    // The URL constructor's message adds nothing to ours.
+    throw new ConfigError(`${name} must be an http(s) URL such as ${DEFAULT_OPENAI_BASE_URL} (got "${value}").`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new ConfigError(`${name} must start with http:// or https:// (got "${value}").`);
+  return value.replace(/\/+$/, '');
+}
+
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function model(env: Env, name: string, fallback: string): string {
+  const value = text(env, name, fallback);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/.test(value)) throw new ConfigError(`${name} must be a model name (got "${value}").`);
+  return value;
+}
+
+function defaultConfigDir(env: Env): string {
+  const xdg = env.XDG_CONFIG_HOME?.trim();
+  return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.config'), 'parley');
+}
+
+/** `--port 4000 --host 0.0.0.0` style flags that mirror a few variables. */
+export function flagsToEnv(argv: readonly string[]): Record<string, string> {
+  const names: Record<string, string> = {
+    '--host': 'PARLEY_HOST',
+    '--port': 'PARLEY_WS_PORT',
+    '--ws-port': 'PARLEY_WS_PORT',
+    '--http-port': 'PARLEY_HTTP_PORT',
+  };
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const [flagName, inline] = arg.split('=', 2) as [string, string | undefined];
+    const name = names[flagName];
+    if (name === undefined) throw new ConfigError(`Unknown option "${arg}". Options: --host, --port (WebSocket), --http-port.`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`Option ${flagName} needs a value.`);
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Reads and validates the configuration. Throws ConfigError with an actionable message. */
+export function loadConfig(env: Env): RelayConfig {
+  const apiKey = text(env, 'OPENAI_API_KEY', '');
+  const baseOverride = text(env, 'OPENAI_BASE_URL', '');
+  if (apiKey === '' && baseOverride === '')
+    throw new ConfigError(
+      'Set OPENAI_API_KEY (or OPENAI_BASE_URL for a local OpenAI-compatible server), or run `npm run demo`.',
+    );
+  const chat: Endpoint = { baseURL: url(env, 'OPENAI_BASE_URL', DEFAULT_OPENAI_BASE_URL), apiKey };
+  const endpoint = (prefix: string): Endpoint => ({
+    baseURL: url(env, `${prefix}_BASE_URL`, chat.baseURL),
+    apiKey: text(env, `${prefix}_API_KEY`, chat.apiKey),
+  });
+
+  const language = text(env, 'PARLEY_LANGUAGE', '');
+  if (language !== '' && !/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/.test(language))
+    throw new ConfigError(`PARLEY_LANGUAGE must be a language code such as "en", or empty for auto-detect (got "${language}").`);
+  const voice = text(env, 'PARLEY_TTS_VOICE', 'alloy');
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(voice)) throw new ConfigError(`PARLEY_TTS_VOICE must be a voice name (got "${voice}").`);
+
+  const token = text(env, 'PARLEY_TOKEN', '');
+  if (token !== '' && token.length < 16)
+    throw new ConfigError('PARLEY_TOKEN must be at least 16 characters; unset it to have one generated.');
+  if (/[^\x21-\x7e]/.test(token))
+    throw new ConfigError('PARLEY_TOKEN must be printable ASCII without spaces (it travels in a WebSocket subprotocol).');
+
+  const allowedOrigins = list(env, 'PARLEY_ALLOWED_ORIGINS');
+  for (const origin of allowedOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin))
+      throw new ConfigError(`PARLEY_ALLOWED_ORIGINS entries must be origins like https://example.com (got "${origin}").`);
+  }
+
+  return {
+    chat,
+    stt: endpoint('PARLEY_STT'),
+    tts: endpoint('PARLEY_TTS'),
+    models: {
+      chat: model(env, 'PARLEY_CHAT_MODEL', 'gpt-4o-mini'),
+      stt: model(env, 'PARLEY_STT_MODEL', 'gpt-4o-mini-transcribe'),
+      tts: model(env, 'PARLEY_TTS_MODEL', 'gpt-4o-mini-tts'),
+    },
+    voice,
+    language,
+    speech: flag(env, 'PARLEY_SPEECH', true),
+    systemPrompt: text(env, 'PARLEY_SYSTEM_PROMPT', DEFAULT_SYSTEM_PROMPT),
+    token: token === '' ? undefined : token,
+    configDir: text(env, 'PARLEY_CONFIG_DIR', defaultConfigDir(env)),
+    host: text(env, 'PARLEY_HOST', '127.0.0.1'),
+    httpPort: integer(env, 'PARLEY_HTTP_PORT', 3001, 0, 65535),
+    wsPort: integer(env, 'PARLEY_WS_PORT', 3002, 0, 65535),
+    allowedOrigins,
+    extensionIds: list(env, 'PARLEY_EXTENSION_IDS'),
+    limits: {
+      maxTextChars: integer(env, 'PARLEY_MAX_TEXT_CHARS', 8000, 1),
+      maxAudioBytes: integer(env, 'PARLEY_MAX_AUDIO_BYTES', 25 * MIB, 1),
+      maxFrameBytes: integer(env, 'PARLEY_MAX_FRAME_BYTES', MIB, 1024),
+      turnsPerMinute: integer(env, 'PARLEY_TURNS_PER_MINUTE', 30, 1),
+      maxConcurrentTurns: integer(env, 'PARLEY_MAX_CONCURRENT_TURNS', 3, 1),
+      maxConnections: integer(env, 'PARLEY_MAX_CONNECTIONS', 100, 1),
+      maxSendBufferBytes: integer(env, 'PARLEY_MAX_SEND_BUFFER_BYTES', 4 * MIB, 64 * 1024),
+      // base64 audio grows by 4/3, plus the JSON around it.
+      maxHttpBodyBytes: Math.ceil((integer(env, 'PARLEY_MAX_AUDIO_BYTES', 25 * MIB, 1) * 4) / 3) + 64 * 1024,
+    },
+    history: {
+      maxTurns: integer(env, 'PARLEY_HISTORY_MAX_TURNS', 20, 1),
+      ttlMs: integer(env, 'PARLEY_HISTORY_TTL_MINUTES', 120, 1) * 60_000,
+      maxSessions: integer(env, 'PARLEY_MAX_SESSIONS', 1000, 1),
+    },
+    upstream: {
+      timeoutMs: integer(env, 'PARLEY_UPSTREAM_TIMEOUT_MS', 60_000, 100),
+      retries: integer(env, 'PARLEY_UPSTREAM_RETRIES', 2, 0, 10),
+      retryBaseMs: integer(env, 'PARLEY_UPSTREAM_RETRY_BASE_MS', 500, 0, 60_000),
+    },
+    ttsConcurrency: integer(env, 'PARLEY_TTS_CONCURRENCY', 2, 1, 16),
+    heartbeatMs: integer(env, 'PARLEY_HEARTBEAT_MS', 30_000, 100),
+    shutdownGraceMs: integer(env, 'PARLEY_SHUTDOWN_GRACE_MS', 10_000, 0),
+    logText: flag(env, 'PARLEY_LOG_TEXT'),
+    demo: text(env, 'PARLEY_DEMO', ''),
+  };
+}

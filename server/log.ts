@@ -1,0 +1,85 @@
+// Structured logging: one JSON object per stdout line, secrets redacted from every line.
+import { createHash } from 'node:crypto';
+
+export type TurnKind = 'text' | 'voice';
+export type TurnOutcome = 'ok' | 'error' | 'cancelled' | 'disconnected' | 'shutdown';
+
+/** The one log line every turn produces. Timings are milliseconds since the turn started. */
+export interface TurnLogRecord {
+  sessionHash: string;
+  turnId: number;
+  kind: TurnKind;
+  transport: 'ws' | 'http';
+  outcome: TurnOutcome;
+  sttMs?: number;
+  firstTokenMs?: number;
+  firstAudioMs?: number;
+  totalMs: number;
+  chunks: number;
+  sentences?: number;
+  speechErrors?: number;
+  error?: string;
+  /** Only with PARLEY_LOG_TEXT=1. */
+  userText?: string;
+  answerText?: string;
+}
+
+export interface Logger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  turn(record: TurnLogRecord): void;
+  /** Human-readable text for the person at the terminal (stderr); also redacted. */
+  hint(text: string): void;
+  /** Removes secrets from any string; used for error messages that leave the relay too. */
+  redact(text: string): string;
+}
+
+export interface LoggerOptions {
+  /** Strings that must never be printed anywhere (API keys). Short ones are ignored. */
+  secrets: readonly string[];
+  /** Kept out of JSON log lines but allowed in hints (the client token, printed once for pairing). */
+  logOnlySecrets?: readonly string[];
+  logText: boolean;
+  write?: (line: string) => void;
+  writeHint?: (text: string) => void;
+}
+
+const REDACTED = '[redacted]';
+
+export function createRedactor(secrets: readonly string[]): (text: string) => string {
+  // Longest first so a key that contains another secret is removed whole.
+  const list = [...new Set(secrets.filter((s) => s.length >= 8))].sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const secret of list) out = out.split(secret).join(REDACTED);
+    // Belt and braces: anything shaped like an OpenAI key, even one we were not told about.
+    return out.replace(/\bsk-[A-Za-z0-9_-]{16,}/g, REDACTED);
+  };
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const redact = createRedactor(options.secrets);
+  const redactLine = createRedactor([...options.secrets, ...(options.logOnlySecrets ?? [])]);
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const writeHint = options.writeHint ?? ((text: string) => process.stderr.write(`${text}\n`));
+  const emit = (level: string, msg: string, fields: Record<string, unknown> = {}) => {
+    write(redactLine(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })));
+  };
+  return {
+    info: (msg, fields) => emit('info', msg, fields),
+    warn: (msg, fields) => emit('warn', msg, fields),
+    error: (msg, fields) => emit('error', msg, fields),
+    turn(record) {
+      const { userText, answerText, ...rest } = record;
+      emit('info', 'turn', options.logText ? { ...rest, userText, answerText } : rest);
+    },
+    hint: (text) => writeHint(redact(text)),
+    redact,
+  };
+}
+
+/** A short, stable, non-reversible label for a client id (logs never carry the id itself). */
+export function hashSessionId(clientId: string): string {
+  return createHash('sha256').update(clientId).digest('hex').slice(0, 12);
+}

@@ -1,0 +1,216 @@
+// One client connection's protocol logic: a handler per client message type, turn bookkeeping,
+// and the rules that differ between the legacy and parley.v1 dialects.
+import {
+  decodeClientFrame,
+  PROTOCOL_VERSION,
+  type ClientMessageOf,
+  type ClientMessageType,
+  type Dialect,
+  type ErrorInfo,
+  type OkInfo,
+  type ServerMessage,
+  type SessionSettings,
+} from '../../protocol/index.ts';
+import { admitTurn, launchTurn } from './launch-turn.ts';
+import type { RelayContext } from './relay-context.ts';
+import { seedHistory, type Session } from './session.ts';
+import { getOrCreateSession } from './session-store.ts';
+import { checkText, TurnErrors } from './turn-errors.ts';
+import type { TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
+
+/** MediaRecorder's output in the extension; the original design sends webm/opus too. */
+const VOICE_MIME_TYPE = 'audio/webm';
+
+export interface ClientConnection {
+  handleFrame(data: Uint8Array, isBinary: boolean): void;
+  /** Aborts every turn of this connection (the socket closed or is being closed). */
+  close(reason: TurnAbortReason): void;
+  runningTurns(): number;
+}
+
+interface Collecting {
+  chunks: Uint8Array[];
+  bytes: number;
+}
+
+type Handlers = { [K in ClientMessageType]: (message: ClientMessageOf<K>) => Promise<void> | void };
+
+export function createClientConnection(
+  ctx: RelayContext,
+  dialect: Dialect,
+  tokenKey: string,
+  send: (message: ServerMessage) => void,
+): ClientConnection {
+  const legacy = dialect === 'legacy';
+  let session: Session | undefined;
+  // Settings sent before SetClientID/Resume apply to the session once it is known.
+  let pendingSettings: SessionSettings = {};
+  const running = new Map<number, AbortController>();
+  const collecting = new Map<number, Collecting>();
+  // Recordings refused part-way (too large, too many turns): later chunks are dropped silently until AudioEnd.
+  const rejected = new Set<number>();
+  let closed = false;
+  // Frames are handled strictly in order even though session lookups are async.
+  let queue: Promise<void> = Promise.resolve();
+
+  const maxTurns = legacy ? 1 : ctx.limits.maxConcurrentTurns;
+  const sendError = (turnId: number, error: ErrorInfo) => send({ type: 'error', turnId, error });
+
+  const okInfo = (s: Session, resumed: boolean): OkInfo => ({
+    protocol: PROTOCOL_VERSION,
+    resumed,
+    historyLength: s.history.length,
+    limits: { maxTextChars: ctx.limits.maxTextChars, maxAudioBytes: ctx.limits.maxAudioBytes, maxConcurrentTurns: maxTurns },
+  });
+
+  const attach = (s: Session) => {
+    session = s;
+    if (Object.keys(pendingSettings).length > 0) s.settings = { ...s.settings, ...pendingSettings };
+    pendingSettings = {};
+  };
+
+  /** Why a new turn with this id cannot start, if it cannot. Audio being collected counts as a turn. */
+  const refuseNewTurn = (turnId: number): ErrorInfo | undefined => {
+    if (legacy && running.size + collecting.size > 0) return TurnErrors.legacyBusy();
+    if (running.has(turnId) || collecting.has(turnId)) return TurnErrors.turnInUse(turnId);
+    if (running.size + collecting.size >= maxTurns) return TurnErrors.tooManyTurns(maxTurns);
+    return undefined;
+  };
+
+  const sinkFor = (turnId: number): TurnSink => ({
+    transcript: (text) => send({ type: 'transcript', turnId, text }),
+    textChunk: (text) => send({ type: 'textChunk', turnId, text }),
+    textEnd: () => send({ type: 'textEnd', turnId }),
+    speechAudio: (index, sentence, audio) => send({ type: 'speechAudio', turnId, index, sentence, audio }),
+    error: (error) => sendError(turnId, error),
+  });
+
+  const start = (s: Session, turnId: number, input: TurnInput) => {
+    const refusal = admitTurn(ctx, tokenKey);
+    if (refusal) return sendError(turnId, refusal);
+    const turn = launchTurn(ctx, 'ws', {
+      session: s,
+      turnId,
+      input,
+      // Legacy clients cannot receive audio frames, so they never cost TTS requests.
+      speech: !legacy && (s.settings.speech ?? ctx.defaults.speech),
+      sink: sinkFor(turnId),
+    });
+    running.set(turnId, turn.controller);
+    void turn.done.finally(() => {
+      if (running.get(turnId) === turn.controller) running.delete(turnId);
+    });
+  };
+
+  const handlers: Handlers = {
+    async setClientId({ clientId }) {
+      const found = await getOrCreateSession(ctx.store, clientId);
+      attach(found.session);
+      send(legacy ? { type: 'ok' } : { type: 'ok', info: okInfo(found.session, found.existed) });
+    },
+    async resume({ clientId, messages }) {
+      const found = await getOrCreateSession(ctx.store, clientId);
+      // The relay's own history wins: it is exactly what the model saw. The transcript only fills a gap.
+      if (!found.existed) {
+        seedHistory(found.session, messages, ctx.defaults.historyMaxTurns);
+        await ctx.store.save(found.session);
+      }
+      attach(found.session);
+      send({ type: 'ok', info: okInfo(found.session, found.existed || messages.length > 0) });
+    },
+    async settings({ settings }) {
+      if (session) {
+        session.settings = { ...session.settings, ...settings };
+        await ctx.store.save(session);
+      } else {
+        pendingSettings = { ...pendingSettings, ...settings };
+      }
+      send({ type: 'ok' });
+    },
+    ping({ nonce }) {
+      send({ type: 'pong', nonce });
+    },
+    userText({ turnId, text }) {
+      if (!session) return sendError(turnId, TurnErrors.noClientId());
+      const refusal = refuseNewTurn(turnId) ?? checkText(text, ctx.limits.maxTextChars);
+      if (refusal) return sendError(turnId, refusal);
+      start(session, turnId, { kind: 'text', text });
+    },
+    audioChunk({ turnId, data }) {
+      if (!session) return sendError(turnId, TurnErrors.noClientId());
+      if (rejected.has(turnId)) return;
+      let recording = collecting.get(turnId);
+      if (!recording) {
+        const refusal = refuseNewTurn(turnId);
+        if (refusal) {
+          rejected.add(turnId);
+          return sendError(turnId, refusal);
+        }
+        recording = { chunks: [], bytes: 0 };
+        collecting.set(turnId, recording);
+      }
+      if (recording.bytes + data.byteLength > ctx.limits.maxAudioBytes) {
+        collecting.delete(turnId);
+        rejected.add(turnId);
+        return sendError(turnId, TurnErrors.audioTooLarge(ctx.limits.maxAudioBytes));
+      }
+      // Copy: the frame buffer may be reused by ws once this handler returns.
+      recording.chunks.push(data.slice());
+      recording.bytes += data.byteLength;
+    },
+    audioEnd({ turnId }) {
+      if (!session) return sendError(turnId, TurnErrors.noClientId());
+      if (rejected.delete(turnId)) return;
+      const recording = collecting.get(turnId);
+      if (!recording) {
+        const refusal = running.has(turnId) || legacy ? refuseNewTurn(turnId) : undefined;
+        return sendError(turnId, refusal ?? TurnErrors.emptyAudio());
+      }
+      collecting.delete(turnId);
+      if (recording.bytes === 0) return sendError(turnId, TurnErrors.emptyAudio());
+      start(session, turnId, { kind: 'voice', audio: Buffer.concat(recording.chunks), mimeType: VOICE_MIME_TYPE });
+    },
+    cancel({ turnId }) {
+      const controller = running.get(turnId);
+      if (controller) {
+        const reason: TurnAbortReason = 'cancel';
+        // The turn answers with exactly one Error CANCELLED and nothing after it.
+        controller.abort(reason);
+        return;
+      }
+      if (collecting.delete(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
+      sendError(turnId, TurnErrors.unknownTurn(turnId));
+    },
+  };
+
+  const dispatch = async (data: Uint8Array) => {
+    const decoded = decodeClientFrame(data, dialect);
+    if (!decoded.ok) return sendError(0, { code: decoded.error.code, message: decoded.error.message, retryable: false });
+    const message = decoded.value;
+    // The handler map is keyed by type, so this lookup is exhaustive; the cast only joins the union back.
+    const handler = handlers[message.type] as (m: typeof message) => Promise<void> | void;
+    await handler(message);
+  };
+
+  return {
+    handleFrame(data, isBinary) {
+      if (closed) return;
+      if (!isBinary) return sendError(0, TurnErrors.notBinary());
+      queue = queue
+        .then(() => (closed ? undefined : dispatch(data)))
+        .catch((error: unknown) => {
+          // A store failure or relay bug affects this frame only; the connection stays usable.
+          ctx.logger.error('frame handling failed', { error: error instanceof Error ? error.stack : String(error) });
+          sendError(0, TurnErrors.internal());
+        });
+    },
+    close(reason) {
+      if (closed) return;
+      closed = true;
+      for (const controller of running.values()) controller.abort(reason);
+      collecting.clear();
+      rejected.clear();
+    },
+    runningTurns: () => running.size,
+  };
+}

@@ -1,0 +1,44 @@
+// Admission (shutdown, rate limit) and launching of a turn, shared by the WebSocket and HTTP paths.
+import type { ErrorInfo } from '../../protocol/index.ts';
+import type { RelayContext } from './relay-context.ts';
+import { TurnErrors } from './turn-errors.ts';
+import { runTurn, type TurnRequest, type TurnResult } from './turn-runner.ts';
+
+/** Undefined when the turn may start; takes a rate-limit slot. */
+export function admitTurn(ctx: RelayContext, tokenKey: string): ErrorInfo | undefined {
+  if (!ctx.tracker.accepting()) return TurnErrors.shuttingDown();
+  const slot = ctx.rateLimiter.take(tokenKey);
+  if (!slot.ok) return TurnErrors.rateLimited(ctx.limits.turnsPerMinute, slot.retryAfterMs);
+  return undefined;
+}
+
+export interface LaunchedTurn {
+  controller: AbortController;
+  done: Promise<TurnResult>;
+}
+
+export function launchTurn(
+  ctx: RelayContext,
+  transport: 'ws' | 'http',
+  request: Omit<TurnRequest, 'signal'>,
+): LaunchedTurn {
+  const controller = new AbortController();
+  const done = runTurn(ctx.services, ctx.defaults, { ...request, signal: controller.signal })
+    .catch((error: unknown): TurnResult => {
+      // runTurn converts upstream errors itself; reaching here is a relay bug, reported once.
+      ctx.logger.error('turn crashed', { error: error instanceof Error ? error.stack : String(error) });
+      if (!controller.signal.aborted) request.sink.error(TurnErrors.internal());
+      return { sessionHash: request.session.hash, turnId: request.turnId, kind: request.input.kind, outcome: 'error', totalMs: 0, chunks: 0, error: 'INTERNAL' };
+    })
+    .then(async (result) => {
+      const { answer: _answer, ...record } = result;
+      ctx.logger.turn({ ...record, transport });
+      await ctx.store.save(request.session).catch((error: unknown) => {
+        // The answer was delivered; a store hiccup only costs history, which the log records.
+        ctx.logger.error('session save failed', { error: String(error) });
+      });
+      return result;
+    });
+  ctx.tracker.track(controller, done);
+  return { controller, done };
+}

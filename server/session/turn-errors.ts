@@ -1,0 +1,33 @@
+// ErrorInfo values the relay itself produces (limits, validation, lifecycle).
+import { ErrorCode, type ErrorInfo } from '../../protocol/index.ts';
+
+export const errorInfo = (code: ErrorCode, message: string, retryable = false, retryAfterMs?: number): ErrorInfo =>
+  retryAfterMs === undefined ? { code, message, retryable } : { code, message, retryable, retryAfterMs };
+
+export const TurnErrors = {
+  cancelled: () => errorInfo(ErrorCode.Cancelled, 'The turn was cancelled.'),
+  shuttingDown: () => errorInfo(ErrorCode.ShuttingDown, 'The relay is restarting; send your message again in a moment.', true),
+  emptyMessage: () => errorInfo(ErrorCode.EmptyMessage, 'The message is empty.'),
+  textTooLong: (max: number) => errorInfo(ErrorCode.TextTooLong, `The message is longer than ${max} characters; shorten it.`),
+  audioTooLarge: (max: number) =>
+    errorInfo(ErrorCode.AudioTooLarge, `The recording is larger than ${Math.floor(max / 1024)} KiB; record a shorter message.`),
+  emptyAudio: () => errorInfo(ErrorCode.EmptyAudio, 'The recording is empty; check the microphone and try again.'),
+  noSpeech: () => errorInfo(ErrorCode.NoSpeech, 'No speech was recognised in the recording; try again closer to the microphone.'),
+  rateLimited: (limit: number, retryAfterMs: number) =>
+    errorInfo(ErrorCode.RateLimited, `Too many messages: the relay allows ${limit} per minute. Try again shortly.`, true, retryAfterMs),
+  tooManyTurns: (max: number) =>
+    errorInfo(ErrorCode.TooManyTurns, `At most ${max} answers can run at once on this connection; wait for one to finish.`, true),
+  turnInUse: (turnId: number) => errorInfo(ErrorCode.TurnInUse, `Turn ${turnId} is already running on this connection.`),
+  unknownTurn: (turnId: number) => errorInfo(ErrorCode.UnknownTurn, `Turn ${turnId} is not running.`),
+  legacyBusy: () => errorInfo(ErrorCode.TooManyTurns, 'Still answering the previous message; wait for it to finish.', true),
+  noClientId: () => errorInfo(ErrorCode.NoClientId, 'Send SetClientID (or Resume) before anything else.'),
+  notBinary: () => errorInfo(ErrorCode.NotText, 'Only binary frames are accepted.'),
+  internal: () => errorInfo(ErrorCode.Internal, 'The relay hit an unexpected error; the relay log has details.'),
+} as const;
+
+/** Checks user text before any upstream work. */
+export function checkText(text: string, maxChars: number): ErrorInfo | undefined {
+  if (text.trim() === '') return TurnErrors.emptyMessage();
+  if (text.length > maxChars) return TurnErrors.textTooLong(maxChars);
+  return undefined;
+}

@@ -1,0 +1,174 @@
+// One turn, text or voice: transcribe, stream the answer, speak it sentence by sentence.
+// Transport-agnostic: the WebSocket connection and the HTTP API give it a sink.
+import type { ErrorInfo } from '../../protocol/index.ts';
+import type { TurnKind, TurnLogRecord, TurnOutcome } from '../log.ts';
+import { addAssistantMessage, addUserMessage, buildChatMessages, type Session } from './session.ts';
+import { TurnErrors } from './turn-errors.ts';
+import type { TurnDefaults, TurnServices, UpstreamStage } from './turn-services.ts';
+
+/** Why a turn's AbortController fired; passed as the abort reason. */
+export type TurnAbortReason = 'cancel' | 'disconnect' | 'shutdown' | 'slow-consumer';
+
+export function isTurnAbortReason(value: unknown): value is TurnAbortReason {
+  return value === 'cancel' || value === 'disconnect' || value === 'shutdown' || value === 'slow-consumer';
+}
+
+/** Where a turn's output goes. Nothing is called after the turn is aborted, except the final error. */
+export interface TurnSink {
+  transcript(text: string): void;
+  textChunk(text: string): void;
+  textEnd(): void;
+  speechAudio(index: number, sentence: string, audio: Uint8Array): void;
+  error(info: ErrorInfo): void;
+}
+
+export type TurnInput = { kind: 'text'; text: string } | { kind: 'voice'; audio: Uint8Array; mimeType: string };
+
+export interface TurnRequest {
+  session: Session;
+  turnId: number;
+  input: TurnInput;
+  /** Synthesise speech (v1 sessions with speech on, the HTTP API). */
+  speech: boolean;
+  signal: AbortSignal;
+  sink: TurnSink;
+}
+
+export type TurnResult = Omit<TurnLogRecord, 'transport'> & { answer?: string };
+
+const OUTCOME_BY_REASON: Record<TurnAbortReason, TurnOutcome> = {
+  cancel: 'cancelled',
+  disconnect: 'disconnected',
+  'slow-consumer': 'disconnected',
+  shutdown: 'shutdown',
+};
+
+/** Thrown inside the runner to end a turn with a relay-made error (no speech, empty audio). */
+class TurnFailure extends Error {
+  constructor(readonly info: ErrorInfo) {
+    super(info.message);
+  }
+}
+
+export async function runTurn(services: TurnServices, defaults: TurnDefaults, request: TurnRequest): Promise<TurnResult> {
+  const { session, input, signal, sink, turnId } = request;
+  const settings = session.settings;
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const kind: TurnKind = input.kind;
+  const record: TurnResult = { sessionHash: session.hash, turnId, kind, outcome: 'ok', totalMs: 0, chunks: 0 };
+  // After an abort the connection gets exactly one closing frame (or none if it is gone).
+  const live = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
+    if (!signal.aborted) fn(...args);
+  };
+  let stage: UpstreamStage = input.kind === 'voice' ? 'stt' : 'chat';
+  let speech: ReturnType<TurnServices['createSpeechPipeline']> | undefined;
+  // Lets a failed answer stop its own speech requests without touching the caller's controller.
+  const failure = new AbortController();
+  const speechSignal = AbortSignal.any([signal, failure.signal]);
+
+  try {
+    let text: string;
+    if (input.kind === 'voice') {
+      if (input.audio.byteLength === 0) throw new TurnFailure(TurnErrors.emptyAudio());
+      const language = settings.language ?? defaults.language;
+      text = (
+        await services.upstream.transcribe({
+          audio: input.audio,
+          mimeType: input.mimeType,
+          model: defaults.sttModel,
+          ...(language === '' ? {} : { language }),
+          signal,
+        })
+      ).trim();
+      record.sttMs = elapsed();
+      signal.throwIfAborted();
+      live(sink.transcript)(text);
+      if (text === '') throw new TurnFailure(TurnErrors.noSpeech());
+    } else {
+      text = input.text;
+    }
+    record.userText = text;
+
+    const question = addUserMessage(session, text, defaults.historyMaxTurns);
+    stage = 'chat';
+    const splitter = request.speech ? services.createSentenceSplitter(settings.language || defaults.language || undefined) : undefined;
+    let sentences = 0;
+    let speechErrors = 0;
+    if (request.speech) {
+      const voice = settings.voice ?? defaults.voice;
+      speech = services.createSpeechPipeline({
+        speak: (sentence, speakSignal) =>
+          services.upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal }),
+        concurrency: defaults.ttsConcurrency,
+        signal: speechSignal,
+        onAudio: live((index: number, sentence: string, audio: Uint8Array) => {
+          record.firstAudioMs ??= elapsed();
+          sink.speechAudio(index, sentence, audio);
+        }),
+        // A sentence that cannot be spoken is skipped: the text answer stands, the log says why.
+        onError: (_index, _sentence, error) => {
+          if (speechSignal.aborted) return;
+          speechErrors++;
+          record.error ??= services.toErrorInfo(error, 'tts').code;
+        },
+      });
+    }
+    const pushSentences = (list: string[]) => {
+      for (const sentence of list) {
+        sentences++;
+        speech?.push(sentence);
+      }
+    };
+
+    let answer = '';
+    const stream = services.upstream.streamChat({
+      messages: buildChatMessages(session, defaults.systemPrompt),
+      model: settings.model ?? defaults.chatModel,
+      signal,
+    });
+    for await (const delta of stream) {
+      signal.throwIfAborted();
+      if (delta === '') continue;
+      record.firstTokenMs ??= elapsed();
+      record.chunks++;
+      answer += delta;
+      live(sink.textChunk)(delta);
+      if (splitter) pushSentences(splitter.push(delta));
+    }
+    signal.throwIfAborted();
+    if (splitter) pushSentences(splitter.flush());
+    // History first, so a client that sends its next message on TextEnd already has this answer in context.
+    addAssistantMessage(session, question, answer, defaults.historyMaxTurns);
+    record.answerText = answer;
+    record.answer = answer;
+    live(sink.textEnd)();
+    stage = 'tts';
+    await speech?.finish();
+    signal.throwIfAborted();
+    if (request.speech) {
+      record.sentences = sentences;
+      record.speechErrors = speechErrors;
+    }
+  } catch (error) {
+    const reason: unknown = signal.reason;
+    if (signal.aborted && isTurnAbortReason(reason)) {
+      record.outcome = OUTCOME_BY_REASON[reason];
+      record.error = reason;
+      if (reason === 'cancel') sink.error(TurnErrors.cancelled());
+      if (reason === 'shutdown') sink.error(TurnErrors.shuttingDown());
+      // Disconnected and slow clients get nothing: their socket is gone or being closed.
+    } else {
+      const info = error instanceof TurnFailure ? error.info : services.toErrorInfo(error, stage);
+      record.outcome = 'error';
+      record.error = info.code;
+      live(sink.error)(info);
+      // Speech requests still in flight are useless once the answer failed.
+      failure.abort('failed');
+      // Settles quickly now that its requests are aborted; their errors are expected and dropped.
+      await speech?.finish().catch(() => undefined);
+    }
+  }
+  record.totalMs = elapsed();
+  return record;
+}
