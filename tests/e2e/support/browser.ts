@@ -1,0 +1,97 @@
+/// <reference types="chrome" />
+// Launches Debian's Chromium with the E2E build of the extension loaded and a fake
+// microphone that plays the espeak-ng WAV. One browser per test file.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import type { ParleySettings } from '../../../lib/settings.ts';
+import { DEFAULT_SETTINGS } from '../../../lib/settings.ts';
+import { EXTENSION_DIR, SPEECH_WAV } from './paths.ts';
+import { waitUntil } from './ax.ts';
+
+export const CHROMIUM = '/usr/lib/chromium/chromium';
+
+export interface ExtensionBrowser {
+  readonly context: BrowserContext;
+  readonly extensionId: string;
+  /** The running service worker; after a forced stop this waits for the next one. */
+  worker(): Promise<Worker>;
+  /** Writes settings (storage.sync `settings`) and the token (storage.local `token`) from the service worker. */
+  configure(settings: Partial<ParleySettings>, token: string): Promise<void>;
+  extensionUrl(path: string): string;
+  /** Stops every service worker through CDP (Playwright otherwise keeps it alive forever). */
+  stopServiceWorker(page: Page): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function launchExtensionBrowser(): Promise<ExtensionBrowser> {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--no-sandbox',
+      `--disable-extensions-except=${EXTENSION_DIR}`,
+      `--load-extension=${EXTENSION_DIR}`,
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-audio-capture=${SPEECH_WAV}`,
+      // Headless Chromium would otherwise refuse to start audio without a user gesture in some contexts.
+      '--autoplay-policy=no-user-gesture-required',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+
+  const firstWorker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
+  const extensionId = new URL(firstWorker.url()).host;
+
+  async function worker(): Promise<Worker> {
+    return waitUntil(
+      'the extension service worker',
+      async () => {
+        const current = context.serviceWorkers().filter((w) => w.url().startsWith(`chrome-extension://${extensionId}/`));
+        const live = current.at(-1);
+        if (live === undefined) return undefined;
+        // A stopped worker's handle lingers briefly; prove it answers.
+        await live.evaluate(() => 1);
+        return live;
+      },
+      15_000,
+      200,
+    );
+  }
+
+  return {
+    context,
+    extensionId,
+    worker,
+    extensionUrl: (path) => `chrome-extension://${extensionId}/${path.replace(/^\//, '')}`,
+    async configure(settings, token) {
+      const sw = await worker();
+      await sw.evaluate(
+        async ([value, secret]) => {
+          await chrome.storage.sync.set({ settings: value });
+          await chrome.storage.local.set({ token: secret });
+        },
+        [{ ...DEFAULT_SETTINGS, ...settings }, token] as const,
+      );
+    },
+    async stopServiceWorker(page) {
+      const cdp = await context.newCDPSession(page);
+      try {
+        await cdp.send('ServiceWorker.enable');
+        await cdp.send('ServiceWorker.stopAllWorkers');
+      } finally {
+        await cdp.detach();
+      }
+    },
+    async close() {
+      await context.close();
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}

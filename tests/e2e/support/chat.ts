@@ -1,0 +1,161 @@
+// The chat panel, driven the way a user (or a screen reader) meets it: by role and
+// accessible name. Names are the ones issue 4 promises for the UI.
+import type { Page } from 'playwright-core';
+import { createAXDriver, normalise, waitUntil, type AXDriver, type AXNode } from './ax.ts';
+
+export const NAMES = {
+  open: /^open chat$/i,
+  close: /^close chat$/i,
+  message: /^message$/i,
+  send: /^send$/i,
+  record: /^record voice$/i,
+  stopRecording: /^stop recording$/i,
+  stop: /^stop( generating)?$/i,
+  newChat: /^new chat$/i,
+  retry: /retry/i,
+} as const;
+
+export interface ChatPanel {
+  readonly ax: AXDriver;
+  readonly page: Page;
+  /** Clicks the launcher bubble and waits for the input; returns the input node. */
+  open(): Promise<AXNode>;
+  isOpen(): Promise<boolean>;
+  input(): Promise<AXNode>;
+  /** Types into the Message box and clicks Send. */
+  send(text: string): Promise<void>;
+  button(name: RegExp): Promise<AXNode>;
+  log(): Promise<AXNode>;
+  /** Rendered text of the message list, whitespace collapsed. */
+  logText(): Promise<string>;
+  /** Waits until the message list contains `text` (compared whitespace-insensitively). */
+  waitForLogText(text: string, timeoutMs?: number): Promise<string>;
+  /** Waits until the log text stops changing for `quietMs`. */
+  waitForStableLog(quietMs?: number, timeoutMs?: number): Promise<string>;
+  /** Finds a node inside the log whose rendered text equals `text` (whitespace-insensitive). */
+  findMessage(text: string): Promise<AXNode | undefined>;
+  /**
+   * On-screen box of the panel: the dialog/region that holds the log and the input if the
+   * UI names one, else the smallest box around the log, the input and the Send button.
+   */
+  panelBox(): Promise<Box>;
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+function union(boxes: Box[]): Box {
+  const x = Math.min(...boxes.map((b) => b.x));
+  const y = Math.min(...boxes.map((b) => b.y));
+  return { x, y, width: Math.max(...boxes.map((b) => b.x + b.width)) - x, height: Math.max(...boxes.map((b) => b.y + b.height)) - y };
+}
+
+function contains(outer: Box, inner: Box): boolean {
+  return inner.x >= outer.x - 1 && inner.y >= outer.y - 1 && inner.x + inner.width <= outer.x + outer.width + 1 && inner.y + inner.height <= outer.y + outer.height + 1;
+}
+
+export async function openChatPanel(page: Page): Promise<ChatPanel> {
+  const ax = await createAXDriver(page);
+
+  async function input(): Promise<AXNode> {
+    return ax.waitFor('textbox', NAMES.message);
+  }
+
+  async function log(): Promise<AXNode> {
+    return ax.waitFor('log');
+  }
+
+  async function logText(): Promise<string> {
+    return normalise(await ax.innerText(await log()));
+  }
+
+  async function findMessage(text: string): Promise<AXNode | undefined> {
+    const wanted = normalise(text);
+    const root = await log();
+    const { byId } = await ax.tree();
+    const queue = [...root.childIds];
+    while (queue.length > 0) {
+      const node = byId.get(queue.shift() ?? '');
+      if (node === undefined) continue;
+      if (node.backendNodeId !== undefined && !['StaticText', 'InlineTextBox'].includes(node.role)) {
+        const own = normalise(await ax.innerText(node).catch(() => ''));
+        if (own === wanted) return node;
+        // Only descend into nodes that could still hold the message.
+        if (!own.includes(wanted)) continue;
+      }
+      queue.push(...node.childIds);
+    }
+    return undefined;
+  }
+
+  const panel: ChatPanel = {
+    findMessage,
+    async panelBox() {
+      const parts = await Promise.all([log(), input(), ax.waitFor('button', NAMES.send)].map(async (n) => ax.box(await n)));
+      const core = union(parts);
+      for (const role of ['dialog', 'complementary', 'region', 'form']) {
+        for (const node of await ax.findAll(role)) {
+          const b = await ax.box(node).catch(() => undefined);
+          if (b !== undefined && contains(b, core)) return b;
+        }
+      }
+      return core;
+    },
+    ax,
+    page,
+    async open() {
+      if ((await ax.find('textbox', NAMES.message)) !== undefined) return input();
+      const bubble = await ax.waitFor('button', NAMES.open, 20_000);
+      await ax.click(bubble);
+      return input();
+    },
+    async isOpen() {
+      return (await ax.find('textbox', NAMES.message)) !== undefined;
+    },
+    input,
+    async send(text) {
+      await ax.type(await input(), text);
+      await ax.click(await ax.waitFor('button', NAMES.send));
+    },
+    button: (name) => ax.waitFor('button', name),
+    log,
+    logText,
+    waitForLogText(text, timeoutMs = 30_000) {
+      const wanted = normalise(text);
+      let last = '';
+      return waitUntil(
+        `the chat log to contain "${wanted}"`,
+        async () => {
+          last = await logText();
+          return last.includes(wanted) ? last : undefined;
+        },
+        timeoutMs,
+      ).catch((error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\nLog text was: "${last}"`, { cause: error });
+      });
+    },
+    async waitForStableLog(quietMs = 1500, timeoutMs = 30_000) {
+      let previous = await logText();
+      let since = Date.now();
+      return waitUntil(
+        'the chat log to settle',
+        async () => {
+          const now = await logText();
+          if (now !== previous) {
+            previous = now;
+            since = Date.now();
+            return undefined;
+          }
+          return Date.now() - since >= quietMs ? now : undefined;
+        },
+        timeoutMs,
+        150,
+      );
+    },
+  };
+  return panel;
+}
