@@ -51,6 +51,8 @@ export class ChatState {
   /** Something can be stopped: an answer streams, is still being typed, or is being spoken. */
   readonly busy = $derived(this.streaming || this.speaking || Object.keys(this.revealed).length > 0);
 
+  // Deliberately not reactive: `revealed` is its reactive projection, updated per tick.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #typing = new Map<string, Typing>();
 
   readonly #handlers: Handlers = {
@@ -203,6 +205,7 @@ export class ChatState {
       this.revealed = {};
     }
     this.clientId = conversation.clientId;
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup table, never rendered
     const local = new Map(this.entries.map((entry) => [entry.id, entry.content]));
     this.entries = conversation.entries.map((entry) => {
       const mine = local.get(entry.id);
@@ -210,6 +213,7 @@ export class ChatState {
       const content = mine !== undefined && mine.length > entry.content.length && mine.startsWith(entry.content) ? mine : entry.content;
       return content === entry.content ? entry : { ...entry, content };
     });
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup table, never rendered
     const byId = new Map(this.entries.map((entry) => [entry.id, entry]));
     for (const [id, typing] of this.#typing) {
       const entry = byId.get(id);
