@@ -5,8 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+// Type-only: lib/settings.ts defines WXT storage items, which need a browser at import time.
 import type { ParleySettings } from '../../../lib/settings.ts';
-import { DEFAULT_SETTINGS } from '../../../lib/settings.ts';
 import { EXTENSION_DIR, SPEECH_WAV } from './paths.ts';
 import { waitUntil } from './ax.ts';
 
@@ -17,7 +17,10 @@ export interface ExtensionBrowser {
   readonly extensionId: string;
   /** The running service worker; after a forced stop this waits for the next one. */
   worker(): Promise<Worker>;
-  /** Writes settings (storage.sync `settings`) and the token (storage.local `token`) from the service worker. */
+  /**
+   * Writes settings (storage.sync `settings`) and the token (storage.local `token`) from the
+   * service worker. A partial object is enough: the extension fills missing fields with defaults.
+   */
   configure(settings: Partial<ParleySettings>, token: string): Promise<void>;
   extensionUrl(path: string): string;
   /** Stops every service worker through CDP (Playwright otherwise keeps it alive forever). */
@@ -77,7 +80,7 @@ export async function launchExtensionBrowser(): Promise<ExtensionBrowser> {
           await chrome.storage.sync.set({ settings: value });
           await chrome.storage.local.set({ token: secret });
         },
-        [{ ...DEFAULT_SETTINGS, ...settings }, token] as const,
+        [settings, token] as const,
       );
     },
     async stopServiceWorker(page) {
