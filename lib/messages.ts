@@ -111,6 +111,14 @@ export interface ProtocolMap {
   micPermissionResult(data: { granted: boolean }): void;
   // toolbar popup → content script of a tab
   getPageHost(): string;
+  // background → content script of a tab (tabs.sendMessage): open/close the panel. The content
+  // script opens its chat port only on first open (idle tabs must not keep waking the worker),
+  // so the commands shortcut / toolbar popup reach a tab without a port this way; `toggle` on
+  // the port does the same for tabs that have one.
+  toggleChat(): void;
+  // content script → background: the status line's "open options" button (content scripts
+  // cannot call runtime.openOptionsPage themselves).
+  openOptions(): void;
 }
 
 export const { sendMessage, onMessage, removeAllListeners } = defineExtensionMessaging<ProtocolMap>();
