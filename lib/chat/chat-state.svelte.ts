@@ -1,5 +1,6 @@
 import type { BackgroundToContent, ChatEntry, ConnectionStatus, Conversation, RecordingState } from '../messages.ts';
 import { Typewriter } from './typewriter.ts';
+import { DEFAULT_BUBBLE_POSITION, type BubblePosition } from './layout.ts';
 
 /** How replies are typed; read from settings and media queries by the controller. */
 export interface TypingPrefs {
@@ -45,7 +46,10 @@ export class ChatState {
   revealed = $state<Record<string, string>>({});
   /** Clock for elapsed/retry labels, advanced by the controller while the panel is open. */
   now = $state(Date.now());
-  prefs: TypingPrefs = { typingEffect: true, reducedMotion: false, speech: true, audio: true };
+  bubble = $state<BubblePosition>(DEFAULT_BUBBLE_POSITION);
+  viewport = $state({ width: 1280, height: 800 });
+  // `audio` turns true on the first gesture that unlocks playback in this tab.
+  prefs: TypingPrefs = { typingEffect: true, reducedMotion: false, speech: true, audio: false };
 
   readonly streaming = $derived(this.entries.some((entry) => entry.role === 'assistant' && entry.status === 'streaming'));
   /** Something can be stopped: an answer streams, is still being typed, or is being spoken. */
@@ -118,6 +122,12 @@ export class ChatState {
     typing.pendingAudio = Math.max(0, typing.pendingAudio - 1);
     typing.writer.speak(sentence, durationMs, now);
     this.#maybeTypeRest(typing, now);
+  }
+
+  /** Settings, media queries or audio availability changed: text no longer waiting for audio types on. */
+  setPrefs(prefs: Partial<TypingPrefs>, now: number): void {
+    this.prefs = { ...this.prefs, ...prefs };
+    for (const typing of this.#typing.values()) this.#maybeTypeRest(typing, now);
   }
 
   setMuted(muted: boolean, now: number): void {

@@ -1,0 +1,148 @@
+/**
+ * Spoken answers, played in the content script with Web Audio: decoding an
+ * ArrayBuffer loads no URL, so a strict page CSP (media-src) cannot block it.
+ * Sentences play back to back without gaps, in the order they were added, even
+ * though decoding finishes out of order. Browsers only let audio start after a
+ * user gesture, so `unlock()` is called from the send / Enter / mic handlers.
+ */
+
+export interface SentenceAudio {
+  entryId: string;
+  sentence: string;
+  /** Encoded audio (mp3); decoding is the player's job. */
+  data: ArrayBuffer;
+}
+
+export interface AudioPlayerEvents {
+  /** The sentence is audible from now for `durationMs`. */
+  onSentenceStart(item: SentenceAudio, durationMs: number): void;
+  /** The sentence will never play (decode failed, no audio, stopped). */
+  onSentenceDropped(item: SentenceAudio): void;
+  /** Playing went from idle to busy or back. */
+  onSpeakingChange(speaking: boolean): void;
+}
+
+export interface AudioPlayer {
+  /** Creates/resumes the AudioContext; call inside a user gesture. */
+  unlock(): void;
+  /** True when audio can actually be heard in this tab. */
+  canPlay(): boolean;
+  enqueue(item: SentenceAudio): void;
+  /** Stops what plays and drops everything queued. */
+  stop(): void;
+  dispose(): void;
+}
+
+interface Slot {
+  item: SentenceAudio;
+  /** undefined while decoding, null when it failed. */
+  buffer: AudioBuffer | null | undefined;
+}
+
+/** Small lead so back-to-back scheduling never starts in the past. */
+const LEAD_S = 0.05;
+
+export function createAudioPlayer(events: AudioPlayerEvents, createContext: () => AudioContext = () => new AudioContext()): AudioPlayer {
+  let context: AudioContext | undefined;
+  let queue: Slot[] = [];
+  let generation = 0;
+  let playheadS = 0;
+  const sources = new Set<AudioBufferSourceNode>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  let speaking = false;
+
+  function setSpeaking(value: boolean) {
+    if (speaking === value) return;
+    speaking = value;
+    events.onSpeakingChange(value);
+  }
+
+  function pump() {
+    if (!context) return;
+    while (queue[0] && queue[0].buffer !== undefined) {
+      const slot = queue.shift();
+      if (!slot) break;
+      const buffer = slot.buffer;
+      if (!buffer) {
+        events.onSentenceDropped(slot.item);
+        continue;
+      }
+      const startS = Math.max(context.currentTime + LEAD_S, playheadS);
+      const source = context.createBufferSource();
+      source.buffer = buffer;
+      source.connect(context.destination);
+      source.start(startS);
+      playheadS = startS + buffer.duration;
+      sources.add(source);
+      setSpeaking(true);
+      source.onended = () => {
+        sources.delete(source);
+        if (sources.size === 0 && queue.length === 0) setSpeaking(false);
+      };
+      const durationMs = buffer.duration * 1000;
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        events.onSentenceStart(slot.item, durationMs);
+      }, Math.max(0, (startS - context.currentTime) * 1000));
+      timers.add(timer);
+    }
+  }
+
+  return {
+    unlock() {
+      try {
+        context ??= createContext();
+        // Resolves only once a gesture allowed it; canPlay() reads the state.
+        void context.resume().catch(() => undefined);
+      } catch (error) {
+        // No Web Audio here (or refused): replies are typed without sound.
+        console.warn('[parley] audio unavailable', error);
+      }
+    },
+    canPlay: () => context?.state === 'running',
+    enqueue(item) {
+      if (!context || context.state !== 'running') {
+        events.onSentenceDropped(item);
+        return;
+      }
+      const slot: Slot = { item, buffer: undefined };
+      queue.push(slot);
+      const mine = generation;
+      context.decodeAudioData(item.data).then(
+        (buffer) => {
+          if (mine !== generation) return;
+          slot.buffer = buffer;
+          pump();
+        },
+        () => {
+          if (mine !== generation) return;
+          slot.buffer = null;
+          pump();
+        },
+      );
+    },
+    stop() {
+      generation++;
+      for (const slot of queue) events.onSentenceDropped(slot.item);
+      queue = [];
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      for (const source of sources) {
+        source.onended = null;
+        try {
+          source.stop();
+        } catch {
+          // Already stopped: nothing to silence.
+        }
+      }
+      sources.clear();
+      playheadS = 0;
+      setSpeaking(false);
+    },
+    dispose() {
+      this.stop();
+      void context?.close().catch(() => undefined);
+      context = undefined;
+    },
+  };
+}

@@ -1,0 +1,278 @@
+import { loadSettings, settingsItem } from '../settings.ts';
+import type { BackgroundToContent, ContentToBackground } from '../messages.ts';
+import { createAudioPlayer, type AudioPlayer } from './audio-player.ts';
+import { ChatState } from './chat-state.svelte.ts';
+import { clampBubble, type BubblePosition } from './layout.ts';
+import { createPortClient, type ChatPortLike, type PortClient } from './port-client.ts';
+import { bubblePositionItem, draftItem, mutedItem } from './storage-items.ts';
+
+/** What the components may do; they never message anything themselves. */
+export interface ChatActions {
+  setOpen(open: boolean): void;
+  setDraft(text: string): void;
+  /** Sends the draft. */
+  send(): void;
+  retry(entryId: string): void;
+  /** Stop generating and stop speaking. */
+  stop(): void;
+  newChat(): void;
+  toggleRecording(): void;
+  discardRecording(): void;
+  toggleMute(): void;
+  revealAll(entryId: string): void;
+  moveBubble(position: BubblePosition, persist: boolean): void;
+  openOptions(): void;
+  reconnect(): void;
+}
+
+export interface ChatControllerDeps {
+  connect: (name: string) => ChatPortLike;
+  /** The extension went away (reload/update): unmount. */
+  onInvalidated: () => void;
+  openOptions: () => void;
+  now?: () => number;
+}
+
+export interface ChatController {
+  state: ChatState;
+  actions: ChatActions;
+  /** Loads draft, mute, bubble position and typing settings. */
+  init(): Promise<void>;
+  /** A BackgroundToContent that came another way (tabs messaging `toggleChat`). */
+  toggle(): void;
+  dispose(): void;
+}
+
+const TYPING_FRAME_MS = 33;
+const CLOCK_MS = 1000;
+const DRAFT_SAVE_MS = 300;
+
+function base64ToArrayBuffer(base64: string): ArrayBuffer {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes.buffer;
+}
+
+/**
+ * Wires the chat state to the background port, the audio player, storage and
+ * timers. Nothing heavy happens before the panel is first opened: the port opens
+ * on first open (or on a toggle), the AudioContext on the first gesture.
+ */
+export function createChatController(deps: ChatControllerDeps): ChatController {
+  const now = deps.now ?? (() => performance.now());
+  const state = new ChatState();
+  const cleanups: Array<() => void> = [];
+  let typingTimer: ReturnType<typeof setTimeout> | undefined;
+  let clockTimer: ReturnType<typeof setInterval> | undefined;
+  let draftTimer: ReturnType<typeof setTimeout> | undefined;
+  let player: AudioPlayer | undefined;
+
+  function animate() {
+    if (typingTimer) return;
+    const frame = () => {
+      typingTimer = undefined;
+      if (state.tick(now())) typingTimer = setTimeout(frame, TYPING_FRAME_MS);
+    };
+    typingTimer = setTimeout(frame, 0);
+  }
+
+  function runClock(on: boolean) {
+    if (on && !clockTimer) {
+      state.now = Date.now();
+      clockTimer = setInterval(() => (state.now = Date.now()), CLOCK_MS);
+    } else if (!on && clockTimer) {
+      clearInterval(clockTimer);
+      clockTimer = undefined;
+    }
+  }
+
+  function getPlayer(): AudioPlayer {
+    player ??= createAudioPlayer({
+      onSentenceStart(item, durationMs) {
+        state.sentenceStarted(item.entryId, item.sentence, durationMs, now());
+        animate();
+      },
+      onSentenceDropped(item) {
+        state.audioDropped(item.entryId, now());
+        animate();
+      },
+      onSpeakingChange(speaking) {
+        state.speaking = speaking;
+      },
+    });
+    return player;
+  }
+
+  /** Every user gesture that may lead to spoken audio unlocks playback (autoplay policy). */
+  function unlockAudio() {
+    const audio = getPlayer();
+    audio.unlock();
+    state.setPrefs({ audio: true }, now());
+  }
+
+  function handleSpeech(message: Extract<BackgroundToContent, { type: 'speech' }>) {
+    if (!state.wantsAudio(message.entryId)) return;
+    const audio = getPlayer();
+    if (!audio.canPlay()) {
+      // No gesture in this tab yet (or audio is blocked): type without sound from now on.
+      state.setPrefs({ audio: false }, now());
+      return;
+    }
+    state.audioQueued(message.entryId);
+    try {
+      audio.enqueue({ entryId: message.entryId, sentence: message.sentence, data: base64ToArrayBuffer(message.audioBase64) });
+    } catch (error) {
+      // Malformed base64: the sentence is typed without its audio.
+      console.warn('[parley] unreadable speech audio', error);
+      state.audioDropped(message.entryId, now());
+    }
+  }
+
+  function handleMessage(message: BackgroundToContent) {
+    if (message.type === 'speech') handleSpeech(message);
+    else state.apply(message, now());
+    if (message.type === 'toggle') runClock(state.open);
+    animate();
+  }
+
+  const port: PortClient = createPortClient({
+    connect: deps.connect,
+    onMessage: handleMessage,
+    onConnectedChange(connected) {
+      // The relay status comes with the next snapshot; until then say we are on our way.
+      if (!connected) state.status = { state: 'reconnecting', detail: 'Reconnecting to the extension' };
+    },
+    onInvalidated: deps.onInvalidated,
+    wanted: () => state.open || state.busy || state.recording.recording,
+  });
+
+  function post(message: ContentToBackground) {
+    port.post(message);
+  }
+
+  function saveDraft() {
+    if (draftTimer) clearTimeout(draftTimer);
+    draftTimer = setTimeout(() => {
+      draftTimer = undefined;
+      void draftItem.setValue(state.draft).catch((error: unknown) => console.warn('[parley] cannot save the draft', error));
+    }, DRAFT_SAVE_MS);
+  }
+
+  const actions: ChatActions = {
+    setOpen(open) {
+      state.setOpen(open);
+      runClock(open);
+      if (open) port.ensureConnected();
+    },
+    setDraft(text) {
+      state.draft = text;
+      saveDraft();
+    },
+    send() {
+      const text = state.draft.trim();
+      if (text === '') return;
+      unlockAudio();
+      // Queue, not cancel: a message sent while an answer streams goes to the
+      // background at once, which stores it as 'pending' and sends it when the
+      // current answer ends (lib/background/turns.ts). The UI shows it as pending.
+      post({ type: 'send', text });
+      state.draft = '';
+      saveDraft();
+    },
+    retry(entryId) {
+      unlockAudio();
+      post({ type: 'retry', entryId });
+    },
+    stop() {
+      post({ type: 'cancel' });
+      player?.stop();
+      state.stopAll(now());
+    },
+    newChat() {
+      player?.stop();
+      state.stopAll(now());
+      post({ type: 'newChat' });
+    },
+    toggleRecording() {
+      unlockAudio();
+      post({ type: state.recording.recording ? 'stopRecording' : 'startRecording' });
+    },
+    discardRecording() {
+      post({ type: 'discardRecording' });
+    },
+    toggleMute() {
+      const muted = !state.muted;
+      if (muted) player?.stop();
+      else unlockAudio();
+      state.setMuted(muted, now());
+      animate();
+      void mutedItem.setValue(muted).catch((error: unknown) => console.warn('[parley] cannot save mute', error));
+    },
+    revealAll(entryId) {
+      state.revealAll(entryId, now());
+    },
+    moveBubble(position, persist) {
+      state.bubble = clampBubble(position, state.viewport);
+      if (persist) void bubblePositionItem.setValue(state.bubble).catch((error: unknown) => console.warn('[parley] cannot save the bubble position', error));
+    },
+    openOptions: () => deps.openOptions(),
+    reconnect: () => post({ type: 'reconnect' }),
+  };
+
+  function watchViewport() {
+    const update = () => {
+      state.viewport = { width: window.innerWidth, height: window.innerHeight };
+      state.bubble = clampBubble(state.bubble, state.viewport);
+    };
+    update();
+    window.addEventListener('resize', update);
+    cleanups.push(() => window.removeEventListener('resize', update));
+  }
+
+  function watchPrefs() {
+    const motion = window.matchMedia?.('(prefers-reduced-motion: reduce)');
+    if (motion) {
+      state.setPrefs({ reducedMotion: motion.matches }, now());
+      const onChange = (event: MediaQueryListEvent) => state.setPrefs({ reducedMotion: event.matches }, now());
+      motion.addEventListener('change', onChange);
+      cleanups.push(() => motion.removeEventListener('change', onChange));
+    }
+    cleanups.push(
+      settingsItem.watch((settings) => {
+        state.setPrefs({ speech: settings?.speech ?? true, typingEffect: settings?.typingEffect ?? true }, now());
+        animate();
+      }),
+    );
+  }
+
+  return {
+    state,
+    actions,
+    async init() {
+      watchViewport();
+      watchPrefs();
+      const [settings, draft, muted, bubble] = await Promise.all([loadSettings(), draftItem.getValue(), mutedItem.getValue(), bubblePositionItem.getValue()]);
+      state.setPrefs({ speech: settings.speech, typingEffect: settings.typingEffect }, now());
+      // Something typed before init finished wins over the stored draft.
+      if (state.draft === '') state.draft = draft;
+      state.muted = muted;
+      state.bubble = clampBubble(bubble, state.viewport);
+    },
+    toggle() {
+      actions.setOpen(!state.open);
+    },
+    dispose() {
+      for (const cleanup of cleanups.splice(0)) cleanup();
+      if (typingTimer) clearTimeout(typingTimer);
+      if (draftTimer) {
+        clearTimeout(draftTimer);
+        // Flush: the user's words outlive this page.
+        void draftItem.setValue(state.draft).catch(() => undefined);
+      }
+      runClock(false);
+      player?.dispose();
+      port.dispose();
+    },
+  };
+}
