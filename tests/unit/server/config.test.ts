@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_SYSTEM_PROMPT, flagsToEnv, loadConfig } from '../../../server/config.ts';
+
+describe('loadConfig', () => {
+  it('fails fast with what to set when there is neither key nor base URL', () => {
+    expect(() => loadConfig({})).toThrow(ConfigError);
+    expect(() => loadConfig({})).toThrow(/Set OPENAI_API_KEY \(or OPENAI_BASE_URL .*\), or run `npm run demo`/);
+  });
+
+  it('applies documented defaults, and STT/TTS endpoints default to the main one', () => {
+    const config = loadConfig({ OPENAI_API_KEY: 'sk-x', XDG_CONFIG_HOME: '/xdg' });
+    expect(config.chat).toEqual({ baseURL: 'https://api.openai.com/v1', apiKey: 'sk-x' });
+    expect(config.stt).toEqual(config.chat);
+    expect(config.tts).toEqual(config.chat);
+    expect(config.models).toEqual({ chat: 'gpt-4o-mini', stt: 'gpt-4o-mini-transcribe', tts: 'gpt-4o-mini-tts' });
+    expect(config).toMatchObject({
+      voice: 'alloy',
+      language: '',
+      systemPrompt: DEFAULT_SYSTEM_PROMPT,
+      token: undefined,
+      configDir: '/xdg/parley',
+      host: '127.0.0.1',
+      httpPort: 3001,
+      wsPort: 3002,
+      speech: true,
+      logText: false,
+    });
+    expect(config.limits).toMatchObject({ maxTextChars: 8000, maxAudioBytes: 25 * 1024 * 1024, turnsPerMinute: 30, maxConcurrentTurns: 3 });
+    expect(config.history).toMatchObject({ maxTurns: 20, ttlMs: 120 * 60_000 });
+    expect(config.upstream).toMatchObject({ timeoutMs: 60_000, retries: 2 });
+  });
+
+  it('accepts a base URL without a key (local OpenAI-compatible servers) and separate STT/TTS endpoints', () => {
+    const config = loadConfig({
+      OPENAI_BASE_URL: 'http://localhost:8080/v1/',
+      PARLEY_STT_BASE_URL: 'http://stt.local/v1',
+      PARLEY_TTS_API_KEY: 'tts-key',
+    });
+    expect(config.chat).toEqual({ baseURL: 'http://localhost:8080/v1', apiKey: '' });
+    expect(config.stt.baseURL).toBe('http://stt.local/v1');
+    expect(config.tts).toEqual({ baseURL: 'http://localhost:8080/v1', apiKey: 'tts-key' });
+  });
+
+  it.each([
+    [{ PARLEY_WS_PORT: 'abc' }, /PARLEY_WS_PORT must be a whole number/],
+    [{ PARLEY_HTTP_PORT: '70000' }, /PARLEY_HTTP_PORT must be between 0 and 65535/],
+    [{ OPENAI_BASE_URL: 'ftp://x' }, /OPENAI_BASE_URL must start with http/],
+    [{ PARLEY_TOKEN: 'short' }, /at least 16/],
+    [{ PARLEY_TOKEN: 'has a space in it, long enough' }, /printable ASCII/],
+    [{ PARLEY_LANGUAGE: 'English' }, /PARLEY_LANGUAGE/],
+    [{ PARLEY_ALLOWED_ORIGINS: 'example.com' }, /PARLEY_ALLOWED_ORIGINS/],
+    [{ PARLEY_LOG_TEXT: 'maybe' }, /PARLEY_LOG_TEXT must be 0 or 1/],
+  ])('refuses %o', (env, message) => {
+    expect(() => loadConfig({ OPENAI_API_KEY: 'sk-x', ...env })).toThrow(message);
+  });
+
+  it('maps CLI flags onto variables', () => {
+    expect(flagsToEnv(['--port', '4000', '--host=0.0.0.0', '--http-port', '4001'])).toEqual({
+      PARLEY_WS_PORT: '4000',
+      PARLEY_HOST: '0.0.0.0',
+      PARLEY_HTTP_PORT: '4001',
+    });
+    expect(() => flagsToEnv(['--nope'])).toThrow(/Unknown option/);
+    expect(() => flagsToEnv(['--port'])).toThrow(/needs a value/);
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../../server/log.ts';
+
+describe('logger', () => {
+  const make = (logText: boolean) => {
+    const lines: string[] = [];
+    const hints: string[] = [];
+    const logger = createLogger({
+      secrets: ['sk-configured-key-123456'],
+      logOnlySecrets: ['client-token-abcdefgh'],
+      logText,
+      write: (l) => lines.push(l),
+      writeHint: (h) => hints.push(h),
+    });
+    return { logger, lines, hints };
+  };
+
+  it('writes one JSON line per event and redacts keys, key-shaped strings and the token', () => {
+    const { logger, lines, hints } = make(false);
+    logger.error('upstream said', { detail: 'bad key sk-configured-key-123456 and sk-otherlookingkey1234567890', token: 'client-token-abcdefgh' });
+    logger.hint('token: client-token-abcdefgh, key sk-configured-key-123456');
+    const line = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 'error', msg: 'upstream said' });
+    expect(lines[0]).not.toMatch(/sk-configured|sk-otherlooking|client-token/);
+    // The pairing hint may show the token, never the key.
+    expect(hints[0]).toBe('token: client-token-abcdefgh, key [redacted]');
+  });
+
+  it('drops message text from turn lines unless PARLEY_LOG_TEXT is on', () => {
+    const record = { sessionHash: 'h', turnId: 1, kind: 'text', transport: 'ws', outcome: 'ok', totalMs: 5, chunks: 2, userText: 'secret question', answerText: 'answer' } as const;
+    const off = make(false);
+    off.logger.turn(record);
+    expect(off.lines[0]).not.toContain('secret question');
+    expect(JSON.parse(off.lines[0] ?? '')).toMatchObject({ msg: 'turn', turnId: 1, outcome: 'ok', chunks: 2 });
+    const on = make(true);
+    on.logger.turn(record);
+    expect(on.lines[0]).toContain('secret question');
+  });
+});

@@ -1,0 +1,66 @@
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createTokenCheck, isOriginAllowed, tokenFromBearer, tokenFromUpgrade } from '../../../../server/transport/auth.ts';
+import { resolveToken } from '../../../../server/transport/token-store.ts';
+
+const req = (headers: Record<string, string>, url = '/') => ({ headers, url }) as unknown as IncomingMessage;
+
+describe('token check', () => {
+  it('accepts only the exact token', () => {
+    const check = createTokenCheck('the-right-token-123');
+    expect(check('the-right-token-123')).toBe(true);
+    expect(check('the-right-token-12')).toBe(false);
+    expect(check('the-right-token-1234')).toBe(false);
+    expect(check('')).toBe(false);
+    expect(check(undefined)).toBe(false);
+  });
+
+  it('reads the token from the subprotocol, the query, or a Bearer header', () => {
+    expect(tokenFromUpgrade(req({ 'sec-websocket-protocol': 'parley.v1, parley-token.abc' }))).toBe('abc');
+    expect(tokenFromUpgrade(req({}, '/?token=xyz'))).toBe('xyz');
+    expect(tokenFromUpgrade(req({}))).toBeUndefined();
+    expect(tokenFromBearer(req({ authorization: 'Bearer t0k' }))).toBe('t0k');
+    expect(tokenFromBearer(req({ authorization: 'Basic t0k' }))).toBeUndefined();
+  });
+});
+
+describe('origin policy', () => {
+  const open = { allowedOrigins: ['https://ok.example'], extensionIds: [] };
+  it('allows extensions, origin-less clients and configured origins only', () => {
+    expect(isOriginAllowed(undefined, open)).toBe(true);
+    expect(isOriginAllowed('chrome-extension://abc', open)).toBe(true);
+    expect(isOriginAllowed('moz-extension://uuid', open)).toBe(true);
+    expect(isOriginAllowed('safari-web-extension://id', open)).toBe(true);
+    expect(isOriginAllowed('https://ok.example', open)).toBe(true);
+    expect(isOriginAllowed('https://evil.example', open)).toBe(false);
+    expect(isOriginAllowed('null', open)).toBe(false);
+  });
+  it('pins extension ids when configured', () => {
+    const pinned = { allowedOrigins: [], extensionIds: ['good'] };
+    expect(isOriginAllowed('chrome-extension://good', pinned)).toBe(true);
+    expect(isOriginAllowed('chrome-extension://bad', pinned)).toBe(false);
+  });
+});
+
+describe('token store', () => {
+  it('generates a 256-bit token once, stores it 0600 in a 0700 dir, and reuses it', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'parley-token-')), 'nested');
+    const first = await resolveToken(undefined, dir);
+    expect(first.source).toBe('generated');
+    expect(Buffer.from(first.token, 'base64url')).toHaveLength(32);
+    expect((await stat(join(dir, 'token'))).mode & 0o777).toBe(0o600);
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    const second = await resolveToken(undefined, dir);
+    expect(second).toMatchObject({ source: 'file', token: first.token });
+    expect((await readFile(join(dir, 'token'), 'utf8')).trim()).toBe(first.token);
+  });
+  it('prefers PARLEY_TOKEN and regenerates a blank file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'parley-token-'));
+    expect(await resolveToken('from-env-token-value', dir)).toEqual({ token: 'from-env-token-value', source: 'env', path: undefined });
+    await writeFile(join(dir, 'token'), '\n');
+    expect((await resolveToken(undefined, dir)).source).toBe('generated');
+  });
+});
