@@ -1,5 +1,6 @@
 // Refusals at the door (token, origin) and bad frames: each answered clearly, no upstream cost,
 // and other connections unaffected.
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientFrame, CloseCode, ErrorCode, PROTOCOL_V1 } from '../../../protocol/index.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/fake-openai.ts';
@@ -109,5 +110,24 @@ describe('bad frames', () => {
     client.send({ type: 'ping', nonce: 0xfeedbeef });
     expect(await client.waitFor(is('pong'))).toEqual({ type: 'pong', nonce: 0xfeedbeef });
     await client.close();
+  });
+});
+
+describe('heartbeat', () => {
+  it('drops a peer that stops answering pings, keeps one that answers', async () => {
+    const quick = await startRelay({ fake, env: { PARLEY_HEARTBEAT_MS: '150' } });
+    try {
+      const protocols = [PROTOCOL_V1, `parley-token.${quick.token}`];
+      const silent = new WebSocket(quick.wsUrl, protocols, { autoPong: false });
+      const healthy = new WebSocket(quick.wsUrl, protocols);
+      const closed = new Promise<number>((resolve) => silent.once('close', (code) => resolve(code)));
+      await new Promise((resolve) => healthy.once('open', resolve));
+      // Abnormal closure: the relay terminated the TCP connection without a close frame.
+      expect(await closed).toBe(1006);
+      expect(healthy.readyState).toBe(WebSocket.OPEN);
+      healthy.close();
+    } finally {
+      await quick.dispose();
+    }
   });
 });
