@@ -171,6 +171,7 @@ export function createClientConnection(
       start(session, turnId, { kind: 'voice', audio: Buffer.concat(recording.chunks), mimeType: VOICE_MIME_TYPE });
     },
     cancel({ turnId }) {
+      if (!session) return sendError(turnId, TurnErrors.noClientId());
       const controller = running.get(turnId);
       if (controller) {
         const reason: TurnAbortReason = 'cancel';
