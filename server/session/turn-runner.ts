@@ -142,10 +142,12 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
     addAssistantMessage(session, question, answer, defaults.historyMaxTurns);
     record.answerText = answer;
     record.answer = answer;
-    live(sink.textEnd)();
     stage = 'tts';
     await speech?.finish();
     signal.throwIfAborted();
+    // TextEnd is the turn's last frame (docs/protocol.md): clients may forget the turn when they see it,
+    // so it waits for the last SpeechAudio.
+    live(sink.textEnd)();
     if (request.speech) {
       record.sentences = sentences;
       record.speechErrors = speechErrors;
