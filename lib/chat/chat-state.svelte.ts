@@ -44,7 +44,7 @@ export class ChatState {
   speaking = $state(false);
   /** Visible text of replies being typed, by entry id; absent means "show all". */
   revealed = $state<Record<string, string>>({});
-  /** Clock for elapsed/retry labels, advanced by the controller while the panel is open. */
+  /** Wall clock (epoch ms) for elapsed/retry labels, advanced by the controller while open. Typing uses its own monotonic `now`. */
   now = $state(Date.now());
   bubble = $state<BubblePosition>(DEFAULT_BUBBLE_POSITION);
   viewport = $state({ width: 1280, height: 800 });
@@ -157,7 +157,6 @@ export class ChatState {
 
   /** Advances typing; returns true while something is still animating. */
   tick(now: number): boolean {
-    this.now = now;
     for (const [id, typing] of this.#typing) {
       const text = typing.writer.visibleText(now);
       if (typing.ended && typing.pendingAudio === 0 && typing.writer.isCaughtUp(now)) {

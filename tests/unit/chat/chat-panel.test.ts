@@ -1,0 +1,150 @@
+import { flushSync, mount, unmount } from 'svelte';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import ChatPanel from '../../../components/chat/ChatPanel.svelte';
+import type { ChatActions } from '../../../lib/chat/chat-controller.svelte.ts';
+import { ChatState } from '../../../lib/chat/chat-state.svelte.ts';
+import { installSpecDomForSanitizer } from './support/spec-dom.ts';
+
+installSpecDomForSanitizer();
+
+function recordingActions(calls: string[]): ChatActions {
+  const record = (name: string) => (...args: unknown[]) => void calls.push([name, ...args.map(String)].join(':'));
+  return {
+    setOpen: record('setOpen'),
+    setDraft: record('setDraft'),
+    send: record('send'),
+    retry: record('retry'),
+    stop: record('stop'),
+    newChat: record('newChat'),
+    toggleRecording: record('toggleRecording'),
+    discardRecording: record('discardRecording'),
+    toggleMute: record('toggleMute'),
+    revealAll: record('revealAll'),
+    moveBubble: record('moveBubble'),
+    openOptions: record('openOptions'),
+    reconnect: record('reconnect'),
+  };
+}
+
+describe('ChatPanel', () => {
+  let target: HTMLElement;
+  let app: Record<string, unknown> | undefined;
+  let calls: string[];
+  let chat: ChatState;
+  let closed: number;
+
+  beforeEach(() => {
+    fakeBrowser.reset();
+    target = document.createElement('div');
+    document.body.append(target);
+    calls = [];
+    closed = 0;
+    chat = new ChatState();
+  });
+  afterEach(() => {
+    if (app) void unmount(app);
+    app = undefined;
+    target.remove();
+  });
+
+  function render() {
+    app = mount(ChatPanel, {
+      target,
+      props: { chat, actions: recordingActions(calls), placement: { left: 0, top: 0, width: 380, height: 560 }, onClose: () => closed++ },
+    });
+    flushSync();
+  }
+  const button = (name: string) => target.querySelector<HTMLButtonElement>(`button[aria-label="${name}"]`);
+  const buttonByText = (text: string) => [...target.querySelectorAll('button')].find((b) => b.textContent?.trim() === text);
+
+  it('shows the welcome message first and disables Send for an empty message', () => {
+    render();
+    const log = target.querySelector('[role="log"]');
+    expect(log?.getAttribute('aria-live')).toBe('polite');
+    expect(log?.firstElementChild?.textContent?.trim()).toBe('Hello. How can I help you today?');
+    expect(button('Send')?.disabled).toBe(true);
+    expect(button('Record voice')).not.toBeNull();
+    expect(button('Close chat')).not.toBeNull();
+    expect(buttonByText('New chat')).toBeDefined();
+    // Nothing in flight: no Stop button.
+    expect(button('Stop')).toBeNull();
+    const textarea = target.querySelector('textarea');
+    expect(target.querySelector(`label[for="${textarea?.id}"]`)?.textContent).toBe('Message');
+  });
+
+  it('enables Send with text; Enter sends, Shift+Enter does not', () => {
+    chat.draft = 'Hi there';
+    render();
+    expect(button('Send')?.disabled).toBe(false);
+    const textarea = target.querySelector('textarea');
+    textarea?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', shiftKey: true, bubbles: true }));
+    expect(calls).not.toContain('send');
+    textarea?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    expect(calls).toContain('send');
+  });
+
+  it('renders user text as text and assistant markdown sanitised', () => {
+    chat.apply(
+      {
+        type: 'conversation',
+        conversation: {
+          clientId: 'c1',
+          entries: [
+            { id: 'u1', role: 'user', content: '<b>not bold</b>', status: 'done', createdAt: 1 },
+            { id: 'a1', role: 'assistant', content: '**bold** <img src=x onerror="alert(1)">', status: 'done', createdAt: 2 },
+          ],
+        },
+      },
+      0,
+    );
+    render();
+    expect(target.querySelector('b')).toBeNull();
+    expect(target.textContent).toContain('<b>not bold</b>');
+    expect(target.querySelector('strong')?.textContent).toBe('bold');
+    expect(target.querySelector('img')).toBeNull();
+  });
+
+  it('offers Retry on a failed message and Stop while an answer streams', () => {
+    chat.apply(
+      {
+        type: 'conversation',
+        conversation: {
+          clientId: 'c1',
+          entries: [
+            { id: 'u1', role: 'user', content: 'Hi', status: 'error', error: { code: 'CONNECTION_LOST', message: 'Lost', retryable: true }, createdAt: 1 },
+            { id: 'a1', role: 'assistant', content: '', status: 'streaming', createdAt: 2 },
+          ],
+        },
+      },
+      0,
+    );
+    render();
+    buttonByText('Retry')?.click();
+    expect(calls).toContain('retry:u1');
+    button('Stop')?.click();
+    expect(calls).toContain('stop');
+  });
+
+  it('Escape closes, or discards while recording; the mic shows elapsed time', () => {
+    render();
+    target.querySelector('textarea')?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    expect(closed).toBe(1);
+    chat.recording = { recording: true, startedAt: 1_000 };
+    chat.now = 66_000;
+    flushSync();
+    expect(button('Stop recording')).not.toBeNull();
+    expect(target.querySelector('time')?.textContent).toBe('01:05');
+    target.querySelector('textarea')?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    expect(calls).toContain('discardRecording');
+    expect(closed).toBe(1);
+  });
+
+  it('names the connection state and the mute control', () => {
+    chat.status = { state: 'unauthorized', detail: 'Wrong token' };
+    render();
+    expect(target.querySelector('[role="status"]')?.textContent).toContain('Wrong token: open options');
+    button('Mute spoken answer')?.click();
+    expect(calls).toContain('toggleMute');
+  });
+});
