@@ -1,5 +1,7 @@
 // CLI for the fake OpenAI server (used by `npm run demo`, benchmarks and manual runs):
 //   npx tsx tests/fakes/fake-openai-server.ts
+// To stop it from a script, spawn `node --import tsx <this file>` (or node_modules/.bin/tsx) and
+// signal that: npm exec does not forward SIGTERM, so signalling `npx` orphans the server.
 // Env: FAKE_OPENAI_PORT (default 0 = any free port), FAKE_OPENAI_HOST (127.0.0.1),
 // FAKE_OPENAI_KEY (default sk-fake-test-key), FAKE_OPENAI_DEMO=1, and latencies in ms:
 // FAKE_OPENAI_FIRST_TOKEN_MS, FAKE_OPENAI_PER_TOKEN_MS, FAKE_OPENAI_STT_MS, FAKE_OPENAI_TTS_MS.
