@@ -4,7 +4,7 @@ import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.output/', '.wxt/', 'dist/', 'bench/results/', 'tests/artifacts/', 'test-results/'] },
+  { ignores: ['node_modules/', '.output*/', 'scratch*/', '.wxt/', 'dist/', 'bench/results/', 'tests/artifacts/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],

@@ -24,6 +24,7 @@ Parley extension built.
 Then open Parley's options (right-click the toolbar icon → Options), paste the relay token printed below, and "Test connection".
 `);
 
-const relay = spawn('npx', ['tsx', demo ? 'scripts/demo.ts' : 'server/index.ts'], { stdio: 'inherit' });
+// node --import tsx, not npx: npx does not pass SIGTERM on, which would leave the relay running.
+const relay = spawn(process.execPath, ['--import', 'tsx', demo ? 'scripts/demo.ts' : 'server/index.ts'], { stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => relay.kill(signal));
 relay.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
