@@ -23,8 +23,8 @@ export interface AudioPlayerEvents {
 }
 
 export interface AudioPlayer {
-  /** Creates/resumes the AudioContext; call inside a user gesture. */
-  unlock(): void;
+  /** Creates/resumes the AudioContext; call inside a user gesture. False when there is no Web Audio. */
+  unlock(): boolean;
   /** True when audio can actually be heard in this tab. */
   canPlay(): boolean;
   enqueue(item: SentenceAudio): void;
@@ -50,6 +50,7 @@ export function createAudioPlayer(events: AudioPlayerEvents, createContext: () =
   const sources = new Set<AudioBufferSourceNode>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let speaking = false;
+  let unavailableLogged = false;
 
   function setSpeaking(value: boolean) {
     if (speaking === value) return;
@@ -94,9 +95,12 @@ export function createAudioPlayer(events: AudioPlayerEvents, createContext: () =
         context ??= createContext();
         // Resolves only once a gesture allowed it; canPlay() reads the state.
         void context.resume().catch(() => undefined);
+        return true;
       } catch (error) {
         // No Web Audio here (or refused): replies are typed without sound.
-        console.warn('[parley] audio unavailable', error);
+        if (!unavailableLogged) console.warn('[parley] audio unavailable', error);
+        unavailableLogged = true;
+        return false;
       }
     },
     canPlay: () => context?.state === 'running',

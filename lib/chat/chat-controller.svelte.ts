@@ -106,9 +106,7 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
 
   /** Every user gesture that may lead to spoken audio unlocks playback (autoplay policy). */
   function unlockAudio() {
-    const audio = getPlayer();
-    audio.unlock();
-    state.setPrefs({ audio: true }, now());
+    state.setPrefs({ audio: getPlayer().unlock() }, now());
   }
 
   function handleSpeech(message: Extract<BackgroundToContent, { type: 'speech' }>) {

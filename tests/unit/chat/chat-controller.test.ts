@@ -1,0 +1,114 @@
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createChatController, type ChatController } from '../../../lib/chat/chat-controller.svelte.ts';
+import { bubblePositionItem, draftItem } from '../../../lib/chat/storage-items.ts';
+import { FakePort } from './support/fake-port.ts';
+
+describe('createChatController', () => {
+  let ports: FakePort[];
+  let controller: ChatController;
+  let invalidated: number;
+
+  beforeEach(async () => {
+    fakeBrowser.reset();
+    vi.useFakeTimers();
+    ports = [];
+    invalidated = 0;
+    controller = createChatController({
+      connect: () => {
+        const port = new FakePort();
+        ports.push(port);
+        return port;
+      },
+      onInvalidated: () => invalidated++,
+      openOptions: () => undefined,
+      now: () => Date.now(),
+    });
+  });
+  afterEach(() => {
+    controller.dispose();
+    vi.useRealTimers();
+  });
+
+  it('restores the unsent draft and the bubble position', async () => {
+    await draftItem.setValue('half a thought');
+    await bubblePositionItem.setValue({ right: 100, bottom: 200 });
+    await controller.init();
+    expect(controller.state.draft).toBe('half a thought');
+    expect(controller.state.bubble).toEqual({ right: 100, bottom: 200 });
+  });
+
+  it('opens the port only on first open, then shows the snapshot', async () => {
+    await controller.init();
+    expect(ports).toHaveLength(0);
+    controller.actions.setOpen(true);
+    expect(ports[0]?.sent).toEqual([{ type: 'hello' }]);
+    ports[0]?.deliver({
+      type: 'snapshot',
+      conversation: { clientId: 'c1', entries: [{ id: 'u1', role: 'user', content: 'Earlier', status: 'done', createdAt: 1 }] },
+      status: { state: 'connected' },
+      recording: { recording: false },
+    });
+    expect(controller.state.entries.map((e) => e.content)).toEqual(['Earlier']);
+  });
+
+  it('sends the draft, clears it and persists the empty draft', async () => {
+    await controller.init();
+    controller.actions.setOpen(true);
+    controller.actions.setDraft('  What is the capital of France?  ');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(await draftItem.getValue()).toBe('  What is the capital of France?  ');
+    controller.actions.send();
+    expect(ports[0]?.sent.at(-1)).toEqual({ type: 'send', text: 'What is the capital of France?' });
+    expect(controller.state.draft).toBe('');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(await draftItem.getValue()).toBe('');
+  });
+
+  it('does not send an empty draft', async () => {
+    await controller.init();
+    controller.actions.setOpen(true);
+    controller.actions.setDraft('   ');
+    controller.actions.send();
+    expect(ports[0]?.sent).toEqual([{ type: 'hello' }]);
+  });
+
+  it('stop cancels the turn and shows what arrived at once', async () => {
+    await controller.init();
+    controller.actions.setOpen(true);
+    const port = ports[0];
+    port?.deliver({ type: 'conversation', conversation: { clientId: 'c1', entries: [{ id: 'a1', role: 'assistant', content: '', status: 'streaming', createdAt: 1 }] } });
+    port?.deliver({ type: 'textChunk', entryId: 'a1', text: 'A partial answer' });
+    controller.actions.stop();
+    expect(port?.sent.at(-1)).toEqual({ type: 'cancel' });
+    expect(controller.state.displayText(controller.state.entries[0]!)).toBe('A partial answer');
+  });
+
+  it('a toggle from the background opens and closes the panel', async () => {
+    await controller.init();
+    controller.toggle();
+    expect(controller.state.open).toBe(true);
+    ports[0]?.deliver({ type: 'toggle' });
+    expect(controller.state.open).toBe(false);
+  });
+
+  it('maps the mic button to start/stop recording from the background state', async () => {
+    await controller.init();
+    controller.actions.setOpen(true);
+    controller.actions.toggleRecording();
+    expect(ports[0]?.sent.at(-1)).toEqual({ type: 'startRecording' });
+    ports[0]?.deliver({ type: 'recording', recording: { recording: true, startedAt: Date.now() } });
+    controller.actions.toggleRecording();
+    expect(ports[0]?.sent.at(-1)).toEqual({ type: 'stopRecording' });
+  });
+
+  it('reconnects after the worker stopped while the panel is open', async () => {
+    await controller.init();
+    controller.actions.setOpen(true);
+    ports[0]?.drop();
+    expect(controller.state.status.state).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(ports).toHaveLength(2);
+    expect(ports[1]?.sent[0]).toEqual({ type: 'hello' });
+  });
+});
