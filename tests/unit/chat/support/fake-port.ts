@@ -1,5 +1,5 @@
-import type { ContentToBackground } from '../../../lib/messages.ts';
-import type { ChatPortLike } from '../../../lib/chat/port-client.ts';
+import type { ContentToBackground } from '../../../../lib/messages.ts';
+import type { ChatPortLike } from '../../../../lib/chat/port-client.ts';
 
 /** A chat port the test plays the background for. */
 export class FakePort implements ChatPortLike {
