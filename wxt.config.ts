@@ -8,8 +8,35 @@ export default defineConfig({
   // Every dependency is an explicit import: the relay shares `protocol/`, and
   // WXT's auto-imports would make that code depend on build-time magic.
   imports: false,
-  manifest: {
+  manifest: ({ browser, manifestVersion }) => ({
     name: 'Parley',
     description: 'A voice-capable AI chat popup on any page, through your own relay.',
-  },
+    // Fewest permissions that work (each is explained in the README):
+    // - storage: settings (sync), token and conversation (local).
+    // - offscreen (Chrome only): the hidden page that records the microphone; a service worker has no getUserMedia.
+    // No "tabs": tabs.query for the active tab's id, tabs.create and tabs.sendMessage work without it.
+    // Host access comes from the content script's <all_urls> match, which is what puts the bubble on pages.
+    permissions: browser === 'firefox' ? ['storage'] : ['storage', 'offscreen'],
+    commands: {
+      'toggle-chat': {
+        suggested_key: { default: 'Alt+Shift+P', mac: 'MacCtrl+Shift+P' },
+        description: 'Open or close the Parley chat on this page',
+      },
+    },
+    action: { default_title: 'Parley' },
+    ...(browser === 'firefox'
+      ? {
+          browser_specific_settings: {
+            gecko: {
+              id: 'parley@parley.dev',
+              // User messages and voice go to the relay the user configured (issue 5 finalises this).
+              data_collection_permissions: { required: ['personalCommunications'] },
+            },
+          },
+          // Firefox's default MV3 extension CSP has upgrade-insecure-requests, which turns ws://127.0.0.1
+          // into wss:// and fails (PLATFORM.md). MV2 takes a string here and is not affected.
+          ...(manifestVersion === 3 ? { content_security_policy: { extension_pages: "script-src 'self'" } } : {}),
+        }
+      : {}),
+  }),
 });

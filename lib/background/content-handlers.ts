@@ -1,0 +1,45 @@
+import type { BackgroundToContent, ContentToBackground } from '../messages.ts';
+import type { ConversationStore } from './conversation-store.ts';
+import type { RelayClient } from './relay-client.ts';
+import type { Turns } from './turns.ts';
+import type { Voice } from './voice.ts';
+
+type ContentMessageOf<K extends ContentToBackground['type']> = Extract<ContentToBackground, { type: K }>;
+export type ContentHandlers = { [K in ContentToBackground['type']]: (tabId: number, message: ContentMessageOf<K>) => void | Promise<void> };
+
+export interface ContentHandlerDeps {
+  store: ConversationStore;
+  relay: RelayClient;
+  turns: Turns;
+  voice: Voice;
+  post: (tabId: number, message: BackgroundToContent) => void;
+}
+
+/** What each chat port message does: one named handler per message type. */
+export function createContentHandlers({ store, relay, turns, voice, post }: ContentHandlerDeps): ContentHandlers {
+  return {
+    hello(tabId) {
+      // After a worker restart this is usually the first event: it reconnects on its own.
+      relay.ensureConnected();
+      post(tabId, { type: 'snapshot', conversation: store.snapshot(), status: relay.getStatus(), recording: voice.state(tabId) });
+      turns.pump();
+    },
+    send: (tabId, message) => turns.submitText(tabId, message.text),
+    retry: (tabId, message) => turns.retry(tabId, message.entryId),
+    cancel: (tabId) => turns.cancelTab(tabId),
+    newChat(tabId) {
+      voice.discard(tabId);
+      turns.newChat();
+      // The relay keys its history by client id: a fresh session starts with a fresh Resume.
+      if (relay.getStatus().state !== 'idle') relay.restart();
+    },
+    startRecording: (tabId) => voice.start(tabId),
+    stopRecording: (tabId) => voice.stop(tabId),
+    discardRecording: (tabId) => voice.discard(tabId),
+    reconnect: () => relay.restart(),
+  };
+}
+
+export function dispatchContentMessage(handlers: ContentHandlers, tabId: number, message: ContentToBackground): void | Promise<void> {
+  return (handlers[message.type] as (tabId: number, message: ContentToBackground) => void | Promise<void>)(tabId, message);
+}

@@ -1,0 +1,57 @@
+import { browser } from 'wxt/browser';
+import { onMessage } from '../messages.ts';
+import type { ChatPorts } from './chat-ports.ts';
+import type { RelayClient } from './relay-client.ts';
+import { isExtensionPageSender, type SenderLike } from './sender.ts';
+import { testConnection } from './test-connection.ts';
+import type { Voice } from './voice.ts';
+
+/**
+ * Request/response messages from Parley's own pages (options, popup, offscreen
+ * recorder, permission page). Each checks that the sender is an extension page:
+ * content scripts run in hostile pages and must not drive the relay or the mic.
+ * Returns one remover for all listeners.
+ */
+export function registerRuntimeHandlers(deps: { relay: RelayClient; ports: ChatPorts; voice: Voice; whenReady: () => Promise<void> }): () => void {
+  const { relay, ports, voice } = deps;
+  const extensionOrigin = browser.runtime.getURL('/');
+  const trusted = (sender: SenderLike | undefined) => {
+    if (!isExtensionPageSender(sender, browser.runtime.id, extensionOrigin)) throw new Error('Refused: only Parley pages may send this message.');
+  };
+
+  const removers = [
+    onMessage('getStatus', ({ sender }) => {
+      trusted(sender);
+      relay.ensureConnected();
+      return relay.getStatus();
+    }),
+    onMessage('testConnection', ({ data, sender }) => {
+      trusted(sender);
+      return testConnection(data.relayUrl, data.token);
+    }),
+    onMessage('openChatInTab', ({ data, sender }) => {
+      trusted(sender);
+      if (!ports.post(data.tabId, { type: 'toggle' })) throw new Error('Parley is not running on this page (it may be disabled here, or the page is a browser page).');
+    }),
+    onMessage('recorderChunk', async ({ data, sender }) => {
+      trusted(sender);
+      await deps.whenReady();
+      voice.sink.chunk(data);
+    }),
+    onMessage('recorderEnd', async ({ data, sender }) => {
+      trusted(sender);
+      await deps.whenReady();
+      voice.sink.end(data);
+    }),
+    onMessage('recorderError', async ({ data, sender }) => {
+      trusted(sender);
+      await deps.whenReady();
+      voice.sink.error(data);
+    }),
+    onMessage('micPermissionResult', ({ data, sender }) => {
+      trusted(sender);
+      if (data.granted) voice.clearError();
+    }),
+  ];
+  return () => removers.forEach((remove) => remove());
+}

@@ -1,0 +1,192 @@
+import type { MicErrorCode, RecordingState } from '../messages.ts';
+import type { RecorderHost, RecorderSink } from '../recorder/recorder-host.ts';
+import { base64ToBytes } from './base64.ts';
+import type { ChatPorts } from './chat-ports.ts';
+import type { RelayClient } from './relay-client.ts';
+import type { Turns } from './turns.ts';
+
+/**
+ * Voice turns up to AudioEnd: one recording at a time (there is one microphone).
+ * Slices are forwarded as AudioChunk frames as they arrive, in order. The whole
+ * recording is kept (bounded) so that, if the socket reconnects while the user
+ * speaks, the new connection gets every slice again under the same turn id.
+ * After AudioEnd the turn belongs to `turns` (transcript, answer).
+ */
+export interface VoiceOptions {
+  host: RecorderHost;
+  relay: Pick<RelayClient, 'send' | 'isReady' | 'ensureConnected' | 'getStatus' | 'okInfo'>;
+  turns: Pick<Turns, 'beginVoiceTurn'>;
+  ports: Pick<ChatPorts, 'post'>;
+  nextTurnId: () => number;
+  /** The recorder could not get the mic because nobody granted it yet: show the one-time grant page. */
+  requestMicPermission: () => void;
+  now?: () => number;
+  /** Upper bound on buffered audio when the relay does not say (its OK info does). */
+  defaultMaxAudioBytes?: number;
+}
+
+interface Recording {
+  tabId: number;
+  turnId: number;
+  startedAt: number;
+  chunks: (Uint8Array | undefined)[];
+  bytes: number;
+  /** Index of the next slice to send on the current connection. */
+  sent: number;
+  /** Slice count announced by the recorder's end, once it stopped. */
+  total?: number;
+  stopping: boolean;
+}
+
+export interface Voice {
+  start(tabId: number): Promise<void>;
+  stop(tabId: number): void;
+  discard(tabId: number): void;
+  /** Recording state for a tab's snapshot. */
+  state(tabId: number): RecordingState;
+  /** Fed by the recorder host (runtime messages in Chrome). */
+  sink: RecorderSink;
+  /** A new connection is ready: replay the current recording from its first slice. */
+  handleReady(): void;
+  handleConnectionLost(): void;
+  /** The relay client stopped retrying: a recording could never be sent. */
+  handleGaveUp(detail: string): void;
+  failFor(tabId: number, error: { code: MicErrorCode; message: string }): void;
+  clearError(): void;
+}
+
+export function createVoice(options: VoiceOptions): Voice {
+  const { host, relay, ports } = options;
+  const now = options.now ?? Date.now;
+  let current: Recording | undefined;
+  const errors = new Map<number, { code: MicErrorCode; message: string }>();
+
+  const publish = (tabId: number) => ports.post(tabId, { type: 'recording', recording: state(tabId) });
+
+  function state(tabId: number): RecordingState {
+    if (current?.tabId === tabId && !current.stopping) return { recording: true, startedAt: current.startedAt };
+    const error = errors.get(tabId);
+    return error ? { recording: false, error } : { recording: false };
+  }
+
+  function failFor(tabId: number, error: { code: MicErrorCode; message: string }) {
+    errors.set(tabId, error);
+    publish(tabId);
+  }
+
+  /** Sends every contiguous slice not yet sent, then AudioEnd once all arrived. */
+  function flush() {
+    const rec = current;
+    if (!rec || !relay.isReady()) return;
+    while (rec.sent < rec.chunks.length) {
+      const data = rec.chunks[rec.sent];
+      if (!data) return; // a gap: an earlier slice is still on its way
+      if (!relay.send({ type: 'audioChunk', turnId: rec.turnId, data })) return;
+      rec.sent++;
+    }
+    if (rec.total !== undefined && rec.sent === rec.total) {
+      if (!relay.send({ type: 'audioEnd', turnId: rec.turnId })) return;
+      current = undefined;
+      options.turns.beginVoiceTurn(rec.tabId, rec.turnId);
+    }
+  }
+
+  function abandon(rec: Recording, discardRecorder: boolean) {
+    if (current !== rec) return;
+    current = undefined;
+    if (discardRecorder) void host.stop(true);
+    // Slices already sent belong to a turn the relay should forget.
+    if (rec.sent > 0) relay.send({ type: 'cancel', turnId: rec.turnId });
+    publish(rec.tabId);
+  }
+
+  const sink: RecorderSink = {
+    chunk({ turnId, seq, base64 }) {
+      const rec = current;
+      if (!rec || rec.turnId !== turnId || seq < 0 || seq > 100_000 || rec.chunks[seq]) return;
+      const data = base64ToBytes(base64);
+      if (!data) return;
+      rec.chunks[seq] = data;
+      rec.bytes += data.byteLength;
+      const max = relay.okInfo()?.limits.maxAudioBytes ?? options.defaultMaxAudioBytes ?? 20 * 1024 * 1024;
+      if (rec.bytes > max && !rec.stopping) {
+        // Long enough: stop and send what we have rather than fail at the relay.
+        rec.stopping = true;
+        void host.stop(false);
+        publish(rec.tabId);
+      }
+      flush();
+    },
+    end({ turnId, chunks }) {
+      const rec = current;
+      if (!rec || rec.turnId !== turnId) return;
+      rec.total = Math.max(0, Math.min(chunks, 100_000));
+      rec.stopping = true;
+      if (rec.total === 0) {
+        failFor(rec.tabId, { code: 'FAILED', message: 'Nothing was recorded. Hold the mic a little longer.' });
+        return abandon(rec, false);
+      }
+      flush();
+    },
+    error({ turnId, code, message }) {
+      const rec = current;
+      if (!rec || rec.turnId !== turnId) return;
+      errors.set(rec.tabId, { code, message });
+      abandon(rec, false);
+    },
+  };
+
+  return {
+    async start(tabId) {
+      errors.delete(tabId);
+      if (current && current.tabId !== tabId && !current.stopping) {
+        return failFor(tabId, { code: 'FAILED', message: 'Parley is already recording in another tab. Stop that recording first.' });
+      }
+      const status = relay.getStatus();
+      if (status.state === 'unauthorized' || status.state === 'misconfigured') {
+        return failFor(tabId, { code: 'FAILED', message: status.detail ?? 'Parley is not connected to its relay.' });
+      }
+      relay.ensureConnected();
+      const rec: Recording = { tabId, turnId: options.nextTurnId(), startedAt: now(), chunks: [], bytes: 0, sent: 0, stopping: false };
+      current = rec;
+      publish(tabId);
+      const result = await host.start(rec.turnId);
+      if (current !== rec) return; // stopped or discarded while the recorder was starting
+      if (result.ok) return;
+      current = undefined;
+      if (result.code === 'PERMISSION_DENIED') options.requestMicPermission();
+      failFor(tabId, { code: result.code, message: result.message });
+    },
+    stop(tabId) {
+      if (current?.tabId !== tabId || current.stopping) return;
+      current.stopping = true;
+      publish(tabId);
+      void host.stop(false);
+    },
+    discard(tabId) {
+      if (current?.tabId === tabId) abandon(current, true);
+    },
+    state,
+    sink,
+    handleReady() {
+      if (current) current.sent = 0;
+      flush();
+    },
+    handleConnectionLost() {
+      if (current) current.sent = 0;
+    },
+    handleGaveUp(detail) {
+      const rec = current;
+      if (!rec) return;
+      errors.set(rec.tabId, { code: 'FAILED', message: detail });
+      abandon(rec, true);
+    },
+    failFor,
+    clearError() {
+      for (const tabId of [...errors.keys()]) {
+        errors.delete(tabId);
+        publish(tabId);
+      }
+    },
+  };
+}
