@@ -219,9 +219,10 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
   };
 
   function watchViewport() {
+    // The stored position stays as the user left it; the view clamps it (App.svelte), so a
+    // window that shrinks and grows again gets the bubble back where it was.
     const update = () => {
       state.viewport = { width: window.innerWidth, height: window.innerHeight };
-      state.bubble = clampBubble(state.bubble, state.viewport);
     };
     update();
     window.addEventListener('resize', update);
@@ -255,7 +256,7 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       // Something typed before init finished wins over the stored draft.
       if (state.draft === '') state.draft = draft;
       state.muted = muted;
-      state.bubble = clampBubble(bubble, state.viewport);
+      state.bubble = bubble;
     },
     toggle() {
       actions.setOpen(!state.open);
