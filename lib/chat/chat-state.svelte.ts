@@ -49,7 +49,7 @@ export class ChatState {
   bubble = $state<BubblePosition>(DEFAULT_BUBBLE_POSITION);
   viewport = $state({ width: 1280, height: 800 });
   // `audio` turns true on the first gesture that unlocks playback in this tab.
-  prefs: TypingPrefs = { typingEffect: true, reducedMotion: false, speech: true, audio: false };
+  prefs = $state<TypingPrefs>({ typingEffect: true, reducedMotion: false, speech: true, audio: false });
 
   readonly streaming = $derived(this.entries.some((entry) => entry.role === 'assistant' && entry.status === 'streaming'));
   /** Something can be stopped: an answer streams, is still being typed, or is being spoken. */
@@ -98,8 +98,8 @@ export class ChatState {
 
   /** Replies in this tab waiting for spoken audio, so the controller knows whether to accept it. */
   wantsAudio(entryId: string): boolean {
-    const typing = this.#typing.get(entryId);
-    return typing !== undefined && this.#spoken();
+    // Reduced motion or typing off change how text appears, not whether it is spoken.
+    return this.#typing.has(entryId) && this.prefs.speech && this.prefs.audio && !this.muted;
   }
 
   audioQueued(entryId: string): void {
@@ -169,6 +169,7 @@ export class ChatState {
     return this.#typing.size > 0;
   }
 
+  /** Text waits for its sentence's audio (only when it is typed; instant text never waits). */
   #spoken(): boolean {
     return this.prefs.speech && this.prefs.audio && !this.muted && this.#animated();
   }

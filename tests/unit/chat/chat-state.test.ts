@@ -143,3 +143,22 @@ describe('ChatState', () => {
     expect(state.entries[1]?.error?.retryable).toBe(true);
   });
 });
+
+describe('ChatState with reduced motion', () => {
+  it('still plays speech, while the text shows at once', () => {
+    const state = new ChatState();
+    state.prefs = { typingEffect: true, reducedMotion: true, speech: true, audio: true };
+    state.apply({ type: 'conversation', conversation: { clientId: 'c1', entries: [answer('a1', '')] } }, 0);
+    state.apply({ type: 'textChunk', entryId: 'a1', text: 'Spoken. Shown.' }, 0);
+    expect(state.wantsAudio('a1')).toBe(true);
+    state.audioQueued('a1');
+    state.tick(0);
+    expect(state.displayText(state.entries[0]!)).toBe('Spoken. Shown.');
+    state.apply({ type: 'conversation', conversation: { clientId: 'c1', entries: [answer('a1', 'Spoken. Shown.', 'done')] } }, 1);
+    // Stop stays offered while the voice still has a sentence to say.
+    expect(state.tick(2)).toBe(true);
+    state.sentenceStarted('a1', 'Spoken.', 900, 3);
+    expect(state.tick(4)).toBe(false);
+    expect(state.sentencesPlayed).toBe(1);
+  });
+});
