@@ -43,6 +43,18 @@ describe('voice turn (Chrome)', () => {
     const expected = defaultAnswer([{ role: 'user', content: transcript }]);
     await chat.waitForLogText(transcript, 30_000);
 
+    // Audio is played in the tab: the mute button's description reports "Speaking; N sentences played".
+    const playing = await waitUntil(
+      'the panel to report speaking',
+      async () => {
+        const mute = await chat.ax.find('button', NAMES.mute);
+        return mute !== undefined && /^speaking\b/i.test(mute.description) ? mute.description : undefined;
+      },
+      30_000,
+      50,
+    );
+    expect(playing).toMatch(/sentences? played/i);
+
     // The answer is typed (seen partial), then complete.
     const lastSentence = 'Thanks for listening!';
     await waitUntil(
@@ -58,6 +70,18 @@ describe('voice turn (Chrome)', () => {
     expect(await chat.findMessage(transcript), 'a message holding exactly the transcript').toBeDefined();
     expect(await chat.findMessage(expected), 'a message holding exactly the answer').toBeDefined();
     expect(normalise(await chat.logText()).indexOf(transcript)).toBeLessThan(normalise(await chat.logText()).indexOf(expected));
+
+    // Every sentence was played (the description counts sentences that started playing).
+    const played = await waitUntil(
+      'several sentences to have played',
+      async () => {
+        const mute = await chat.ax.find('button', NAMES.mute);
+        const count = Number(/(\d+) sentences? played/i.exec(mute?.description ?? '')?.[1] ?? '0');
+        return count >= 2 ? count : undefined;
+      },
+      60_000,
+    );
+    expect(played).toBeGreaterThanOrEqual(2);
 
     // Spoken: the relay synthesised sentences and sent their audio to the extension.
     const speech = stack.fake.requests.filter((r) => r.endpoint === 'speech');

@@ -9,6 +9,8 @@ export interface AXNode {
   id: string;
   role: string;
   name: string;
+  /** Accessible description (aria-describedby, or title when the name comes from elsewhere). */
+  description: string;
   backendNodeId: number | undefined;
   parentId: string | undefined;
   childIds: string[];
@@ -33,6 +35,7 @@ interface RawAXNode {
   ignored: boolean;
   role?: { value?: unknown };
   name?: { value?: unknown };
+  description?: { value?: unknown };
   backendDOMNodeId?: number;
   parentId?: string;
   childIds?: string[];
@@ -46,6 +49,7 @@ function toNode(raw: RawAXNode): AXNode {
     id: raw.nodeId,
     role: String(raw.role?.value ?? ''),
     name: String(raw.name?.value ?? ''),
+    description: String(raw.description?.value ?? ''),
     backendNodeId: raw.backendDOMNodeId,
     parentId: raw.parentId,
     childIds: raw.childIds ?? [],

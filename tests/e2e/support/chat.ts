@@ -12,7 +12,9 @@ export const NAMES = {
   stopRecording: /^stop recording$/i,
   stop: /^stop( generating)?$/i,
   newChat: /^new chat$/i,
-  retry: /retry/i,
+  // Not the header's "Retry now" (reconnect) link: the per-message Retry button.
+  retry: /^retry$/i,
+  mute: /^(un)?mute spoken answer$/i,
 } as const;
 
 export interface ChatPanel {
