@@ -114,7 +114,9 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
         clearTimeout(handshake);
         heartbeat?.stop();
         signal.removeEventListener('abort', onAbort);
-        ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+        ws.onopen = ws.onmessage = ws.onclose = null;
+        // Closing a socket that is still connecting reports an error event; it is expected here.
+        ws.onerror = () => undefined;
         if (socket === ws) socket = undefined;
         // A dead peer may never answer the close handshake; handlers are already detached.
         if (ws.readyState <= 1) ws.close(code >= 4000 && code < 5000 ? code : 1000);

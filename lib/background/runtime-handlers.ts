@@ -1,6 +1,6 @@
 import { browser } from 'wxt/browser';
 import { onMessage } from '../messages.ts';
-import type { ChatPorts } from './chat-ports.ts';
+import { toggleChatInTab } from './toggle-chat.ts';
 import type { RelayClient } from './relay-client.ts';
 import { isExtensionPageSender, type SenderLike } from './sender.ts';
 import { testConnection } from './test-connection.ts';
@@ -12,8 +12,8 @@ import type { Voice } from './voice.ts';
  * content scripts run in hostile pages and must not drive the relay or the mic.
  * Returns one remover for all listeners.
  */
-export function registerRuntimeHandlers(deps: { relay: RelayClient; ports: ChatPorts; voice: Voice; whenReady: () => Promise<void> }): () => void {
-  const { relay, ports, voice } = deps;
+export function registerRuntimeHandlers(deps: { relay: RelayClient; voice: Voice; whenReady: () => Promise<void> }): () => void {
+  const { relay, voice } = deps;
   const extensionOrigin = browser.runtime.getURL('/');
   const trusted = (sender: SenderLike | undefined) => {
     if (!isExtensionPageSender(sender, browser.runtime.id, extensionOrigin)) throw new Error('Refused: only Parley pages may send this message.');
@@ -29,9 +29,16 @@ export function registerRuntimeHandlers(deps: { relay: RelayClient; ports: ChatP
       trusted(sender);
       return testConnection(data.relayUrl, data.token);
     }),
-    onMessage('openChatInTab', ({ data, sender }) => {
+    onMessage('openChatInTab', async ({ data, sender }) => {
       trusted(sender);
-      if (!ports.post(data.tabId, { type: 'toggle' })) throw new Error('Parley is not running on this page (it may be disabled here, or the page is a browser page).');
+      if (!(await toggleChatInTab(data.tabId))) {
+        throw new Error('Parley is not running on this page (it may be disabled here, or it is a browser page).');
+      }
+    }),
+    // The chat panel's "open options" button: content scripts cannot open it themselves.
+    onMessage('openOptions', ({ sender }) => {
+      if (sender?.id !== browser.runtime.id) throw new Error('Refused: not a Parley sender.');
+      return browser.runtime.openOptionsPage();
     }),
     onMessage('recorderChunk', async ({ data, sender }) => {
       trusted(sender);

@@ -11,6 +11,7 @@ import { createTurnIds } from './turn-ids.ts';
 import { createTurns } from './turns.ts';
 import { createVoice } from './voice.ts';
 import { openPermissionPage } from './permission-page.ts';
+import { toggleChatInTab } from './toggle-chat.ts';
 
 /**
  * Wires the background. Every listener is registered synchronously (MV3 only
@@ -89,7 +90,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
       relay.send({ type: 'settings', settings: toSessionSettings(settings) });
     }),
     tokenItem.watch(restartIfActive),
-    registerRuntimeHandlers({ relay, ports, voice, whenReady }),
+    registerRuntimeHandlers({ relay, voice, whenReady }),
   ];
 
   const onConnect = (port: PortLike) => void ports.accept(port);
@@ -99,7 +100,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     if (command !== 'toggle-chat') return;
     browser.tabs
       .query({ active: true, currentWindow: true })
-      .then(([tab]) => tab?.id !== undefined && ports.post(tab.id, { type: 'toggle' }))
+      .then(([tab]) => (tab?.id === undefined ? false : toggleChatInTab(tab.id)))
       .catch((error: unknown) => log('cannot find the active tab for the shortcut', error));
   };
   browser.commands.onCommand.addListener(onCommand);

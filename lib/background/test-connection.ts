@@ -43,7 +43,8 @@ export async function testConnection(
       if (done) return;
       done = true;
       clearTimeout(timer);
-      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      ws.onerror = () => undefined; // closing a connecting socket reports an error: expected
       if (ws.readyState <= 1) ws.close(1000);
       resolve(result);
     };

@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { bytesToBase64 } from '../../../lib/background/base64.ts';
+import { createHarness, settleHarnesses } from './support/harness.ts';
+
+const b64 = (...bytes: number[]) => bytesToBase64(new Uint8Array(bytes));
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('voice turns', () => {
+  beforeEach(() => fakeBrowser.reset());
+  afterEach(settleHarnesses);
+
+  it('forwards slices in order as they arrive, then AudioEnd, and routes the transcript to the tab', async () => {
+    const h = await createHarness();
+    const tab = h.connect(1);
+    tab.send({ type: 'startRecording' });
+    await settle();
+    const turnId = h.host.starts[0]!;
+    expect(tab.of('recording').at(-1)?.recording.recording).toBe(true);
+
+    h.voice.sink.chunk({ turnId, seq: 0, base64: b64(1) });
+    expect(h.relay.sentOf('audioChunk')).toHaveLength(1); // streamed at once, not at the end
+    h.voice.sink.chunk({ turnId, seq: 2, base64: b64(3) }); // arrives before 1
+    h.voice.sink.chunk({ turnId, seq: 1, base64: b64(2) });
+    tab.send({ type: 'stopRecording' });
+    expect(h.host.stops).toEqual([false]);
+    h.voice.sink.end({ turnId, chunks: 3 });
+
+    expect(h.relay.sentOf('audioChunk').map((m) => [...m.data])).toEqual([[1], [2], [3]]);
+    expect(h.relay.sent.at(-1)).toEqual({ type: 'audioEnd', turnId });
+    h.fromRelay({ type: 'transcript', turnId, text: 'Hello' });
+    expect(h.store.snapshot().entries[0]).toMatchObject({ role: 'user', content: 'Hello', voice: true });
+  });
+
+  it('replays the whole recording on a new connection when the socket reconnects mid-recording', async () => {
+    const h = await createHarness();
+    const tab = h.connect(1);
+    tab.send({ type: 'startRecording' });
+    await settle();
+    const turnId = h.host.starts[0]!;
+    h.voice.sink.chunk({ turnId, seq: 0, base64: b64(1) });
+    h.relay.ready = false;
+    h.voice.handleConnectionLost();
+    h.voice.sink.chunk({ turnId, seq: 1, base64: b64(2) });
+    h.relay.sent = [];
+    h.relay.ready = true;
+    h.voice.handleReady();
+    expect(h.relay.sentOf('audioChunk').map((m) => [...m.data])).toEqual([[1], [2]]);
+  });
+
+  it('opens the permission page and shows a clear message when the mic was never granted', async () => {
+    const h = await createHarness();
+    const tab = h.connect(1);
+    h.host.result = { ok: false, code: 'PERMISSION_DENIED', message: 'Allow the microphone in the Parley tab.' };
+    tab.send({ type: 'startRecording' });
+    await settle();
+    expect(h.permissionPages).toHaveLength(1);
+    expect(tab.of('recording').at(-1)?.recording).toEqual({
+      recording: false,
+      error: { code: 'PERMISSION_DENIED', message: 'Allow the microphone in the Parley tab.' },
+    });
+  });
+
+  it('discards a recording whose microphone was lost and tells the user', async () => {
+    const h = await createHarness();
+    const tab = h.connect(1);
+    tab.send({ type: 'startRecording' });
+    await settle();
+    const turnId = h.host.starts[0]!;
+    h.voice.sink.chunk({ turnId, seq: 0, base64: b64(1) });
+    h.voice.sink.error({ turnId, code: 'DEVICE_LOST', message: 'The microphone stopped.' });
+    expect(h.relay.sentOf('cancel')).toEqual([{ type: 'cancel', turnId }]);
+    expect(h.relay.sentOf('audioEnd')).toEqual([]);
+    expect(tab.of('recording').at(-1)?.recording.error?.code).toBe('DEVICE_LOST');
+  });
+
+  it('stops and discards the recording when its tab goes away', async () => {
+    const h = await createHarness();
+    const tab = h.connect(1);
+    tab.send({ type: 'startRecording' });
+    await settle();
+    tab.close();
+    expect(h.host.stops).toEqual([true]);
+  });
+});
