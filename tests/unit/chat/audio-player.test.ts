@@ -1,0 +1,126 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createAudioPlayer, type AudioPlayer, type SentenceAudio } from '../../../lib/chat/audio-player.ts';
+
+/** Just enough of Web Audio: decoding resolves when the test says so; sources record when they start. */
+class FakeContext {
+  state: AudioContextState = 'suspended';
+  currentTime = 0;
+  started: Array<{ id: string; at: number; duration: number }> = [];
+  stopped = 0;
+  decodes = new Map<string, { resolve: (buffer: AudioBuffer) => void; reject: (error: Error) => void }>();
+
+  resume(): Promise<void> {
+    this.state = 'running';
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    this.state = 'closed';
+    return Promise.resolve();
+  }
+  decodeAudioData(data: ArrayBuffer): Promise<AudioBuffer> {
+    const id = new TextDecoder().decode(data);
+    return new Promise((resolve, reject) => this.decodes.set(id, { resolve, reject }));
+  }
+  finishDecode(id: string, durationS: number): void {
+    this.decodes.get(id)?.resolve({ duration: durationS, id } as unknown as AudioBuffer);
+  }
+  failDecode(id: string): void {
+    this.decodes.get(id)?.reject(new Error('EncodingError'));
+  }
+  createBufferSource() {
+    const started = this.started;
+    const onStop = () => this.stopped++;
+    return {
+      buffer: null as (AudioBuffer & { id?: string }) | null,
+      onended: null as (() => void) | null,
+      connect() {},
+      start(at: number) {
+        started.push({ id: String(this.buffer?.id), at, duration: this.buffer?.duration ?? 0 });
+      },
+      stop() {
+        onStop();
+      },
+    };
+  }
+  get destination() {
+    return {};
+  }
+}
+
+const sentence = (id: string): SentenceAudio => ({ entryId: 'a1', sentence: id, data: new TextEncoder().encode(id).buffer as ArrayBuffer });
+
+describe('createAudioPlayer', () => {
+  let context: FakeContext;
+  let player: AudioPlayer;
+  let events: string[];
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    context = new FakeContext();
+    events = [];
+    player = createAudioPlayer(
+      {
+        onSentenceStart: (item, durationMs) => events.push(`start:${item.sentence}:${Math.round(durationMs)}`),
+        onSentenceDropped: (item) => events.push(`drop:${item.sentence}`),
+        onSpeakingChange: (speaking) => events.push(`speaking:${speaking}`),
+      },
+      () => context as unknown as AudioContext,
+    );
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('drops audio before a gesture unlocked playback', () => {
+    player.enqueue(sentence('early'));
+    expect(events).toEqual(['drop:early']);
+  });
+
+  it('plays sentences back to back in arrival order even when decoding finishes out of order', async () => {
+    player.unlock();
+    await Promise.resolve();
+    expect(player.canPlay()).toBe(true);
+    player.enqueue(sentence('one'));
+    player.enqueue(sentence('two'));
+    player.enqueue(sentence('three'));
+    context.finishDecode('three', 1);
+    context.finishDecode('two', 2);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(context.started).toEqual([]); // "one" is not decoded yet: nothing may jump the queue
+    context.finishDecode('one', 1.5);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(context.started.map((s) => s.id)).toEqual(['one', 'two', 'three']);
+    const [one, two, three] = context.started;
+    // Gapless: each starts exactly when the previous ends.
+    expect(two?.at).toBeCloseTo((one?.at ?? 0) + 1.5, 9);
+    expect(three?.at).toBeCloseTo((two?.at ?? 0) + 2, 9);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(events).toEqual(['speaking:true', 'start:one:1500', 'start:two:2000', 'start:three:1000']);
+  });
+
+  it('skips a sentence that cannot be decoded and keeps the order', async () => {
+    player.unlock();
+    await Promise.resolve();
+    player.enqueue(sentence('bad'));
+    player.enqueue(sentence('good'));
+    context.finishDecode('good', 1);
+    context.failDecode('bad');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(events.slice(0, 2)).toEqual(['drop:bad', 'speaking:true']);
+    expect(context.started.map((s) => s.id)).toEqual(['good']);
+  });
+
+  it('stop silences what plays and drops what is queued', async () => {
+    player.unlock();
+    await Promise.resolve();
+    player.enqueue(sentence('playing'));
+    player.enqueue(sentence('queued'));
+    context.finishDecode('playing', 3);
+    await vi.advanceTimersByTimeAsync(0);
+    player.stop();
+    expect(context.stopped).toBe(1);
+    expect(events).toContain('drop:queued');
+    expect(events.at(-1)).toBe('speaking:false');
+    context.finishDecode('queued', 1); // a decode that finishes after stop plays nothing
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(context.started.map((s) => s.id)).toEqual(['playing']);
+  });
+});
