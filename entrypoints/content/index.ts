@@ -8,7 +8,8 @@ export default defineContentScript({
   runAt: 'document_idle',
   cssInjectionMode: 'ui',
   async main(ctx) {
-    if (window.top !== window) return;
+    // Top frame of an HTML page only (not iframes, XML or SVG documents).
+    if (window.top !== window || !(document.documentElement instanceof HTMLHtmlElement)) return;
     let ui: ChatUi | undefined;
     // Settings can change while mounting: apply them one at a time.
     let queue = Promise.resolve();
