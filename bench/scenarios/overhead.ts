@@ -1,0 +1,121 @@
+// Scenario 1: relay overhead per text chunk. The fake stamps each delta right before writing it
+// (its onDelta hook, same process and clock as the clients); a client stamps its arrival. Every
+// delta is unique ("s<session>x<index> "), so arrival and departure pair up exactly. Parley and the
+// naive relay run one after the other against the same fake at 1, 100 and 1000 sessions.
+import { startFakeOpenAI } from '../../tests/fakes/fake-openai.ts';
+import { openMany, openSession, type BenchClient } from '../lib/bench-client.ts';
+import { sleep, wallNow } from '../lib/clock.ts';
+import { REALISTIC } from '../lib/latencies.ts';
+import { startNaive, startParley, type BenchRelay } from '../lib/relays.ts';
+import { fmtMs, type Row } from '../lib/report.ts';
+import type { Scenario } from '../lib/scenario.ts';
+import { summarize, type Summary } from '../lib/stats.ts';
+
+const LEVELS = [
+  { sessions: 1, tokens: 300 },
+  { sessions: 100, tokens: 100 },
+  { sessions: 1000, tokens: 40 },
+] as const;
+
+/** The user's message names the run and session; the fake answers with that many unique tokens. */
+function answerFor(prompt: string): string {
+  const match = /^bench (\S+) (\d+)$/.exec(prompt);
+  if (!match) return 'unexpected prompt';
+  const [, key, count] = match;
+  return Array.from({ length: Number(count) }, (_, i) => `${key}x${i}`).join(' ');
+}
+
+interface Measured {
+  summary: Summary;
+  lost: number;
+}
+
+async function measure(sent: Map<string, number>, relay: BenchRelay, run: string, sessions: number, tokens: number): Promise<Measured> {
+  const clients = await openMany(sessions, 50, (i) => openSession(relay, `${run}-${i}`));
+  const samples: number[] = [];
+  let lost = 0;
+  const finished = clients.map(
+    (client: BenchClient, i) =>
+      new Promise<void>((resolve) => {
+        const turnId = client.dialect === 'v1' ? 1 : 0;
+        const timer = setTimeout(() => resolve(), 120_000);
+        client.onFrame = (frame, at) => {
+          if (frame.type === 'textChunk') {
+            const key = frame.text.trim();
+            const start = sent.get(key);
+            if (start === undefined) return;
+            sent.delete(key);
+            samples.push(at - start);
+          } else if (frame.type === 'textEnd' || frame.type === 'error') {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        client.send({ type: 'userText', turnId, text: `bench ${run}s${i} ${tokens}` });
+      }),
+  );
+  await Promise.all(finished);
+  lost = sessions * tokens - samples.length;
+  for (const client of clients) client.close();
+  // Let the relay notice the closes before the next run.
+  await sleep(500);
+  return { summary: summarize(samples), lost };
+}
+
+export const overhead: Scenario = {
+  name: 'overhead',
+  title: 'relay overhead per chunk',
+  async run(log) {
+    const fake = await startFakeOpenAI({
+      latency: REALISTIC,
+      answer: (messages) => answerFor(messages.filter((m) => m.role === 'user').at(-1)?.content ?? ''),
+    });
+    const sent = new Map<string, number>();
+    fake.onDelta = (_id, text) => sent.set(text.trim(), wallNow());
+    const rows: Row[] = [];
+    try {
+      for (const { sessions, tokens } of LEVELS) {
+        const results: Partial<Record<'parley' | 'naive', Measured>> = {};
+        for (const kind of ['naive', 'parley'] as const) {
+          const relay = kind === 'parley' ? await startParley(fake) : await startNaive(fake);
+          try {
+            results[kind] = await measure(sent, relay, `${kind}${sessions}`, sessions, tokens);
+          } finally {
+            await relay.stop();
+          }
+          const r = results[kind];
+          if (r) log(`  ${kind} @${sessions}: p50 ${r.summary.p50.toFixed(2)} p99 ${r.summary.p99.toFixed(2)} max ${r.summary.max.toFixed(2)} ms, ${r.summary.count} chunks, ${r.lost} lost`);
+        }
+        const p = results.parley?.summary;
+        const n = results.naive?.summary;
+        if (!p || !n) continue;
+        const ratio = p.p99 / n.p99;
+        const scenario = `1 overhead @${sessions}`;
+        const data = { parley: p, naive: n, lostParley: results.parley?.lost, lostNaive: results.naive?.lost };
+        rows.push(
+          { scenario, metric: 'chunk p50', parley: fmtMs(p.p50, 2), baseline: fmtMs(n.p50, 2), data },
+          {
+            scenario,
+            metric: 'chunk p99',
+            parley: fmtMs(p.p99, 2),
+            baseline: fmtMs(n.p99, 2),
+            ...(sessions === 1000 ? { target: '< 5 ms', pass: p.p99 < 5 } : {}),
+          },
+          { scenario, metric: 'chunk max', parley: fmtMs(p.max, 2), baseline: fmtMs(n.max, 2) },
+          { scenario, metric: 'p99 ratio Parley/naive', parley: `${ratio.toFixed(2)}x`, target: '≤ 1.3x', pass: ratio <= 1.3 },
+          {
+            scenario,
+            metric: 'chunks lost',
+            parley: String(results.parley?.lost ?? 'n/a'),
+            baseline: String(results.naive?.lost ?? 'n/a'),
+            target: '0',
+            pass: results.parley?.lost === 0,
+          },
+        );
+      }
+    } finally {
+      await fake.close();
+    }
+    return rows;
+  },
+};
