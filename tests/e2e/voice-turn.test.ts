@@ -33,9 +33,11 @@ describe('voice turn (Chrome)', () => {
     expect(chunksBeforeStop, 'audio chunks that reached the relay before Stop').toBeGreaterThanOrEqual(2);
     await chat.ax.click(stop);
 
-    const transcription = await stack.fake.waitForRequest((r) => r.endpoint === 'transcription', 30_000);
-    const body = transcription.body as TranscriptionRequestBody;
-    expect(body.bytes, 'bytes of the recording the fake transcribed').toBeGreaterThan(1000);
+    // Settled, so the multipart body has been read and summarised.
+    const transcription = await stack.fake.waitForRequest((r) => r.endpoint === 'transcription' && r.outcome !== 'pending', 30_000);
+    expect(transcription.outcome).toBe('completed');
+    const body = transcription.body as TranscriptionRequestBody | undefined;
+    expect(body?.bytes, 'bytes of the recording the fake transcribed').toBeGreaterThan(1000);
     expect(tap.count('toRelay', ClientFrame.UserAudioEnd)).toBe(1);
 
     // The transcript becomes the user's message.
