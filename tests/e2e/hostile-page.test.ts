@@ -2,6 +2,7 @@
 // root font, maximal z-indexes) under a strict CSP, the panel still renders at a usable
 // size with readable text, works, and page hotkeys never see keys typed into it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from './support/ax.ts';
 import { saveScreenshot } from './support/screenshots.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
@@ -63,7 +64,18 @@ describe('hostile CSS page (Chrome)', () => {
     const messageFont = await chat.ax.evaluateOn<number>(await chat.log(), 'function () { return parseFloat(getComputedStyle(this).fontSize); }');
     expect(messageFont, 'message list font size in px').toBeGreaterThanOrEqual(12);
 
+    // The panel is on top of the page's maximal-z-index banner: hit testing at the header's
+    // "New chat" button lands on Parley's host, not on the page; clicking it clears the chat.
+    const newChat = await chat.button(/^new chat$/i);
+    const newChatBox = await chat.ax.box(newChat);
+    const hit = await page.evaluate(
+      ([x, y]) => document.elementFromPoint(x, y)?.tagName.toLowerCase() ?? '',
+      [newChatBox.x + newChatBox.width / 2, newChatBox.y + newChatBox.height / 2] as const,
+    );
+    expect(hit).toContain('-');
     await saveScreenshot(page, 'hostile-page-light');
+    await chat.ax.click(newChat);
+    await waitUntil('New chat to clear the conversation', async () => !(await chat.logText()).includes('second line'), 10_000);
     await page.emulateMedia({ colorScheme: 'dark' });
     await saveScreenshot(page, 'hostile-page-dark');
   });
