@@ -1,6 +1,7 @@
 /// <reference types="chrome" />
 // Launches Debian's Chromium with the E2E build of the extension loaded and a fake
 // microphone that plays the espeak-ng WAV. One browser per test file.
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,12 @@ export interface ExtensionBrowser {
   close(): Promise<void>;
 }
 
+/** Chromium's id for an unpacked extension: SHA-256 of its absolute path, first 32 hex digits mapped 0-f → a-p. */
+function unpackedExtensionId(dir: string): string {
+  const hex = createHash('sha256').update(dir).digest('hex').slice(0, 32);
+  return [...hex].map((digit) => String.fromCharCode(97 + parseInt(digit, 16))).join('');
+}
+
 export async function launchExtensionBrowser(): Promise<ExtensionBrowser> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -49,8 +56,17 @@ export async function launchExtensionBrowser(): Promise<ExtensionBrowser> {
     ],
   });
 
-  const firstWorker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
-  const extensionId = new URL(firstWorker.url()).host;
+  const extensionId = unpackedExtensionId(EXTENSION_DIR);
+  // Playwright occasionally misses the worker's first start on a loaded machine; an
+  // extension page that messages the background wakes it (worker() below waits for it).
+  const started = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 10_000 }).catch(() => undefined));
+  if (started === undefined) {
+    const nudge = await context.newPage();
+    await nudge.goto(`chrome-extension://${extensionId}/popup.html`).catch(() => undefined);
+    await nudge.close();
+  } else if (new URL(started.url()).host !== extensionId) {
+    throw new Error(`Extension id ${new URL(started.url()).host} is not the one derived from ${EXTENSION_DIR} (${extensionId}).`);
+  }
 
   async function worker(): Promise<Worker> {
     return waitUntil(
@@ -63,7 +79,7 @@ export async function launchExtensionBrowser(): Promise<ExtensionBrowser> {
         await live.evaluate(() => 1);
         return live;
       },
-      15_000,
+      30_000,
       200,
     );
   }
