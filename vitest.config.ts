@@ -2,6 +2,24 @@ import { defineConfig } from 'vitest/config';
 import { WxtVitest } from 'wxt/testing/vitest-plugin';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
+// Long reliability runs (minutes, heavy on CPU) exist only when asked for:
+// `PARLEY_RELIABILITY=1 vitest run --project reliability` (npm run test:reliability).
+const reliability = process.env.PARLEY_RELIABILITY === '1'
+  ? [
+      {
+        test: {
+          name: 'reliability',
+          include: ['tests/reliability/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+          // Each file starts its own relay and loads the machine: one at a time.
+          fileParallelism: false,
+        },
+      },
+    ]
+  : [];
+
 // Three tiers, one runner: `vitest run` runs them all (that is `npm test`),
 // `--project unit|integration|e2e` runs one.
 export default defineConfig({
@@ -39,6 +57,7 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      ...reliability,
     ],
   },
 });
