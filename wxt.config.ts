@@ -29,7 +29,10 @@ export default defineConfig({
           browser_specific_settings: {
             gecko: {
               id: 'parley@parley.dev',
-              // User messages and voice go to the relay the user configured (issue 5 finalises this).
+              // 140 is the first desktop Firefox that knows data_collection_permissions (docs/firefox.md).
+              strict_min_version: '140.0',
+              // Chat messages and voice recordings go to the relay the user configured: that is
+              // "personal communications". Nothing else (no page content, no browsing history) leaves.
               data_collection_permissions: { required: ['personalCommunications'] },
             },
           },
