@@ -55,6 +55,10 @@ export function createOffscreenRecorderHost(options: OffscreenHostOptions = {}):
     }, idleCloseMs);
   }
 
+  // A worker stopped by the browser loses its close timer; a recorder page it left open
+  // is closed after the idle delay unless a new recording claims it first.
+  scheduleClose();
+
   return {
     async start(turnId): Promise<RecorderStartResult> {
       try {
