@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 // Type-only: lib/settings.ts defines WXT storage items, which need a browser at import time.
 import type { ParleySettings } from '../../../lib/settings.ts';
-import { EXTENSION_DIR, SPEECH_WAV } from './paths.ts';
+import { inject } from 'vitest';
+import { SPEECH_WAV } from './paths.ts';
 import { waitUntil } from './ax.ts';
 
 export const CHROMIUM = '/usr/lib/chromium/chromium';
@@ -36,6 +37,8 @@ function unpackedExtensionId(dir: string): string {
 }
 
 export async function launchExtensionBrowser(): Promise<ExtensionBrowser> {
+  // Provided by global-setup.ts (which also declares its type).
+  const extensionDir = inject('parleyExtensionDir');
   const userDataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -43,8 +46,8 @@ export async function launchExtensionBrowser(): Promise<ExtensionBrowser> {
     viewport: { width: 1280, height: 800 },
     args: [
       '--no-sandbox',
-      `--disable-extensions-except=${EXTENSION_DIR}`,
-      `--load-extension=${EXTENSION_DIR}`,
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
       `--use-file-for-fake-audio-capture=${SPEECH_WAV}`,
@@ -56,16 +59,24 @@ export async function launchExtensionBrowser(): Promise<ExtensionBrowser> {
     ],
   });
 
-  const extensionId = unpackedExtensionId(EXTENSION_DIR);
+  const extensionId = unpackedExtensionId(extensionDir);
   // Playwright occasionally misses the worker's first start on a loaded machine; an
   // extension page that messages the background wakes it (worker() below waits for it).
   const started = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 10_000 }).catch(() => undefined));
   if (started === undefined) {
+    // The worker may be running unseen (Playwright attached too late): stop it, then let an
+    // extension page that messages the background start a fresh one Playwright does see.
     const nudge = await context.newPage();
+    const cdp = await context.newCDPSession(nudge);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await cdp.detach();
+    const seen = context.waitForEvent('serviceworker', { timeout: 30_000 }).catch(() => undefined);
     await nudge.goto(`chrome-extension://${extensionId}/popup.html`).catch(() => undefined);
+    await seen;
     await nudge.close();
   } else if (new URL(started.url()).host !== extensionId) {
-    throw new Error(`Extension id ${new URL(started.url()).host} is not the one derived from ${EXTENSION_DIR} (${extensionId}).`);
+    throw new Error(`Extension id ${new URL(started.url()).host} is not the one derived from ${extensionDir} (${extensionId}).`);
   }
 
   async function worker(): Promise<Worker> {

@@ -1,38 +1,66 @@
 // Vitest globalSetup for the e2e project: builds the Chrome extension once per run into
 // its own folder and speaks the fake microphone's WAV. Both are generated, never committed.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ARTIFACTS_DIR, E2E_OUT_DIR, EXTENSION_DIR, REPO_ROOT, SCREENSHOTS_DIR, SPEECH_TEXT, SPEECH_WAV } from './paths.ts';
+import type { TestProject } from 'vitest/node';
+import { ARTIFACTS_DIR, E2E_OUT_ROOT, REPO_ROOT, SCREENSHOTS_DIR, SPEECH_TEXT, SPEECH_WAV } from './paths.ts';
 
 const run = promisify(execFile);
+const STALE_MS = 2 * 60 * 60 * 1000;
 
-async function buildExtension(): Promise<void> {
-  rmSync(E2E_OUT_DIR, { recursive: true, force: true });
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Unpacked Chrome build of this run (loaded with --load-extension). */
+    parleyExtensionDir: string;
+  }
+}
+
+/** Removes build folders of runs that died without their teardown. */
+function removeStaleBuilds(): void {
+  if (!existsSync(E2E_OUT_ROOT)) return;
+  for (const entry of readdirSync(E2E_OUT_ROOT)) {
+    if (!entry.startsWith('run-')) continue;
+    const path = join(E2E_OUT_ROOT, entry);
+    if (Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path, { recursive: true, force: true });
+  }
+}
+
+async function buildExtension(outDir: string): Promise<string> {
   try {
     await run('npx', ['wxt', 'build'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, PARLEY_OUT_DIR: E2E_OUT_DIR },
+      env: { ...process.env, PARLEY_OUT_DIR: outDir },
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {
     const detail = error instanceof Error && 'stderr' in error ? String(error.stderr) : String(error);
     throw new Error(`E2E: \`wxt build\` failed:\n${detail}`, { cause: error });
   }
-  if (!existsSync(join(EXTENSION_DIR, 'manifest.json'))) throw new Error(`E2E: no manifest.json in ${EXTENSION_DIR} after the build.`);
+  const extensionDir = join(outDir, 'chrome-mv3');
+  if (!existsSync(join(extensionDir, 'manifest.json'))) throw new Error(`E2E: no manifest.json in ${extensionDir} after the build.`);
+  return extensionDir;
 }
 
 async function speakWav(): Promise<void> {
   if (existsSync(SPEECH_WAV)) return;
-  const raw = join(ARTIFACTS_DIR, 'speech-raw.wav');
+  const raw = join(ARTIFACTS_DIR, `speech-raw-${process.pid}.wav`);
+  const converted = join(ARTIFACTS_DIR, `speech-${process.pid}.wav`);
   await run('espeak-ng', ['-w', raw, SPEECH_TEXT]);
   // Chrome's fake capture device plays the file as is; 48 kHz mono is what MediaRecorder/opus expects.
-  await run('ffmpeg', ['-y', '-loglevel', 'error', '-i', raw, '-ar', '48000', '-ac', '1', SPEECH_WAV]);
+  await run('ffmpeg', ['-y', '-loglevel', 'error', '-i', raw, '-ar', '48000', '-ac', '1', converted]);
   rmSync(raw, { force: true });
+  // Atomic, so a concurrent run never loads a half-written file.
+  renameSync(converted, SPEECH_WAV);
 }
 
-export default async function setup(): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => void> {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
-  await Promise.all([buildExtension(), speakWav()]);
+  mkdirSync(E2E_OUT_ROOT, { recursive: true });
+  removeStaleBuilds();
+  const outDir = join(E2E_OUT_ROOT, `run-${process.pid}-${Date.now()}`);
+  const [extensionDir] = await Promise.all([buildExtension(outDir), speakWav()]);
+  project.provide('parleyExtensionDir', extensionDir);
+  return () => rmSync(outDir, { recursive: true, force: true });
 }
