@@ -5,6 +5,7 @@ import { defaultAnswer } from '../fakes/fake-openai.ts';
 import { normalise, waitUntil } from './support/ax.ts';
 import { around, maybeUpdateReadmeScreenshot, saveScreenshot } from './support/screenshots.ts';
 import { startStack, type Stack } from './support/stack.ts';
+import { NAMES, union } from './support/chat.ts';
 
 const WELCOME = 'Hello. How can I help you today?';
 const QUESTION = 'What is the capital of France?';
@@ -37,7 +38,8 @@ describe('text turn (Chrome)', () => {
       'a partially streamed answer',
       async () => {
         const text = await chat.logText();
-        return text.includes(firstSentence) && !text.includes(lastSentence) ? text : undefined;
+        // Far enough in for a screenshot that shows streaming text, not yet finished.
+        return text.includes(firstSentence) && text.includes('You asked:') && !text.includes(lastSentence) ? text : undefined;
       },
       30_000,
       50,
@@ -46,7 +48,9 @@ describe('text turn (Chrome)', () => {
 
     // Screenshots of the open panel mid-answer, light then dark.
     const viewport = page.viewportSize() ?? { width: 1280, height: 800 };
-    const clip = around(await chat.panelBox(), 24, viewport);
+    // The panel plus the launcher bubble below it (named "Close chat" while open).
+    const boxes = [await chat.panelBox(), ...(await Promise.all((await chat.ax.findAll('button', NAMES.close)).map((b) => chat.ax.box(b))))];
+    const clip = around(union(boxes), 16, viewport);
     const light = await saveScreenshot(page, 'panel-mid-answer-light', clip);
     await saveScreenshot(page, 'page-mid-answer-light');
     await page.emulateMedia({ colorScheme: 'dark' });

@@ -50,7 +50,7 @@ export interface Box {
   height: number;
 }
 
-function union(boxes: Box[]): Box {
+export function union(boxes: Box[]): Box {
   const x = Math.min(...boxes.map((b) => b.x));
   const y = Math.min(...boxes.map((b) => b.y));
   return { x, y, width: Math.max(...boxes.map((b) => b.x + b.width)) - x, height: Math.max(...boxes.map((b) => b.y + b.height)) - y };
