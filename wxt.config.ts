@@ -8,6 +8,9 @@ export default defineConfig({
   // Every dependency is an explicit import: the relay shares `protocol/`, and
   // WXT's auto-imports would make that code depend on build-time magic.
   imports: false,
+  // The sources zip AMO asks for (`wxt zip -b firefox`): WXT already leaves out node_modules and
+  // build output; generated test artifacts and benchmark results are not sources either.
+  zip: { excludeSources: ['tests/artifacts/**', 'bench/results/*.json', '.output*/**'] },
   manifest: ({ browser, manifestVersion }) => ({
     name: 'Parley',
     description: 'A voice-capable AI chat popup on any page, through your own relay.',
