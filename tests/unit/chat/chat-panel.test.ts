@@ -4,9 +4,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import ChatPanel from '../../../components/chat/ChatPanel.svelte';
 import type { ChatActions } from '../../../lib/chat/chat-controller.svelte.ts';
 import { ChatState } from '../../../lib/chat/chat-state.svelte.ts';
-import { installSpecDomForSanitizer } from './support/spec-dom.ts';
-
-installSpecDomForSanitizer();
 
 function recordingActions(calls: string[]): ChatActions {
   const record = (name: string) => (...args: unknown[]) => void calls.push([name, ...args.map(String)].join(':'));
