@@ -37,8 +37,9 @@ describe('resilience (Chrome)', () => {
     await chat.waitForLogText(defaultAnswer(user(Q1)), 30_000);
 
     // 1. The service worker is stopped mid-conversation; the next turn still works, with context.
+    // Resolves only once the worker reports "stopped" (its relay socket goes with it).
     await stack.browser.stopServiceWorker(page);
-    await page.waitForTimeout(1_500);
+    await page.waitForTimeout(1_000);
     await chat.send(Q2);
     await chat.waitForLogText(defaultAnswer(user(Q1, Q2)), 45_000);
 

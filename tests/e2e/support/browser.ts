@@ -112,9 +112,24 @@ export async function launchExtensionBrowser(): Promise<ExtensionBrowser> {
     },
     async stopServiceWorker(page) {
       const cdp = await context.newCDPSession(page);
+      const seen: string[] = [];
       try {
+        // Resolves once the extension's worker reports "stopped", so callers know it really went down.
+        const stopped = new Promise<void>((resolve) => {
+          cdp.on('ServiceWorker.workerVersionUpdated', (event) => {
+            for (const version of event.versions) {
+              if (!version.scriptURL.startsWith(`chrome-extension://${extensionId}/`)) continue;
+              seen.push(version.runningStatus);
+              if (version.runningStatus === 'stopped') resolve();
+            }
+          });
+        });
         await cdp.send('ServiceWorker.enable');
         await cdp.send('ServiceWorker.stopAllWorkers');
+        const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000));
+        if ((await Promise.race([stopped, timeout])) === 'timeout') {
+          throw new Error(`The extension service worker did not stop (states seen: ${seen.join(', ') || 'none'}).`);
+        }
       } finally {
         await cdp.detach();
       }
