@@ -28,7 +28,6 @@ export const ServerFrame = {
   Transcript: 0x13,
   SpeechAudio: 0x14,
   Pong: 0x15,
-  TurnStart: 0x16,
 } as const;
 export type ServerFrameType = (typeof ServerFrame)[keyof typeof ServerFrame];
 

@@ -10,6 +10,7 @@ const steps = [
   ['lint', 'npm', ['run', '--silent', 'lint']],
   ['typecheck', 'npm', ['run', '--silent', 'typecheck']],
   ['build', 'npm', ['run', '--silent', 'build']],
+  ['web-ext lint (Firefox build)', 'npm', ['run', '--silent', 'lint:firefox']],
 ];
 for (const [name, command, args] of steps) {
   console.log(`\n=== ${name}`);
