@@ -50,8 +50,20 @@ describe('resilience (Chrome)', () => {
     await waitUntil('the popup to report reconnecting', async () => /reconnecting/i.test(await popupText(popup)), 30_000);
     const chatsBefore = stack.fake.requests.filter((r) => r.endpoint === 'chat').length;
 
-    // 3. The user types and sends while it is down: the text must not be lost.
+    // The chat panel's own status line says so too (issue 4 calls the panel "the popup").
     await page.bringToFront();
+    await waitUntil(
+      'the chat panel status line to report reconnecting',
+      async () => {
+        for (const status of await chat.ax.findAll('status')) {
+          if (/reconnecting/i.test(await chat.ax.innerText(status))) return true;
+        }
+        return undefined;
+      },
+      30_000,
+    );
+
+    // 3. The user types and sends while it is down: the text must not be lost.
     await chat.send(Q3);
     await chat.waitForLogText(Q3, 10_000);
     expect(stack.fake.requests.filter((r) => r.endpoint === 'chat')).toHaveLength(chatsBefore);
