@@ -1,5 +1,6 @@
 // Scenario 4: voice upload. 100 speakers each stream a 60 s webm/opus recording in 250 ms slices
 // (240 chunks), time compressed 10x (a slice every 25 ms, 6 s per recording), then send AudioEnd.
+// Start times are spread over one recording, so up to 100 uploads overlap and ends are staggered.
 // Measured: relay CPU over the upload, its peak RSS, and the time from AudioEnd leaving the client
 // to the STT request arriving at the fake (same process and clock). Each speaker's recording is
 // padded by its index in bytes, so the fake's request (file size) says whose it is.
@@ -35,8 +36,9 @@ export const upload: Scenario = {
       const cpu = await cpuShare(relay.pid, async () => {
         await Promise.all(
           clients.map(async (client, speaker) => {
-            // Speakers start spread over one slice, as real people do not start in lockstep.
-            await sleep((speaker / SPEAKERS) * (SLICE_MS / TIME_COMPRESSION));
+            // Speakers start spread over one recording's length, as people do not start or stop in
+            // lockstep: at any moment most of them are mid-recording, and AudioEnds arrive ~17 a second.
+            await sleep((speaker / SPEAKERS) * ((SECONDS * 1000) / TIME_COMPRESSION));
             for (const [index, data] of chunks.entries()) {
               const padded = index === chunks.length - 1 ? new Uint8Array([...data, ...new Uint8Array(speaker)]) : data;
               client.send({ type: 'audioChunk', turnId: 1, data: padded });
