@@ -24,13 +24,27 @@ export function createWatchdog(parent: AbortSignal, timeoutMs: number, stage: Up
   if (parent.aborted) controller.abort(parent.reason);
   else parent.addEventListener('abort', onParentAbort, { once: true });
 
-  const pause = () => clearTimeout(timer);
+  // Lazy deadline: kick() and pause() only write a timestamp (they run twice per streamed delta, and
+  // re-arming a timer each time was measurable on the hot path, docs/reliability.md). One timer checks
+  // the deadline when it fires and, if life was seen meanwhile, sleeps again for the remainder.
+  let deadline = Number.POSITIVE_INFINITY; // +Infinity while paused
+  const fire = () => {
+    timer = undefined;
+    if (controller.signal.aborted || deadline === Number.POSITIVE_INFINITY) return;
+    const remaining = deadline - performance.now();
+    if (remaining > 0) {
+      timer = setTimeout(fire, remaining);
+      return;
+    }
+    timedOut = true;
+    controller.abort(new Error(`no data from OpenAI for ${timeoutMs} ms`));
+  };
+  const pause = () => {
+    deadline = Number.POSITIVE_INFINITY;
+  };
   const kick = () => {
-    pause();
-    timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error(`no data from OpenAI for ${timeoutMs} ms`));
-    }, timeoutMs);
+    deadline = performance.now() + timeoutMs;
+    timer ??= setTimeout(fire, timeoutMs);
   };
   kick();
 
@@ -45,6 +59,8 @@ export function createWatchdog(parent: AbortSignal, timeoutMs: number, stage: Up
     },
     dispose() {
       pause();
+      clearTimeout(timer);
+      timer = undefined;
       parent.removeEventListener('abort', onParentAbort);
     },
   };
