@@ -19,6 +19,8 @@ export interface TurnLogRecord {
   sentences?: number;
   speechErrors?: number;
   error?: string;
+  /** Why, beyond the code: the cause chain's class names and error codes, never messages (see describeCause). */
+  errorCause?: string;
   /** Only with PARLEY_LOG_TEXT=1. */
   userText?: string;
   answerText?: string;
@@ -82,4 +84,19 @@ export function createLogger(options: LoggerOptions): Logger {
 /** A short, stable, non-reversible label for a client id (logs never carry the id itself). */
 export function hashSessionId(clientId: string): string {
   return createHash('sha256').update(clientId).digest('hex').slice(0, 12);
+}
+
+/**
+ * "APIConnectionError > TypeError > ECONNRESET": class names and `code`s along an error's cause chain.
+ * Messages are left out on purpose: upstream messages can quote (part of) a key.
+ */
+export function describeCause(error: unknown, maxDepth = 6): string | undefined {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < maxDepth && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    parts.push(typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? `${current.name}(${code})` : current.name);
+    current = current.cause;
+  }
+  return parts.length ? parts.join(' > ') : undefined;
 }

@@ -1,7 +1,7 @@
 // One turn, text or voice: transcribe, stream the answer, speak it sentence by sentence.
 // Transport-agnostic: the WebSocket connection and the HTTP API give it a sink.
 import type { ErrorInfo } from '../../protocol/index.ts';
-import type { TurnKind, TurnLogRecord, TurnOutcome } from '../log.ts';
+import { describeCause, type TurnKind, type TurnLogRecord, type TurnOutcome } from '../log.ts';
 import { addAssistantMessage, addUserMessage, buildChatMessages, type Session } from './session.ts';
 import { TurnErrors } from './turn-errors.ts';
 import type { TurnDefaults, TurnServices, UpstreamStage } from './turn-services.ts';
@@ -164,6 +164,7 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
       const info = error instanceof TurnFailure ? error.info : services.toErrorInfo(error, stage);
       record.outcome = 'error';
       record.error = info.code;
+      record.errorCause = describeCause(error);
       live(sink.error)(info);
       // Speech requests still in flight are useless once the answer failed.
       failure.abort('failed');

@@ -150,6 +150,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     // handleRequest settles every failure itself; nothing is left to reject.
     void handleRequest(req, res);
   });
+  // Node closes idle keep-alive sockets after 5 s; a client reusing one at that moment fails with a
+  // connection error the real API's long-lived edge would not cause, which made load runs flaky.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

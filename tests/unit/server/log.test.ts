@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../server/log.ts';
+import { createLogger, describeCause } from '../../../server/log.ts';
 
 describe('logger', () => {
   const make = (logText: boolean) => {
@@ -35,5 +35,20 @@ describe('logger', () => {
     const on = make(true);
     on.logger.turn(record);
     expect(on.lines[0]).toContain('secret question');
+  });
+});
+
+describe('describeCause', () => {
+  it('names classes and codes along the cause chain, never messages', () => {
+    const root = Object.assign(new Error('socket hang up for sk-secret-key'), { code: 'ECONNRESET' });
+    const mid = new TypeError('fetch failed', { cause: root });
+    class APIConnectionError extends Error {
+      override name = 'APIConnectionError';
+    }
+    const top = new APIConnectionError('Connection error.', { cause: mid });
+    const text = describeCause(top);
+    expect(text).toBe('APIConnectionError > TypeError > Error(ECONNRESET)');
+    expect(text).not.toContain('sk-secret');
+    expect(describeCause('not an error')).toBeUndefined();
   });
 });
