@@ -39,6 +39,7 @@ export interface RelayConfig {
     maxAudioBytes: number;
     maxFrameBytes: number;
     turnsPerMinute: number;
+    turnsPerMinutePerSession: number;
     maxConcurrentTurns: number;
     maxConnections: number;
     maxSendBufferBytes: number;
@@ -196,6 +197,7 @@ export function loadConfig(env: Env): RelayConfig {
       maxAudioBytes: integer(env, 'PARLEY_MAX_AUDIO_BYTES', 25 * MIB, 1),
       maxFrameBytes: integer(env, 'PARLEY_MAX_FRAME_BYTES', MIB, 1024),
       turnsPerMinute: integer(env, 'PARLEY_TURNS_PER_MINUTE', 30, 1),
+      turnsPerMinutePerSession: integer(env, 'PARLEY_TURNS_PER_MINUTE_PER_SESSION', 20, 1),
       maxConcurrentTurns: integer(env, 'PARLEY_MAX_CONCURRENT_TURNS', 3, 1),
       maxConnections: integer(env, 'PARLEY_MAX_CONNECTIONS', 100, 1),
       maxSendBufferBytes: integer(env, 'PARLEY_MAX_SEND_BUFFER_BYTES', 4 * MIB, 64 * 1024),

@@ -19,7 +19,7 @@ export interface BenchRelay {
 
 /** Limits high enough that only the machine limits the benchmark. */
 export const BENCH_LIMITS: Record<string, string> = {
-  PARLEY_TURNS_PER_MINUTE: '1000000',
+  PARLEY_TURNS_PER_MINUTE: '1000000', PARLEY_TURNS_PER_MINUTE_PER_SESSION: '1000000',
   PARLEY_MAX_CONNECTIONS: '50000',
   PARLEY_MAX_SESSIONS: '50000',
   PARLEY_MAX_CONCURRENT_TURNS: '16',

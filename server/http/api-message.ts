@@ -90,7 +90,7 @@ export async function handleApiMessage(ctx: RelayContext, req: IncomingMessage, 
   } else if (parsed.input.audio.byteLength === 0) {
     return sendError(res, TurnErrors.emptyAudio());
   }
-  const refusal = admitTurn(ctx, tokenKey);
+  const refusal = admitTurn(ctx, tokenKey, parsed.id);
   if (refusal) return sendError(res, refusal);
 
   const { session } = await getOrCreateSession(ctx.store, parsed.id);

@@ -19,65 +19,61 @@ export interface ChatContext {
 }
 
 /**
- * One streaming attempt. Yields content deltas; throws UpstreamError.
+ * Streams a chat completion with our retry policy: one attempt per loop turn, each guarded by its
+ * own watchdog. Retries happen only before the first delta reached the caller: after that a retry
+ * would repeat text the user has already seen.
+ * Attempt and retry loop share one generator on purpose: every nested async generator adds
+ * microtask hops to each delta (docs/reliability.md, finding 3).
  * The SDK ends iteration silently when the request is aborted and does not notice a stream that
- * stops without a finish_reason, so both are checked here after the loop.
- */
-async function* streamOnce(client: OpenAI, req: ChatRequest, ctx: ChatContext): AsyncGenerator<string> {
-  const watchdog = createWatchdog(req.signal, ctx.timeoutMs, 'chat', ctx.secrets);
-  let finished = false;
-  let receiving = false;
-  try {
-    const stream = await client.chat.completions.create(
-      { model: req.model, messages: req.messages, stream: true, stream_options: { include_usage: true } },
-      { signal: watchdog.signal },
-    );
-    receiving = true;
-    for await (const chunk of stream) {
-      // Chunks already buffered when we aborted must not reach a cancelled turn.
-      if (watchdog.signal.aborted) break;
-      watchdog.kick();
-      const choice = chunk.choices[0];
-      if (choice?.finish_reason) finished = true;
-      const content = choice?.delta.content;
-      if (content) {
-        // While the consumer holds this delta, silence is ours, not OpenAI's.
-        watchdog.pause();
-        yield content;
-        watchdog.kick();
-      }
-    }
-    if (req.signal.aborted || watchdog.signal.aborted) throw watchdog.classify(req.signal.reason);
-    if (!finished) throw upstreamCut('chat');
-  } catch (error) {
-    if (error instanceof UpstreamError) throw error;
-    // A body that breaks after a 200 is a cut stream, unless it was our own abort or an error event.
-    if (receiving && !(error instanceof APIError) && !watchdog.signal.aborted) throw upstreamCut('chat', error);
-    throw watchdog.classify(error);
-  } finally {
-    watchdog.dispose();
-  }
-}
-
-/**
- * Streams a chat completion with our retry policy. Retries happen only before the first delta
- * reached the caller: after that a retry would repeat text the user has already seen.
+ * stops without a finish_reason, so both are checked after the loop.
  */
 export async function* streamChat(client: OpenAI, req: ChatRequest, ctx: ChatContext): AsyncGenerator<string> {
   for (let attempt = 0; ; attempt++) {
+    const watchdog = createWatchdog(req.signal, ctx.timeoutMs, 'chat', ctx.secrets);
     let delivered = false;
+    let failure: UpstreamError;
     try {
-      for await (const delta of streamOnce(client, req, ctx)) {
-        delivered = true;
-        yield delta;
+      let finished = false;
+      let receiving = false;
+      try {
+        const stream = await client.chat.completions.create(
+          { model: req.model, messages: req.messages, stream: true, stream_options: { include_usage: true } },
+          { signal: watchdog.signal },
+        );
+        receiving = true;
+        for await (const chunk of stream) {
+          // Chunks already buffered when we aborted must not reach a cancelled turn.
+          if (watchdog.signal.aborted) break;
+          watchdog.kick();
+          const choice = chunk.choices[0];
+          if (choice?.finish_reason) finished = true;
+          const content = choice?.delta.content;
+          if (content) {
+            delivered = true;
+            // While the consumer holds this delta, silence is ours, not OpenAI's.
+            watchdog.pause();
+            yield content;
+            watchdog.kick();
+          }
+        }
+      } catch (error) {
+        // A body that breaks after a 200 is a cut stream, unless it was our own abort or an error event.
+        if (receiving && !(error instanceof APIError) && !watchdog.signal.aborted) throw upstreamCut('chat', error);
+        throw watchdog.classify(error);
       }
+      if (req.signal.aborted || watchdog.signal.aborted) throw watchdog.classify(req.signal.reason);
+      if (!finished) throw upstreamCut('chat');
       return;
     } catch (error) {
+      // Everything thrown above is already an UpstreamError; anything else is a bug and propagates.
       if (!(error instanceof UpstreamError)) throw error;
-      const delay = delivered || req.signal.aborted ? undefined : retryDelayMs(error, attempt, ctx.policy);
-      if (delay === undefined) throw error;
-      await sleep(delay, req.signal, 'chat');
+      failure = error;
+    } finally {
+      watchdog.dispose();
     }
+    const delay = delivered || req.signal.aborted ? undefined : retryDelayMs(failure, attempt, ctx.policy);
+    if (delay === undefined) throw failure;
+    await sleep(delay, req.signal, 'chat');
     if (req.signal.aborted) throw upstreamCancelled('chat');
   }
 }

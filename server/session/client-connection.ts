@@ -86,7 +86,7 @@ export function createClientConnection(
   });
 
   const start = (s: Session, turnId: number, input: TurnInput) => {
-    const refusal = admitTurn(ctx, tokenKey);
+    const refusal = admitTurn(ctx, tokenKey, s.id);
     if (refusal) return sendError(turnId, refusal);
     const turn = launchTurn(ctx, 'ws', {
       session: s,

@@ -4,11 +4,17 @@ import type { RelayContext } from './relay-context.ts';
 import { TurnErrors } from './turn-errors.ts';
 import { runTurn, type TurnRequest, type TurnResult } from './turn-runner.ts';
 
-/** Undefined when the turn may start; takes a rate-limit slot. */
-export function admitTurn(ctx: RelayContext, tokenKey: string): ErrorInfo | undefined {
+/**
+ * Undefined when the turn may start; takes a slot from the token's budget and from the session's
+ * share of it, so one flooding session cannot spend every other session's turns.
+ */
+export function admitTurn(ctx: RelayContext, tokenKey: string, sessionId: string): ErrorInfo | undefined {
   if (!ctx.tracker.accepting()) return TurnErrors.shuttingDown();
-  const slot = ctx.rateLimiter.take(tokenKey);
-  if (!slot.ok) return TurnErrors.rateLimited(ctx.limits.turnsPerMinute, slot.retryAfterMs);
+  const slot = ctx.rateLimiter.take([
+    { key: `token:${tokenKey}`, limit: ctx.limits.turnsPerMinute },
+    { key: `session:${tokenKey}:${sessionId}`, limit: ctx.limits.turnsPerMinutePerSession },
+  ]);
+  if (!slot.ok) return TurnErrors.rateLimited(slot.limit, slot.retryAfterMs);
   return undefined;
 }
 

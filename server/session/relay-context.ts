@@ -10,6 +10,7 @@ export interface RelayLimits {
   maxAudioBytes: number;
   maxConcurrentTurns: number;
   turnsPerMinute: number;
+  turnsPerMinutePerSession: number;
 }
 
 export interface RelayContext {

@@ -41,8 +41,9 @@ export function createRelay(options: { config: RelayConfig; token: string; logge
       maxAudioBytes: config.limits.maxAudioBytes,
       maxConcurrentTurns: config.limits.maxConcurrentTurns,
       turnsPerMinute: config.limits.turnsPerMinute,
+      turnsPerMinutePerSession: config.limits.turnsPerMinutePerSession,
     },
-    rateLimiter: createRateLimiter({ limit: config.limits.turnsPerMinute }),
+    rateLimiter: createRateLimiter(),
     tracker: createTurnTracker(),
     logger,
   };

@@ -45,7 +45,7 @@ describe('upstream failures at random, 20 clients × 10 turns', () => {
   beforeAll(async () => {
     relay = await startRelay({
       fake,
-      env: { PARLEY_SPEECH: '0', PARLEY_UPSTREAM_RETRIES: '2', PARLEY_UPSTREAM_RETRY_BASE_MS: '50', PARLEY_UPSTREAM_TIMEOUT_MS: '1000', PARLEY_TURNS_PER_MINUTE: '100000' },
+      env: { PARLEY_SPEECH: '0', PARLEY_UPSTREAM_RETRIES: '2', PARLEY_UPSTREAM_RETRY_BASE_MS: '50', PARLEY_UPSTREAM_TIMEOUT_MS: '1000', PARLEY_TURNS_PER_MINUTE: '100000', PARLEY_TURNS_PER_MINUTE_PER_SESSION: '100000' },
     });
   });
   afterAll(async () => {
@@ -112,7 +112,7 @@ describe('upstream failures at random, 20 clients × 10 turns', () => {
 describe('clients that vanish or stop reading', () => {
   let relay: RelayProcess;
   beforeAll(async () => {
-    relay = await startRelay({ fake, env: { PARLEY_MAX_SEND_BUFFER_BYTES: '65536', PARLEY_TTS_CONCURRENCY: '4', PARLEY_TURNS_PER_MINUTE: '100000' } });
+    relay = await startRelay({ fake, env: { PARLEY_MAX_SEND_BUFFER_BYTES: '65536', PARLEY_TTS_CONCURRENCY: '4', PARLEY_TURNS_PER_MINUTE: '100000', PARLEY_TURNS_PER_MINUTE_PER_SESSION: '100000' } });
   });
   afterAll(async () => {
     await relay?.dispose();
@@ -190,7 +190,7 @@ describe('clients that vanish or stop reading', () => {
 
 describe('SIGTERM with turns in flight, then a restart', () => {
   it('finishes or clearly ends every turn, and clients resume on the restarted relay', async () => {
-    const relay = await startRelay({ fake, env: { PARLEY_SPEECH: '0', PARLEY_SHUTDOWN_GRACE_MS: '1500', PARLEY_TURNS_PER_MINUTE: '100000' } });
+    const relay = await startRelay({ fake, env: { PARLEY_SPEECH: '0', PARLEY_SHUTDOWN_GRACE_MS: '1500', PARLEY_TURNS_PER_MINUTE: '100000', PARLEY_TURNS_PER_MINUTE_PER_SESSION: '100000' } });
     try {
       fake.reset();
       // Half the turns need ~0.5 s (finish within the grace), half ~5 s (cut by the deadline).

@@ -48,7 +48,7 @@ describe('load', () => {
       fake,
       // Upstream retries stay at the product default (2): with 0, a burst of 1,000 turns right after
       // another saw hundreds of "could not reach OpenAI" failures (docs/reliability.md, findings).
-      env: { PARLEY_SPEECH: '0', PARLEY_MAX_CONNECTIONS: '2000', PARLEY_MAX_SESSIONS: '5000', PARLEY_TURNS_PER_MINUTE: '1000000', PARLEY_UPSTREAM_RETRY_BASE_MS: '100' },
+      env: { PARLEY_SPEECH: '0', PARLEY_MAX_CONNECTIONS: '2000', PARLEY_MAX_SESSIONS: '5000', PARLEY_TURNS_PER_MINUTE: '1000000', PARLEY_TURNS_PER_MINUTE_PER_SESSION: '1000000', PARLEY_UPSTREAM_RETRY_BASE_MS: '100' },
     });
   });
   afterAll(async () => {
@@ -91,13 +91,13 @@ describe('per-token turn budget under a flood', () => {
   let relay: RelayProcess;
   beforeAll(async () => {
     fake.reset();
-    relay = await startRelay({ fake, env: { PARLEY_SPEECH: '0', PARLEY_TURNS_PER_MINUTE: String(BUDGET), PARLEY_UPSTREAM_RETRIES: '0' } });
+    relay = await startRelay({ fake, env: { PARLEY_SPEECH: '0', PARLEY_TURNS_PER_MINUTE: String(BUDGET), PARLEY_TURNS_PER_MINUTE_PER_SESSION: String(BUDGET / 2), PARLEY_UPSTREAM_RETRIES: '0' } });
   });
   afterAll(async () => {
     await relay?.dispose();
   });
 
-  it('caps upstream work at the budget; neighbours’ turns admitted before it runs out complete', async () => {
+  it('caps upstream work at the budget; a flooding session cannot take its neighbours’ turns', async () => {
     const neighbours = await openMany(relay, 10);
     const flooder = (await openMany(relay, 1))[0] as TestClient;
     // Neighbours start one turn each, then the flood begins: waves of 6 (the connection cap is 3).
@@ -115,8 +115,9 @@ describe('per-token turn budget under a flood', () => {
       }
     }
     const neighbourFirst = await Promise.all(neighbours.map((n, i) => n.answer(n.dialect === 'v1' ? 1 : 0).then((text) => text === answerFor(`neighbour ${i}`))));
-    // After the flood, a neighbour's next turn shares the exhausted budget of the one token.
-    const later = neighbours[0] as TestClient;
+    // The flood spent only its session's share (half the token's budget): a neighbour's next turn still runs.
+    // neighbours[0] shares the flooder's client id (`load-0`, openMany numbers from 0), so ask another.
+    const later = neighbours[1] as TestClient;
     later.send({ type: 'userText', turnId: 2, text: 'neighbour again' });
     const laterEnd = await later.waitFor((f) => (f.type === 'textEnd' || f.type === 'error') && f.turnId === 2);
     const chatRequests = fake.requests.filter((r) => r.endpoint === 'chat').length;
@@ -132,6 +133,7 @@ describe('per-token turn budget under a flood', () => {
     expect(neighbourFirst.every(Boolean)).toBe(true);
     expect(limited).toBeGreaterThan(0);
     expect(chatRequests).toBeLessThanOrEqual(BUDGET);
+    expect(laterEnd.type === 'error' ? laterEnd.error.code : laterEnd.type).toBe('textEnd');
     await Promise.all([...neighbours, flooder].map((c) => c.close()));
   });
 });

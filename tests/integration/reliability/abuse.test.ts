@@ -12,6 +12,8 @@ import { connectClient, is, type TestClient } from '../../helpers/ws-client.ts';
 
 const KEY = 'sk-proj-ABUSEabuseABUSEabuse0123456789xyzXYZ';
 const TURNS_PER_MINUTE = 12;
+/** One session's share of the token's budget: a flooding session leaves the rest to the others. */
+const TURNS_PER_MINUTE_PER_SESSION = 6;
 const MAX_CONNECTIONS = 30;
 let fake: FakeOpenAI;
 let relay: RelayProcess;
@@ -40,6 +42,7 @@ beforeAll(async () => {
     env: {
       PARLEY_SPEECH: '0',
       PARLEY_TURNS_PER_MINUTE: String(TURNS_PER_MINUTE),
+      PARLEY_TURNS_PER_MINUTE_PER_SESSION: String(TURNS_PER_MINUTE_PER_SESSION),
       PARLEY_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
       PARLEY_UPSTREAM_RETRIES: '0',
       PARLEY_LOG_TEXT: '1',
@@ -124,7 +127,7 @@ describe('floods', () => {
     await Promise.all(flood.map((c) => c.close()));
   });
 
-  it('limits a turn flood per connection and per token; over-limit turns cost no upstream request', async () => {
+  it('limits a turn flood per connection and per session; the neighbour keeps its turns; over-limit turns cost no upstream request', async () => {
     const neighbour = await track(connectClient(relay.wsUrl, { dialect: 'v1', token: relay.token }));
     neighbour.send({ type: 'setClientId', clientId: 'neighbour' });
     await neighbour.waitFor(is('ok'));
@@ -149,9 +152,12 @@ describe('floods', () => {
     const limited = flooder.of('error').filter((f) => f.error.code === ErrorCode.RateLimited);
     expect(limited.length).toBeGreaterThan(0);
     expect(limited.every((f) => f.error.retryable && (f.error.retryAfterMs ?? 0) > 0)).toBe(true);
-    // Upstream work is bounded by the per-token budget, whatever the flood size.
+    // The flood spent only its session's share: the neighbour's next turn, after the flood, still runs.
+    neighbour.send({ type: 'userText', turnId: 2, text: 'neighbour again' });
+    expect(await neighbour.answer(2)).toContain('neighbour again');
+    // Upstream work is bounded by the session's share, whatever the flood size (+2 neighbour turns).
     const chatRequests = fake.requests.filter((r) => r.endpoint === 'chat').length - chatBefore;
-    expect(chatRequests).toBeLessThanOrEqual(TURNS_PER_MINUTE);
+    expect(chatRequests).toBeLessThanOrEqual(TURNS_PER_MINUTE_PER_SESSION + 2);
   });
 });
 

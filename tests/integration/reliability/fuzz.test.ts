@@ -19,7 +19,7 @@ beforeAll(async () => {
       PARLEY_MAX_FRAME_BYTES: String(MAX_FRAME_BYTES),
       PARLEY_SPEECH: '0',
       // The fuzzer's valid frames start real turns; one token is shared, so its budget must not starve the good client.
-      PARLEY_TURNS_PER_MINUTE: '100000',
+      PARLEY_TURNS_PER_MINUTE: '100000', PARLEY_TURNS_PER_MINUTE_PER_SESSION: '100000',
       PARLEY_UPSTREAM_RETRIES: '0',
     },
   });

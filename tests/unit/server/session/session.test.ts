@@ -79,16 +79,31 @@ describe('memory session store', () => {
 });
 
 describe('rate limiter', () => {
+  const token = (key: string) => ({ key, limit: 2 });
   it('allows `limit` turns per window per key and says when the next frees up', () => {
     let now = 0;
-    const limiter = createRateLimiter({ limit: 2, windowMs: 1000, now: () => now });
-    expect(limiter.take('t')).toEqual({ ok: true });
+    const limiter = createRateLimiter({ windowMs: 1000, now: () => now });
+    expect(limiter.take([token('t')])).toEqual({ ok: true });
     now = 100;
-    expect(limiter.take('t')).toEqual({ ok: true });
-    expect(limiter.take('other')).toEqual({ ok: true });
+    expect(limiter.take([token('t')])).toEqual({ ok: true });
+    expect(limiter.take([token('other')])).toEqual({ ok: true });
     now = 400;
-    expect(limiter.take('t')).toEqual({ ok: false, retryAfterMs: 600 });
+    expect(limiter.take([token('t')])).toEqual({ ok: false, retryAfterMs: 600, limit: 2 });
     now = 1000;
-    expect(limiter.take('t')).toEqual({ ok: true });
+    expect(limiter.take([token('t')])).toEqual({ ok: true });
+  });
+
+  it('caps one session under its token without spending the token on refused turns', () => {
+    const now = 0;
+    const limiter = createRateLimiter({ windowMs: 1000, now: () => now });
+    const budgets = (session: string) => [{ key: 'token', limit: 5 }, { key: `session:${session}`, limit: 2 }];
+    expect(limiter.take(budgets('flood')).ok).toBe(true);
+    expect(limiter.take(budgets('flood')).ok).toBe(true);
+    for (let i = 0; i < 10; i++) expect(limiter.take(budgets('flood'))).toMatchObject({ ok: false, limit: 2 });
+    // The flood's refused turns took nothing from the token: three neighbours still fit.
+    expect(limiter.take(budgets('a')).ok).toBe(true);
+    expect(limiter.take(budgets('b')).ok).toBe(true);
+    expect(limiter.take(budgets('c')).ok).toBe(true);
+    expect(limiter.take(budgets('d'))).toMatchObject({ ok: false, limit: 5 });
   });
 });
