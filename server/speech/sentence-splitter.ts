@@ -30,6 +30,24 @@ function spokenLength(text: string): number {
  * ("3. (and" does not break, "3. (And" does), so a boundary is only final once a letter or digit follows it.
  */
 const DECIDES_RE = /[\p{L}\p{N}]/u;
+/**
+ * A boundary is also final once terminal punctuation, closers and whitespace end the text, without
+ * waiting for a letter of the next sentence (issue 3: the first TTS request left one token late).
+ * ICU always breaks there after ! ? and 。！？; after "." it breaks unless the next word is lower
+ * case, which after a full word is rare enough to accept. ICU always breaks after a line break.
+ */
+const PUNCTUATION_END_RE = /[.!?。！？]["'”’)\]」』]*\s+$/u;
+const LINE_BREAK_END_RE = /[\n\r\u0085\u2028\u2029]\s*$/u;
+/**
+ * ...except where a "." often does not end a sentence: a lone number or letter ("3. (and",
+ * "A. Smith", "U.S. economy") and ellipses ("Wait... what"). Abbreviations: ABBREVIATION_END_RE.
+ */
+const UNSETTLED_END_RE = /(?:(?<![\p{L}\p{N}])(?:\p{N}+|\p{L})|\.)\.["'”’)\]]*\s+$/u;
+
+function isSettled(text: string): boolean {
+  if (LINE_BREAK_END_RE.test(text)) return true;
+  return PUNCTUATION_END_RE.test(text) && !UNSETTLED_END_RE.test(text) && !ABBREVIATION_END_RE.test(text);
+}
 const CUT_AFTER_PUNCTUATION_RE = /[,;:，、；：]\s*/gu;
 const WHITESPACE_RE = /\s+/gu;
 
@@ -97,7 +115,10 @@ export function createSentenceSplitter(locale?: string): SentenceSplitter {
           break;
         }
       }
-      if (lastDeciding > 0) {
+      if (isSettled(tail)) {
+        for (const segment of segments) accept(segment, out);
+        tail = '';
+      } else if (lastDeciding > 0) {
         for (const segment of segments.slice(0, lastDeciding)) accept(segment, out);
         tail = segments.slice(lastDeciding).join('');
       }

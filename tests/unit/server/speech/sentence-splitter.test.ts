@@ -122,16 +122,43 @@ describe('createSentenceSplitter', () => {
     const splitter = createSentenceSplitter('en');
     expect(splitter.push('The value of pi is about 3.')).toEqual([]);
     expect(splitter.push('14')).toEqual([]);
-    expect(splitter.push(' and a common example, e.g.')).toEqual([]);
-    expect(splitter.push(' its use in circles, is well known. ')).toEqual([]);
-    expect(splitter.push('Next')).toEqual(['The value of pi is about 3.14 and a common example, e.g. its use in circles, is well known.']);
-    expect(splitter.flush()).toEqual(['Next']);
+    expect(splitter.push(' and a common example, e.g. ')).toEqual([]);
+    expect(splitter.push('its use in circles, is well known. ')).toEqual([
+      'The value of pi is about 3.14 and a common example, e.g. its use in circles, is well known.',
+    ]);
+    expect(splitter.flush()).toEqual([]);
   });
 
-  it('returns the first sentence as soon as the second one starts', () => {
+  it('emits the first sentence on the delta that carries "Paris. ", without waiting for the next word', () => {
     const splitter = createSentenceSplitter('en');
-    expect(splitter.push('The capital of France is Paris. ')).toEqual([]);
-    expect(splitter.push('It')).toEqual(['The capital of France is Paris.']);
+    expect(splitter.push('The capital of France is Paris')).toEqual([]);
+    expect(splitter.push('.')).toEqual([]);
+    expect(splitter.push(' ')).toEqual(['The capital of France is Paris.']);
+    expect(splitter.push('It is big.')).toEqual([]);
+    expect(splitter.flush()).toEqual(['It is big.']);
+
+    const whole = createSentenceSplitter('en');
+    expect(whole.push('The capital of France is Paris. ')).toEqual(['The capital of France is Paris.']);
+  });
+
+  it.each([
+    ['a question', 'Is the capital of France really Paris? ', ['Is the capital of France really Paris?']],
+    ['a quote', 'And then she said, "It is Paris." ', ['And then she said, "It is Paris."']],
+    ['a line break', 'Here are the options for you:\n', ['Here are the options for you:']],
+    ['CJK with a space', '你好，很高兴见到你。 ', ['你好，很高兴见到你。']],
+  ])('emits a sentence ended by %s and whitespace at once', (_, text, sentences) => {
+    expect(createSentenceSplitter('en').push(text)).toEqual(sentences);
+  });
+
+  it.each([
+    ['a lone number', 'The number of items he counted was 3. '],
+    ['an initial', 'The letter was signed by John A. '],
+    ['an abbreviation', 'Please ask my colleague, Dr. '],
+    ['a dotted abbreviation', 'Prices in the U.S. '],
+    ['an ellipsis', 'Wait, I need to think about this... '],
+    ['a period without a space', 'The site is called example.'],
+  ])('holds back a "." after %s until the next word decides', (_, text) => {
+    expect(createSentenceSplitter('en').push(text)).toEqual([]);
   });
 
   it('flushes nothing for empty or blank input', () => {
