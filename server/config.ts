@@ -26,6 +26,8 @@ export interface RelayConfig {
   systemPrompt: string;
   /** Undefined = generate one and keep it in `configDir/token`. */
   token: string | undefined;
+  /** More accepted tokens (PARLEY_TOKENS), one per person or device, each with its own turn budget. */
+  tokens: string[];
   configDir: string;
   host: string;
   httpPort: number;
@@ -165,6 +167,14 @@ export function loadConfig(env: Env): RelayConfig {
     throw new ConfigError('PARLEY_TOKEN must be at least 16 characters; unset it to have one generated.');
   if (/[^\x21-\x7e]/.test(token))
     throw new ConfigError('PARLEY_TOKEN must be printable ASCII without spaces (it travels in a WebSocket subprotocol).');
+  const tokens = list(env, 'PARLEY_TOKENS');
+  // Messages name the entry's position, never its value: a token is as good as a password.
+  tokens.forEach((entry, i) => {
+    if (entry.length < 16 || /[^\x21-\x7e]/.test(entry) || entry.includes(','))
+      throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} must be at least 16 printable ASCII characters without spaces.`);
+    if (entry === token || tokens.indexOf(entry) !== i)
+      throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} repeats another token; give each person or device its own.`);
+  });
 
   const allowedOrigins = list(env, 'PARLEY_ALLOWED_ORIGINS');
   for (const origin of allowedOrigins) {
@@ -186,6 +196,7 @@ export function loadConfig(env: Env): RelayConfig {
     speech: flag(env, 'PARLEY_SPEECH', true),
     systemPrompt: text(env, 'PARLEY_SYSTEM_PROMPT', DEFAULT_SYSTEM_PROMPT),
     token: token === '' ? undefined : token,
+    tokens,
     configDir: text(env, 'PARLEY_CONFIG_DIR', defaultConfigDir(env)),
     host: text(env, 'PARLEY_HOST', '127.0.0.1'),
     httpPort: integer(env, 'PARLEY_HTTP_PORT', 3001, 0, 65535),

@@ -5,17 +5,31 @@ import { TOKEN_PROTOCOL_PREFIX } from '../../protocol/index.ts';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
-/** Constant-time token check: comparing SHA-256 digests means neither content nor length leaks. */
-export function createTokenCheck(expected: string): (candidate: string | undefined) => boolean {
-  const expectedDigest = digest(expected);
+/**
+ * Constant-time token check against every accepted token: comparing SHA-256 digests means neither
+ * content nor length leaks, and comparing all of them (no early exit on a match) means the time
+ * does not say which token matched or how many there are before it.
+ */
+export function createTokenCheck(
+  expected: string | readonly string[],
+  compare: (a: Buffer, b: Buffer) => boolean = timingSafeEqual,
+): (candidate: string | undefined) => boolean {
+  const digests = (typeof expected === 'string' ? [expected] : expected).map(digest);
+  if (digests.length === 0) throw new Error('createTokenCheck needs at least one token.');
   return (candidate) => {
     // Hash even when absent so a missing token costs the same as a wrong one.
-    const matches = timingSafeEqual(digest(candidate ?? ''), expectedDigest);
+    const candidateDigest = digest(candidate ?? '');
+    let matches = false;
+    for (const expectedDigest of digests) matches = compare(candidateDigest, expectedDigest) || matches;
     return candidate !== undefined && matches;
   };
 }
 
-/** A non-secret label for per-token limits (the rate limiter never holds the token itself). */
+/**
+ * A non-secret label for per-token limits (the rate limiter never holds the token itself). Applied to
+ * a token that passed the check, it is the label of the accepted token it matched, so each
+ * PARLEY_TOKENS entry gets its own budget.
+ */
 export function tokenKey(token: string): string {
   return digest(token).toString('hex').slice(0, 16);
 }

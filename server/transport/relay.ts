@@ -47,7 +47,7 @@ export function createRelay(options: { config: RelayConfig; token: string; logge
     tracker: createTurnTracker(),
     logger,
   };
-  const checkToken = createTokenCheck(options.token);
+  const checkToken = createTokenCheck([options.token, ...config.tokens]);
   const origins = { allowedOrigins: config.allowedOrigins, extensionIds: config.extensionIds };
 
   const ws = createWsServer({

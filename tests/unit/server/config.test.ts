@@ -47,11 +47,29 @@ describe('loadConfig', () => {
     [{ OPENAI_BASE_URL: 'ftp://x' }, /OPENAI_BASE_URL must start with http/],
     [{ PARLEY_TOKEN: 'short' }, /at least 16/],
     [{ PARLEY_TOKEN: 'has a space in it, long enough' }, /printable ASCII/],
+    [{ PARLEY_TOKENS: 'second-token-long-enough,short' }, /PARLEY_TOKENS entry 2 must be at least 16/],
+    [{ PARLEY_TOKENS: 'tab\tinside-a-long-token' }, /PARLEY_TOKENS entry 1 must be at least 16 printable/],
+    [{ PARLEY_TOKENS: 'same-token-twice-123,same-token-twice-123' }, /PARLEY_TOKENS entry 2 repeats/],
+    [{ PARLEY_TOKEN: 'main-token-long-enough', PARLEY_TOKENS: 'main-token-long-enough' }, /PARLEY_TOKENS entry 1 repeats/],
     [{ PARLEY_LANGUAGE: 'English' }, /PARLEY_LANGUAGE/],
     [{ PARLEY_ALLOWED_ORIGINS: 'example.com' }, /PARLEY_ALLOWED_ORIGINS/],
     [{ PARLEY_LOG_TEXT: 'maybe' }, /PARLEY_LOG_TEXT must be 0 or 1/],
   ])('refuses %o', (env, message) => {
     expect(() => loadConfig({ OPENAI_API_KEY: 'sk-x', ...env })).toThrow(message);
+  });
+
+  it('reads extra tokens from PARLEY_TOKENS, trimmed, and keeps them out of error messages', () => {
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-x' }).tokens).toEqual([]);
+    const config = loadConfig({ OPENAI_API_KEY: 'sk-x', PARLEY_TOKENS: ' phone-token-0123456789 , laptop-token-0123456789 ,' });
+    expect(config.tokens).toEqual(['phone-token-0123456789', 'laptop-token-0123456789']);
+    expect(config.token).toBeUndefined();
+    try {
+      loadConfig({ OPENAI_API_KEY: 'sk-x', PARLEY_TOKENS: 'secret-too-shor' });
+      expect.unreachable('a short token must be refused');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(String(err)).not.toContain('secret-too-shor');
+    }
   });
 
   it('maps CLI flags onto variables', () => {

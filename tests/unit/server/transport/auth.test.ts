@@ -3,7 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createTokenCheck, isOriginAllowed, tokenFromBearer, tokenFromUpgrade } from '../../../../server/transport/auth.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { createTokenCheck, isOriginAllowed, tokenFromBearer, tokenFromUpgrade, tokenKey } from '../../../../server/transport/auth.ts';
 import { resolveToken } from '../../../../server/transport/token-store.ts';
 
 const req = (headers: Record<string, string>, url = '/') => ({ headers, url }) as unknown as IncomingMessage;
@@ -16,6 +17,40 @@ describe('token check', () => {
     expect(check('the-right-token-1234')).toBe(false);
     expect(check('')).toBe(false);
     expect(check(undefined)).toBe(false);
+  });
+
+  it('accepts each of several tokens and nothing else', () => {
+    const tokens = ['first-token-0123456', 'second-token-0123456', 'third-token-0123456'];
+    const check = createTokenCheck(tokens);
+    for (const token of tokens) expect(check(token)).toBe(true);
+    expect(check('second-token-012345')).toBe(false);
+    expect(check(`${tokens[0]}${tokens[1]}`)).toBe(false);
+    expect(check('')).toBe(false);
+    expect(check(undefined)).toBe(false);
+  });
+
+  it('compares the candidate with every token in constant time, even after a match', () => {
+    const calls: Array<[Buffer, Buffer]> = [];
+    const spy = (a: Buffer, b: Buffer) => {
+      calls.push([a, b]);
+      return timingSafeEqual(a, b);
+    };
+    const check = createTokenCheck(['first-token-0123456', 'second-token-0123456', 'third-token-0123456'], spy);
+    for (const candidate of ['first-token-0123456', 'third-token-0123456', 'wrong-token-01234567', undefined]) {
+      calls.length = 0;
+      check(candidate);
+      expect(calls).toHaveLength(3);
+      // Digests, not the tokens: equal lengths whatever was sent.
+      expect(calls.every(([a, b]) => a.length === 32 && b.length === 32)).toBe(true);
+      expect(new Set(calls.map(([, b]) => b.toString('hex'))).size).toBe(3);
+    }
+  });
+
+  it('labels each accepted token differently and never with the token itself', () => {
+    const keys = ['first-token-0123456', 'second-token-0123456'].map(tokenKey);
+    expect(keys[0]).not.toBe(keys[1]);
+    expect(keys[0]).toMatch(/^[0-9a-f]{16}$/);
+    expect(tokenKey('first-token-0123456')).toBe(keys[0]);
   });
 
   it('reads the token from the subprotocol, the query, or a Bearer header', () => {
