@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const token = await resolveToken(config.token, config.configDir);
   const logger = createLogger({
     secrets: [config.chat.apiKey, config.stt.apiKey, config.tts.apiKey],
-    logOnlySecrets: [token.token],
+    logOnlySecrets: [token.token, ...config.tokens],
     logText: config.logText,
   });
   const version = packageVersion();
