@@ -16,6 +16,7 @@ export const ClientFrame = {
   Settings: 0x06,
   Resume: 0x07,
   Ping: 0x08,
+  Interrupt: 0x09,
 } as const;
 export type ClientFrameType = (typeof ClientFrame)[keyof typeof ClientFrame];
 

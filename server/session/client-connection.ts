@@ -11,6 +11,7 @@ import {
   type ServerMessage,
   type SessionSettings,
 } from '../../protocol/index.ts';
+import { createSpokenTurn, recordInterruption, type SpokenTurn } from './heard.ts';
 import { admitTurn, launchTurn } from './launch-turn.ts';
 import type { RelayContext } from './relay-context.ts';
 import { seedHistory, type Session } from './session.ts';
@@ -26,6 +27,19 @@ export interface ClientConnection {
   /** Aborts every turn of this connection (the socket closed or is being closed). */
   close(reason: TurnAbortReason): void;
   runningTurns(): number;
+}
+
+/**
+ * Finished spoken turns remembered for a late Interrupt: answers finish streaming long before the
+ * client finishes playing them, so most barge-ins arrive after TextEnd.
+ */
+const MAX_FINISHED_SPOKEN_TURNS = 4;
+
+interface RunningTurn {
+  controller: AbortController;
+  done: Promise<unknown>;
+  session: Session;
+  spoken?: SpokenTurn;
 }
 
 interface Collecting {
@@ -45,7 +59,8 @@ export function createClientConnection(
   let session: Session | undefined;
   // Settings sent before SetClientID/Resume apply to the session once it is known.
   let pendingSettings: SessionSettings = {};
-  const running = new Map<number, AbortController>();
+  const running = new Map<number, RunningTurn>();
+  const finishedSpoken = new Map<number, { session: Session; spoken: SpokenTurn }>();
   const collecting = new Map<number, Collecting>();
   // Recordings refused part-way (too large, too many turns): later chunks are dropped silently until AudioEnd.
   const rejected = new Set<number>();
@@ -88,17 +103,20 @@ export function createClientConnection(
   const start = (s: Session, turnId: number, input: TurnInput) => {
     const refusal = admitTurn(ctx, tokenKey, s.id);
     if (refusal) return sendError(turnId, refusal);
-    const turn = launchTurn(ctx, 'ws', {
-      session: s,
-      turnId,
-      input,
-      // Legacy clients cannot receive audio frames, so they never cost TTS requests.
-      speech: !legacy && (s.settings.speech ?? ctx.defaults.speech),
-      sink: sinkFor(turnId),
-    });
-    running.set(turnId, turn.controller);
+    // Legacy clients cannot receive audio frames, so they never cost TTS requests.
+    const speech = !legacy && (s.settings.speech ?? ctx.defaults.speech);
+    const spoken = speech ? createSpokenTurn() : undefined;
+    const turn = launchTurn(ctx, 'ws', { session: s, turnId, input, speech, sink: sinkFor(turnId), ...(spoken ? { spoken } : {}) });
+    const entry: RunningTurn = { controller: turn.controller, done: turn.done, session: s, ...(spoken ? { spoken } : {}) };
+    running.set(turnId, entry);
     void turn.done.finally(() => {
-      if (running.get(turnId) === turn.controller) running.delete(turnId);
+      if (running.get(turnId) !== entry) return;
+      running.delete(turnId);
+      if (!spoken || entry.controller.signal.aborted) return;
+      finishedSpoken.delete(turnId);
+      finishedSpoken.set(turnId, { session: s, spoken });
+      // Oldest first (Map insertion order).
+      for (const id of finishedSpoken.keys()) if (finishedSpoken.size > MAX_FINISHED_SPOKEN_TURNS) finishedSpoken.delete(id);
     });
   };
 
@@ -172,11 +190,33 @@ export function createClientConnection(
     },
     cancel({ turnId }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
-      const controller = running.get(turnId);
-      if (controller) {
+      const turn = running.get(turnId);
+      if (turn) {
         const reason: TurnAbortReason = 'cancel';
         // The turn answers with exactly one Error CANCELLED and nothing after it.
-        controller.abort(reason);
+        turn.controller.abort(reason);
+        return;
+      }
+      if (collecting.delete(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
+      sendError(turnId, TurnErrors.unknownTurn(turnId));
+    },
+    /** Barge-in: cancel like Cancel if the turn runs, then keep in history only what was heard. */
+    async interrupt({ turnId, heard }) {
+      if (!session) return sendError(turnId, TurnErrors.noClientId());
+      const turn = running.get(turnId);
+      if (turn) {
+        const reason: TurnAbortReason = 'cancel';
+        turn.controller.abort(reason);
+        // Frames are handled in order: waiting here means the next turn already sees the trimmed history.
+        await turn.done;
+        if (turn.spoken && recordInterruption(turn.session, turn.spoken, heard, ctx.defaults.historyMaxTurns)) await ctx.store.save(turn.session);
+        return;
+      }
+      const finished = finishedSpoken.get(turnId);
+      if (finished) {
+        finishedSpoken.delete(turnId);
+        // No frame answers this: the turn already ended with TextEnd (docs/protocol.md, Interrupt).
+        if (recordInterruption(finished.session, finished.spoken, heard, ctx.defaults.historyMaxTurns)) await ctx.store.save(finished.session);
         return;
       }
       if (collecting.delete(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
@@ -208,7 +248,8 @@ export function createClientConnection(
     close(reason) {
       if (closed) return;
       closed = true;
-      for (const controller of running.values()) controller.abort(reason);
+      for (const turn of running.values()) turn.controller.abort(reason);
+      finishedSpoken.clear();
       collecting.clear();
       rejected.clear();
     },

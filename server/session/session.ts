@@ -7,7 +7,15 @@ export const WELCOME_MESSAGE = 'Hello. How can I help you today?';
 export interface HistoryEntry extends ChatMessage {
   /** False for a user message whose turn failed or was cancelled (see addUserMessage). */
   answered?: boolean;
+  /** An assistant answer the user cut off by speaking: `content` is only what they heard (server/session/heard.ts). */
+  interrupted?: boolean;
 }
+
+/** How an interrupted answer is shown to the model; INTERRUPTED_NOTE in the system prompt explains it. */
+export const INTERRUPTED_MARK = '[interrupted by the user]';
+export const INTERRUPTED_NOTE =
+  `An assistant message ending in ${INTERRUPTED_MARK} was cut off when the user started speaking: ` +
+  'the user heard only the text before that mark, nothing after it.';
 
 export interface Session {
   readonly id: string;
@@ -51,10 +59,12 @@ export function addUserMessage(session: Session, text: string, maxTurns: number)
 }
 
 /** Records a complete answer. Failed or cancelled answers are never added (partial text is dropped). */
-export function addAssistantMessage(session: Session, question: HistoryEntry, answer: string, maxTurns: number): void {
+export function addAssistantMessage(session: Session, question: HistoryEntry, answer: string, maxTurns: number): HistoryEntry {
   question.answered = true;
-  session.history.push({ role: 'assistant', content: answer });
+  const entry: HistoryEntry = { role: 'assistant', content: answer };
+  session.history.push(entry);
   trimHistory(session, maxTurns);
+  return entry;
 }
 
 /**
@@ -69,10 +79,15 @@ export function seedHistory(session: Session, messages: readonly ChatMessage[], 
 
 /** What the chat model sees: system prompt, the welcome as first assistant turn, then the history. */
 export function buildChatMessages(session: Session, defaultSystemPrompt: string): UpstreamMessage[] {
-  const system = session.settings.systemPrompt?.trim() ? session.settings.systemPrompt : defaultSystemPrompt;
+  const prompt = session.settings.systemPrompt?.trim() ? session.settings.systemPrompt : defaultSystemPrompt;
+  const interrupted = session.history.some((entry) => entry.interrupted === true);
+  // The note is added only when needed, so custom prompts and uninterrupted conversations are sent as before.
+  const system = interrupted ? `${prompt}\n\n${INTERRUPTED_NOTE}` : prompt;
   return [
     { role: 'system', content: system },
     { role: 'assistant', content: WELCOME_MESSAGE },
-    ...session.history.map((entry) => ({ role: entry.role, content: entry.content })),
+    ...session.history.map((entry) => ({ role: entry.role, content: entry.interrupted ? withMark(entry.content) : entry.content })),
   ];
 }
+
+const withMark = (heard: string): string => (heard === '' ? INTERRUPTED_MARK : `${heard} ${INTERRUPTED_MARK}`);

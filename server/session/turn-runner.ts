@@ -2,6 +2,7 @@
 // Transport-agnostic: the WebSocket connection and the HTTP API give it a sink.
 import type { ErrorInfo } from '../../protocol/index.ts';
 import { describeCause, type TurnKind, type TurnLogRecord, type TurnOutcome } from '../log.ts';
+import type { SpokenTurn } from './heard.ts';
 import { addAssistantMessage, addUserMessage, buildChatMessages, type Session } from './session.ts';
 import { TurnErrors } from './turn-errors.ts';
 import type { TurnDefaults, TurnServices, UpstreamStage } from './turn-services.ts';
@@ -32,6 +33,8 @@ export interface TurnRequest {
   speech: boolean;
   signal: AbortSignal;
   sink: TurnSink;
+  /** Filled with what the turn spoke, so a barge-in can keep only what was heard (heard.ts). */
+  spoken?: SpokenTurn;
 }
 
 export type TurnResult = Omit<TurnLogRecord, 'transport'> & { answer?: string };
@@ -91,20 +94,27 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
     record.userText = text;
 
     const question = addUserMessage(session, text, defaults.historyMaxTurns);
+    if (request.spoken) request.spoken.question = question;
     stage = 'chat';
     const splitter = request.speech ? services.createSentenceSplitter(settings.language || defaults.language || undefined) : undefined;
     let sentences = 0;
     let speechErrors = 0;
+    // Sentences as written (the panel types them in step with their audio); TTS gets the cleaned text.
+    const written: string[] = [];
+    const cleaner = request.speech ? services.createSpeechTextCleaner() : undefined;
+    // Written text with nothing to say (a rule, the inside of a code block) counts as heard with the next spoken sentence.
+    let unspoken = '';
     if (request.speech) {
       const voice = settings.voice ?? defaults.voice;
+      const speed = settings.speed;
       speech = services.createSpeechPipeline({
         speak: (sentence, speakSignal) =>
-          services.upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal }),
+          services.upstream.speak({ text: sentence, model: defaults.ttsModel, voice, ...(speed === undefined ? {} : { speed }), format: 'mp3', signal: speakSignal }),
         concurrency: defaults.ttsConcurrency,
         signal: speechSignal,
-        onAudio: live((index: number, sentence: string, audio: Uint8Array) => {
+        onAudio: live((index: number, _said: string, audio: Uint8Array) => {
           record.firstAudioMs ??= elapsed();
-          sink.speechAudio(index, sentence, audio);
+          sink.speechAudio(index, written[index] ?? '', audio);
         }),
         // A sentence that cannot be spoken is skipped: the text answer stands, the log says why.
         onError: (_index, _sentence, error) => {
@@ -116,8 +126,16 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
     }
     const pushSentences = (list: string[]) => {
       for (const sentence of list) {
+        const said = cleaner?.clean(sentence) ?? '';
+        if (said === '') {
+          unspoken += `${sentence}\n`;
+          continue;
+        }
         sentences++;
-        speech?.push(sentence);
+        written.push(sentence);
+        request.spoken?.sentences.push(unspoken + sentence);
+        unspoken = '';
+        speech?.push(said);
       }
     };
 
@@ -139,7 +157,8 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
     signal.throwIfAborted();
     if (splitter) pushSentences(splitter.flush());
     // History first, so a client that sends its next message on TextEnd already has this answer in context.
-    addAssistantMessage(session, question, answer, defaults.historyMaxTurns);
+    const answerEntry = addAssistantMessage(session, question, answer, defaults.historyMaxTurns);
+    if (request.spoken) request.spoken.answer = answerEntry;
     record.answerText = answer;
     record.answer = answer;
     stage = 'tts';

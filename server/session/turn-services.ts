@@ -8,12 +8,16 @@ export type UpstreamStage = 'chat' | 'stt' | 'tts';
 export interface TurnUpstream {
   streamChat(request: { messages: UpstreamMessage[]; model: string; signal: AbortSignal }): AsyncIterable<string>;
   transcribe(request: { audio: Uint8Array; mimeType: string; model: string; language?: string; signal: AbortSignal }): Promise<string>;
-  speak(request: { text: string; model: string; voice: string; format?: 'mp3'; signal: AbortSignal }): Promise<Uint8Array>;
+  speak(request: { text: string; model: string; voice: string; speed?: number; format?: 'mp3'; signal: AbortSignal }): Promise<Uint8Array>;
 }
 
 export interface SentenceSplitter {
   push(delta: string): string[];
   flush(): string[];
+}
+
+export interface SpeechTextCleaner {
+  clean(sentence: string): string;
 }
 
 export interface SpeechPipeline {
@@ -34,6 +38,8 @@ export interface TurnServices {
   /** Converts anything the upstream threw into a wire-safe ErrorInfo. */
   toErrorInfo(error: unknown, stage: UpstreamStage): ErrorInfo;
   createSentenceSplitter(locale?: string): SentenceSplitter;
+  /** Markdown sentence → what is read aloud (server/speech/speech-text.ts); one per turn, it keeps state. */
+  createSpeechTextCleaner(): SpeechTextCleaner;
   createSpeechPipeline(options: SpeechPipelineOptions): SpeechPipeline;
 }
 

@@ -4,6 +4,7 @@ import { createUpstream } from '../openai/upstream.ts';
 import { toUpstreamError } from '../openai/upstream-error.ts';
 import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
 import { createSpeechPipeline } from '../speech/speech-pipeline.ts';
+import { createSpeechTextCleaner } from '../speech/speech-text.ts';
 import type { TurnServices } from './turn-services.ts';
 
 export function createUpstreamServices(config: RelayConfig): TurnServices {
@@ -20,5 +21,6 @@ export function createUpstreamServices(config: RelayConfig): TurnServices {
     toErrorInfo: (error, stage) => toUpstreamError(error, stage, secrets).info,
     createSentenceSplitter,
     createSpeechPipeline,
+    createSpeechTextCleaner,
   };
 }

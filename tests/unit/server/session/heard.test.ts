@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { createSpokenTurn, heardText, recordInterruption } from '../../../../server/session/heard.ts';
+import {
+  addAssistantMessage,
+  addUserMessage,
+  buildChatMessages,
+  createSession,
+  INTERRUPTED_MARK,
+  INTERRUPTED_NOTE,
+} from '../../../../server/session/session.ts';
+
+const SENTENCES = ['The capital of France is Paris.', 'It has about two million people.', 'Thanks for asking!'];
+
+describe('heardText', () => {
+  it('keeps whole sentences before the index and whole words of the current one', () => {
+    expect(heardText(SENTENCES, { index: 0, permille: 0 })).toBe('');
+    expect(heardText(SENTENCES, { index: 1, permille: 0 })).toBe('The capital of France is Paris.');
+    // 500 ‰ of "It has about two million people." (32 chars) ends inside "million": that word is dropped.
+    expect(heardText(SENTENCES, { index: 1, permille: 500 })).toBe('The capital of France is Paris. It has about two');
+    expect(heardText(SENTENCES, { index: 2, permille: 1000 })).toBe(SENTENCES.join(' '));
+  });
+
+  it('copes with positions past the end and with characters outside the BMP', () => {
+    expect(heardText(SENTENCES, { index: 9, permille: 500 })).toBe(SENTENCES.join(' '));
+    expect(heardText(['😀😀 😀😀'], { index: 0, permille: 600 })).toBe('😀😀');
+  });
+});
+
+describe('recordInterruption', () => {
+  it('cuts a finished answer down to what was heard and marks it for the model', () => {
+    const s = createSession('a');
+    const spoken = createSpokenTurn();
+    spoken.sentences.push(...SENTENCES);
+    spoken.question = addUserMessage(s, 'Tell me about Paris', 20);
+    spoken.answer = addAssistantMessage(s, spoken.question, SENTENCES.join(' '), 20);
+    expect(recordInterruption(s, spoken, { index: 1, permille: 500 }, 20)).toBe(true);
+    const messages = buildChatMessages(s, 'be brief');
+    expect(messages[0]?.content).toBe(`be brief\n\n${INTERRUPTED_NOTE}`);
+    expect(messages.at(-1)).toEqual({
+      role: 'assistant',
+      content: `The capital of France is Paris. It has about two ${INTERRUPTED_MARK}`,
+    });
+  });
+
+  it('adds the heard part after the question when the turn was still running', () => {
+    const s = createSession('a');
+    const spoken = createSpokenTurn();
+    spoken.sentences.push(SENTENCES[0] ?? '');
+    spoken.question = addUserMessage(s, 'Tell me about Paris', 20);
+    addUserMessage(s, 'a concurrent question', 20);
+    expect(recordInterruption(s, spoken, { index: 0, permille: 0 }, 20)).toBe(true);
+    expect(s.history.map((e) => [e.role, e.content, e.interrupted ?? false])).toEqual([
+      ['user', 'Tell me about Paris', false],
+      ['assistant', '', true],
+      ['user', 'a concurrent question', false],
+    ]);
+    expect(s.history[0]?.answered).toBe(true);
+    expect(buildChatMessages(s, 'p')[3]).toEqual({ role: 'assistant', content: INTERRUPTED_MARK });
+  });
+
+  it('records nothing when the question never reached history', () => {
+    const s = createSession('a');
+    expect(recordInterruption(s, createSpokenTurn(), { index: 0, permille: 0 }, 20)).toBe(false);
+    expect(s.history).toEqual([]);
+    expect(buildChatMessages(s, 'plain')[0]?.content).toBe('plain');
+  });
+});
