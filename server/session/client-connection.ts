@@ -11,13 +11,13 @@ import {
   type ServerMessage,
   type SessionSettings,
 } from '../../protocol/index.ts';
-import { createSpokenTurn, recordInterruption, type SpokenTurn } from './heard.ts';
+import { createSpokenTurn, type SpokenTurn } from './heard.ts';
 import { admitTurn, launchTurn } from './launch-turn.ts';
 import type { RelayContext } from './relay-context.ts';
-import { seedHistory, type Session } from './session.ts';
-import { getOrCreateSession } from './session-store.ts';
+import { changeSettings, openSession, recordHeard, resumeSession, type SessionSummary } from './session-ops.ts';
+import { sessionHash } from './session-store.ts';
 import { checkText, TurnErrors } from './turn-errors.ts';
-import type { TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
+import type { SessionRef, TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
 
 /** MediaRecorder's output in the extension; the original design sends webm/opus too. */
 const VOICE_MIME_TYPE = 'audio/webm';
@@ -38,8 +38,8 @@ const MAX_FINISHED_SPOKEN_TURNS = 4;
 interface RunningTurn {
   controller: AbortController;
   done: Promise<unknown>;
-  session: Session;
-  spoken?: SpokenTurn;
+  session: SessionRef;
+  spoken: SpokenTurn;
 }
 
 interface Collecting {
@@ -49,18 +49,23 @@ interface Collecting {
 
 type Handlers = { [K in ClientMessageType]: (message: ClientMessageOf<K>) => Promise<void> | void };
 
+/**
+ * `tokenId` is tokenIdOf(the token this socket authenticated with): the session named by a client
+ * id is looked up under it, so another token's client using the same id reaches a different session.
+ */
 export function createClientConnection(
   ctx: RelayContext,
   dialect: Dialect,
-  tokenKey: string,
+  tokenId: string,
   send: (message: ServerMessage) => void,
 ): ClientConnection {
   const legacy = dialect === 'legacy';
-  let session: Session | undefined;
+  // Which session, not its state: every read and change goes through the store.
+  let session: SessionRef | undefined;
   // Settings sent before SetClientID/Resume apply to the session once it is known.
   let pendingSettings: SessionSettings = {};
   const running = new Map<number, RunningTurn>();
-  const finishedSpoken = new Map<number, { session: Session; spoken: SpokenTurn }>();
+  const finishedSpoken = new Map<number, { session: SessionRef; spoken: SpokenTurn }>();
   const collecting = new Map<number, Collecting>();
   // Recordings refused part-way (too large, too many turns): later chunks are dropped silently until AudioEnd.
   const rejected = new Set<number>();
@@ -71,16 +76,16 @@ export function createClientConnection(
   const maxTurns = legacy ? 1 : ctx.limits.maxConcurrentTurns;
   const sendError = (turnId: number, error: ErrorInfo) => send({ type: 'error', turnId, error });
 
-  const okInfo = (s: Session, resumed: boolean): OkInfo => ({
+  const okInfo = (s: SessionSummary, resumed: boolean): OkInfo => ({
     protocol: PROTOCOL_VERSION,
     resumed,
-    historyLength: s.history.length,
+    historyLength: s.historyLength,
     limits: { maxTextChars: ctx.limits.maxTextChars, maxAudioBytes: ctx.limits.maxAudioBytes, maxConcurrentTurns: maxTurns },
   });
 
-  const attach = (s: Session) => {
-    session = s;
-    if (Object.keys(pendingSettings).length > 0) s.settings = { ...s.settings, ...pendingSettings };
+  const attach = (clientId: string) => {
+    const key = { tokenId, clientId };
+    session = { key, hash: sessionHash(key) };
     pendingSettings = {};
   };
 
@@ -100,19 +105,28 @@ export function createClientConnection(
     error: (error) => sendError(turnId, error),
   });
 
-  const start = (s: Session, turnId: number, input: TurnInput) => {
-    const refusal = admitTurn(ctx, tokenKey, s.id);
+  // Awaited by its handler, so the next frame waits for admission (frames stay in order).
+  const start = async (s: SessionRef, turnId: number, input: TurnInput) => {
+    const refusal = await admitTurn(ctx, s.key);
     if (refusal) return sendError(turnId, refusal);
-    // Legacy clients cannot receive audio frames, so they never cost TTS requests.
-    const speech = !legacy && (s.settings.speech ?? ctx.defaults.speech);
-    const spoken = speech ? createSpokenTurn() : undefined;
-    const turn = launchTurn(ctx, 'ws', { session: s, turnId, input, speech, sink: sinkFor(turnId), ...(spoken ? { spoken } : {}) });
-    const entry: RunningTurn = { controller: turn.controller, done: turn.done, session: s, ...(spoken ? { spoken } : {}) };
+    // The socket may have closed while Redis answered.
+    if (closed) return;
+    const spoken = createSpokenTurn();
+    const turn = launchTurn(ctx, 'ws', {
+      session: s,
+      turnId,
+      input,
+      // Legacy clients cannot receive audio frames, so they never cost TTS requests.
+      speech: legacy ? false : undefined,
+      sink: sinkFor(turnId),
+      spoken,
+    });
+    const entry: RunningTurn = { controller: turn.controller, done: turn.done, session: s, spoken };
     running.set(turnId, entry);
     void turn.done.finally(() => {
       if (running.get(turnId) !== entry) return;
       running.delete(turnId);
-      if (!spoken || entry.controller.signal.aborted) return;
+      if (!spoken.speaking || spoken.answer === undefined || closed) return;
       finishedSpoken.delete(turnId);
       finishedSpoken.set(turnId, { session: s, spoken });
       // Oldest first (Map insertion order).
@@ -122,24 +136,18 @@ export function createClientConnection(
 
   const handlers: Handlers = {
     async setClientId({ clientId }) {
-      const found = await getOrCreateSession(ctx.store, clientId);
-      attach(found.session);
-      send(legacy ? { type: 'ok' } : { type: 'ok', info: okInfo(found.session, found.existed) });
+      const found = await openSession(ctx.store, { tokenId, clientId }, pendingSettings);
+      attach(clientId);
+      send(legacy ? { type: 'ok' } : { type: 'ok', info: okInfo(found, found.existed) });
     },
     async resume({ clientId, messages }) {
-      const found = await getOrCreateSession(ctx.store, clientId);
-      // The relay's own history wins: it is exactly what the model saw. The transcript only fills a gap.
-      if (!found.existed) {
-        seedHistory(found.session, messages, ctx.defaults.historyMaxTurns);
-        await ctx.store.save(found.session);
-      }
-      attach(found.session);
-      send({ type: 'ok', info: okInfo(found.session, found.existed || messages.length > 0) });
+      const found = await resumeSession(ctx.store, { tokenId, clientId }, messages, pendingSettings, ctx.defaults.historyMaxTurns);
+      attach(clientId);
+      send({ type: 'ok', info: okInfo(found, found.existed || messages.length > 0) });
     },
     async settings({ settings }) {
       if (session) {
-        session.settings = { ...session.settings, ...settings };
-        await ctx.store.save(session);
+        await changeSettings(ctx.store, session.key, settings);
       } else {
         pendingSettings = { ...pendingSettings, ...settings };
       }
@@ -148,11 +156,11 @@ export function createClientConnection(
     ping({ nonce }) {
       send({ type: 'pong', nonce });
     },
-    userText({ turnId, text }) {
+    async userText({ turnId, text }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
       const refusal = refuseNewTurn(turnId) ?? checkText(text, ctx.limits.maxTextChars);
       if (refusal) return sendError(turnId, refusal);
-      start(session, turnId, { kind: 'text', text });
+      await start(session, turnId, { kind: 'text', text });
     },
     audioChunk({ turnId, data }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
@@ -176,7 +184,7 @@ export function createClientConnection(
       recording.chunks.push(data.slice());
       recording.bytes += data.byteLength;
     },
-    audioEnd({ turnId }) {
+    async audioEnd({ turnId }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
       if (rejected.delete(turnId)) return;
       const recording = collecting.get(turnId);
@@ -186,7 +194,7 @@ export function createClientConnection(
       }
       collecting.delete(turnId);
       if (recording.bytes === 0) return sendError(turnId, TurnErrors.emptyAudio());
-      start(session, turnId, { kind: 'voice', audio: Buffer.concat(recording.chunks), mimeType: VOICE_MIME_TYPE });
+      await start(session, turnId, { kind: 'voice', audio: Buffer.concat(recording.chunks), mimeType: VOICE_MIME_TYPE });
     },
     cancel({ turnId }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
@@ -203,21 +211,20 @@ export function createClientConnection(
     /** Barge-in: cancel like Cancel if the turn runs, then keep in history only what was heard. */
     async interrupt({ turnId, heard }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
+      const maxHistory = ctx.defaults.historyMaxTurns;
       const turn = running.get(turnId);
       if (turn) {
         const reason: TurnAbortReason = 'cancel';
         turn.controller.abort(reason);
         // Frames are handled in order: waiting here means the next turn already sees the trimmed history.
         await turn.done;
-        if (turn.spoken && recordInterruption(turn.session, turn.spoken, heard, ctx.defaults.historyMaxTurns)) await ctx.store.save(turn.session);
-        return;
+        return recordHeard(ctx.store, turn.session.key, turn.spoken, heard, maxHistory);
       }
       const finished = finishedSpoken.get(turnId);
       if (finished) {
         finishedSpoken.delete(turnId);
         // No frame answers this: the turn already ended with TextEnd (docs/protocol.md, Interrupt).
-        if (recordInterruption(finished.session, finished.spoken, heard, ctx.defaults.historyMaxTurns)) await ctx.store.save(finished.session);
-        return;
+        return recordHeard(ctx.store, finished.session.key, finished.spoken, heard, maxHistory);
       }
       if (collecting.delete(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
       sendError(turnId, TurnErrors.unknownTurn(turnId));

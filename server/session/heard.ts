@@ -2,21 +2,23 @@
 // The client reports a HeardPosition (sentence index + permille of it, by playback time); the relay
 // knows which answer text each spoken sentence came from, so it can cut the answer there.
 import type { HeardPosition } from '../../protocol/index.ts';
-import type { HistoryEntry, Session } from './session.ts';
+import type { HistoryEntry, SessionState } from './session.ts';
 import { trimHistory } from './session.ts';
 
 /** What a turn spoke, filled by the turn runner while it runs; kept a little after the turn ends. */
 export interface SpokenTurn {
+  /** False when the session does not speak answers: an interrupt is then a plain cancel. */
+  speaking: boolean;
   /** Answer text behind each SpeechAudio index (markdown as written, not the cleaned speech). */
   sentences: string[];
-  /** The user's message of the turn, once it is in history. */
-  question?: HistoryEntry;
-  /** The assistant's answer, once it is in history (a turn adds it before its last audio is sent). */
-  answer?: HistoryEntry;
+  /** The user's message, once it is in history. */
+  question?: string;
+  /** The whole answer, once it is in history (a turn records it before its last audio is sent). */
+  answer?: string;
 }
 
 export function createSpokenTurn(): SpokenTurn {
-  return { sentences: [] };
+  return { speaking: false, sentences: [] };
 }
 
 /**
@@ -29,36 +31,42 @@ export function heardText(sentences: readonly string[], heard: HeardPosition): s
   let partial = '';
   if (current !== undefined && heard.permille > 0) {
     const chars = Array.from(current);
-    if (heard.permille >= 1000) partial = current;
-    else {
-      const cut = chars.slice(0, Math.floor((chars.length * heard.permille) / 1000)).join('');
-      // Keep whole words only: up to the last whitespace unless the cut fell exactly on a word end.
-      const next = chars[Math.floor((chars.length * heard.permille) / 1000)];
-      partial = next === undefined || /\s/u.test(next) ? cut : cut.replace(/\S*$/u, '');
-    }
+    const at = heard.permille >= 1000 ? chars.length : Math.floor((chars.length * heard.permille) / 1000);
+    const cut = chars.slice(0, at).join('');
+    const next = chars[at];
+    // Keep whole words only: up to the last whitespace unless the cut fell exactly on a word end.
+    partial = next === undefined || /\s/u.test(next) ? cut : cut.replace(/\S*$/u, '');
   }
   return [...whole, partial.trim()].filter((part) => part !== '').join(' ');
 }
 
 /**
- * Records an interruption in history: the answer becomes only what was heard, marked interrupted.
- * Works whether the turn had finished (its answer is in history, full) or was still running (the
- * question is in history, unanswered). Returns false when there is nothing to record.
+ * Records an interruption in session state (plain data loaded from the store, so entries are found
+ * by content, newest first): the answer becomes only what was heard, marked interrupted. Works
+ * whether the turn had finished (its answer is in history, whole) or was still running (its question
+ * is in history, unanswered). Returns false when there is nothing to record.
  */
-export function recordInterruption(session: Session, spoken: SpokenTurn, heard: HeardPosition, maxTurns: number): boolean {
+export function recordInterruption(state: SessionState, spoken: SpokenTurn, heard: HeardPosition, maxTurns: number): boolean {
+  if (!spoken.speaking || spoken.question === undefined) return false;
   const content = heardText(spoken.sentences, heard);
-  if (spoken.answer) {
-    // Trimming may already have dropped it; editing a detached entry is harmless.
-    spoken.answer.content = content;
-    spoken.answer.interrupted = true;
+  const { history } = state;
+  if (spoken.answer !== undefined) {
+    const index = history.findLastIndex(
+      (entry, i) => entry.role === 'assistant' && entry.content === spoken.answer && !entry.interrupted && history[i - 1]?.content === spoken.question,
+    );
+    const entry = history[index];
+    // Trimmed away meanwhile: nothing left to correct.
+    if (entry === undefined) return false;
+    entry.content = content;
+    entry.interrupted = true;
     return true;
   }
-  const question = spoken.question;
-  if (!question || !session.history.includes(question)) return false;
+  const index = history.findLastIndex((entry) => entry.role === 'user' && entry.answered === false && entry.content === spoken.question);
+  const question = history[index];
+  if (question === undefined) return false;
   question.answered = true;
   const answer: HistoryEntry = { role: 'assistant', content, interrupted: true };
-  session.history.splice(session.history.indexOf(question) + 1, 0, answer);
-  spoken.answer = answer;
-  trimHistory(session, maxTurns);
+  history.splice(index + 1, 0, answer);
+  trimHistory(state, maxTurns);
   return true;
 }

@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { createSpokenTurn, heardText, recordInterruption } from '../../../../server/session/heard.ts';
+import { createSpokenTurn, heardText, recordInterruption, type SpokenTurn } from '../../../../server/session/heard.ts';
 import {
   addAssistantMessage,
   addUserMessage,
   buildChatMessages,
-  createSession,
+  emptySessionState,
   INTERRUPTED_MARK,
   INTERRUPTED_NOTE,
 } from '../../../../server/session/session.ts';
 
 const SENTENCES = ['The capital of France is Paris.', 'It has about two million people.', 'Thanks for asking!'];
+const QUESTION = 'Tell me about Paris';
+
+function spokenTurn(patch: Partial<SpokenTurn> = {}): SpokenTurn {
+  return { ...createSpokenTurn(), speaking: true, sentences: [...SENTENCES], question: QUESTION, ...patch };
+}
 
 describe('heardText', () => {
   it('keeps whole sentences before the index and whole words of the current one', () => {
@@ -28,29 +33,27 @@ describe('heardText', () => {
 
 describe('recordInterruption', () => {
   it('cuts a finished answer down to what was heard and marks it for the model', () => {
-    const s = createSession('a');
-    const spoken = createSpokenTurn();
-    spoken.sentences.push(...SENTENCES);
-    spoken.question = addUserMessage(s, 'Tell me about Paris', 20);
-    spoken.answer = addAssistantMessage(s, spoken.question, SENTENCES.join(' '), 20);
-    expect(recordInterruption(s, spoken, { index: 1, permille: 500 }, 20)).toBe(true);
+    const s = emptySessionState();
+    addUserMessage(s, QUESTION, 20);
+    addAssistantMessage(s, QUESTION, SENTENCES.join(' '), 20);
+    expect(recordInterruption(s, spokenTurn({ answer: SENTENCES.join(' ') }), { index: 1, permille: 500 }, 20)).toBe(true);
     const messages = buildChatMessages(s, 'be brief');
     expect(messages[0]?.content).toBe(`be brief\n\n${INTERRUPTED_NOTE}`);
     expect(messages.at(-1)).toEqual({
       role: 'assistant',
       content: `The capital of France is Paris. It has about two ${INTERRUPTED_MARK}`,
     });
+    // The state stays plain data: it survives the JSON round trip every store makes.
+    expect(buildChatMessages(JSON.parse(JSON.stringify(s)) as typeof s, 'be brief')).toEqual(messages);
   });
 
   it('adds the heard part after the question when the turn was still running', () => {
-    const s = createSession('a');
-    const spoken = createSpokenTurn();
-    spoken.sentences.push(SENTENCES[0] ?? '');
-    spoken.question = addUserMessage(s, 'Tell me about Paris', 20);
+    const s = emptySessionState();
+    addUserMessage(s, QUESTION, 20);
     addUserMessage(s, 'a concurrent question', 20);
-    expect(recordInterruption(s, spoken, { index: 0, permille: 0 }, 20)).toBe(true);
+    expect(recordInterruption(s, spokenTurn(), { index: 0, permille: 0 }, 20)).toBe(true);
     expect(s.history.map((e) => [e.role, e.content, e.interrupted ?? false])).toEqual([
-      ['user', 'Tell me about Paris', false],
+      ['user', QUESTION, false],
       ['assistant', '', true],
       ['user', 'a concurrent question', false],
     ]);
@@ -58,10 +61,12 @@ describe('recordInterruption', () => {
     expect(buildChatMessages(s, 'p')[3]).toEqual({ role: 'assistant', content: INTERRUPTED_MARK });
   });
 
-  it('records nothing when the question never reached history', () => {
-    const s = createSession('a');
-    expect(recordInterruption(s, createSpokenTurn(), { index: 0, permille: 0 }, 20)).toBe(false);
-    expect(s.history).toEqual([]);
+  it('records nothing for an unspoken turn or a question that never reached history', () => {
+    const s = emptySessionState();
+    addUserMessage(s, QUESTION, 20);
+    expect(recordInterruption(s, spokenTurn({ speaking: false }), { index: 0, permille: 0 }, 20)).toBe(false);
+    expect(recordInterruption(s, spokenTurn({ question: 'something else' }), { index: 0, permille: 0 }, 20)).toBe(false);
+    expect(s.history).toHaveLength(1);
     expect(buildChatMessages(s, 'plain')[0]?.content).toBe('plain');
   });
 });
