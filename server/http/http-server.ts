@@ -13,6 +13,8 @@ export interface HttpServerOptions {
   maxBodyBytes: number;
   version: string;
   connections: () => number;
+  /** Refused WebSocket sockets still closing (they never count toward the connection cap). */
+  refusing?: () => number;
 }
 
 const startedAt = Date.now();
@@ -48,6 +50,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
         version: options.version,
         uptimeS: Math.round((Date.now() - startedAt) / 1000),
         connections: options.connections(),
+        refusing: options.refusing?.() ?? 0,
       });
     }
     if (url.pathname === '/api/message') {

@@ -66,6 +66,7 @@ export function createRelay(options: { config: RelayConfig; token: string; logge
     maxBodyBytes: config.limits.maxHttpBodyBytes,
     version: options.version,
     connections: ws.connections,
+    refusing: ws.refusing,
   });
 
   const listenOn = (server: Server, port: number) =>

@@ -11,6 +11,12 @@ import { startHeartbeat } from './heartbeat.ts';
 /** RFC 6455 "try again later": the relay is at its connection cap. */
 const CLOSE_TRY_AGAIN_LATER = 1013;
 export const UNAUTHORIZED_REASON = 'unauthorized: missing or wrong token';
+/**
+ * How long a refused socket may take to answer our close frame before it is cut. A browser answers
+ * within milliseconds (and has read the reason by then); a peer that never answers would otherwise
+ * hold the socket for ws's 30 s close timeout (issue 10: such sockets locked out valid clients).
+ */
+export const REFUSED_CLOSE_GRACE_MS = 1000;
 
 export interface WsServerOptions {
   origins: OriginPolicy;
@@ -20,11 +26,16 @@ export interface WsServerOptions {
   heartbeatMs: number;
   logger: Logger;
   onConnection: (ws: WebSocket, dialect: Dialect, tokenKey: string) => void;
+  /** Defaults to REFUSED_CLOSE_GRACE_MS; tests stretch it to show refused sockets are not counted. */
+  refusedCloseGraceMs?: number;
 }
 
 export interface WsServer {
   readonly server: Server;
+  /** Accepted (authorized, under the cap) sockets: what PARLEY_MAX_CONNECTIONS limits. */
   connections(): number;
+  /** Refused sockets whose close handshake is still running (cut after the grace period). */
+  refusing(): number;
   /** Stops accepting new connections (existing ones stay open). */
   stopAccepting(): Promise<void>;
   /** Closes every open socket with the given code. */
@@ -45,6 +56,24 @@ export function createWsServer(options: WsServerOptions): WsServer {
   });
   const stopHeartbeat = startHeartbeat(wss, options.heartbeatMs);
   let accepting = true;
+  // Counted here rather than with wss.clients, which also holds refused sockets until they close.
+  const accepted = new Set<WebSocket>();
+  const refused = new Set<WebSocket>();
+  const graceMs = options.refusedCloseGraceMs ?? REFUSED_CLOSE_GRACE_MS;
+
+  const refuse = (ws: WebSocket, code: number, reason: string) => {
+    refused.add(ws);
+    // The timer is unref'd and cleared on close, so a refused socket never holds the process or a slot.
+    const timer = setTimeout(() => ws.terminate(), graceMs);
+    timer.unref();
+    ws.once('close', () => {
+      clearTimeout(timer);
+      refused.delete(ws);
+    });
+    // Errors on a socket we are closing anyway (reset, write after end) carry no information.
+    ws.on('error', () => undefined);
+    ws.close(code, reason);
+  };
 
   const server = createServer((_req, res) => {
     res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
@@ -67,13 +96,11 @@ export function createWsServer(options: WsServerOptions): WsServer {
         // Not an HTTP 401: browsers hide the status of a refused upgrade from scripts, so the
         // extension would see "relay down" and retry forever. A close reason lets it stop and say why.
         options.logger.warn('unauthorized connection refused', { origin });
-        ws.close(CloseCode.Unauthorized, UNAUTHORIZED_REASON);
-        return;
+        return refuse(ws, CloseCode.Unauthorized, UNAUTHORIZED_REASON);
       }
-      if (wss.clients.size > options.maxConnections) {
-        ws.close(CLOSE_TRY_AGAIN_LATER, 'too many connections; try again later');
-        return;
-      }
+      if (accepted.size >= options.maxConnections) return refuse(ws, CLOSE_TRY_AGAIN_LATER, 'too many connections; try again later');
+      accepted.add(ws);
+      ws.once('close', () => accepted.delete(ws));
       const dialect: Dialect = ws.protocol === PROTOCOL_V1 ? 'v1' : 'legacy';
       wss.emit('connection', ws, req);
       options.onConnection(ws, dialect, tokenKey(token ?? ''));
@@ -82,7 +109,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
 
   return {
     server,
-    connections: () => wss.clients.size,
+    connections: () => accepted.size,
+    refusing: () => refused.size,
     stopAccepting() {
       accepting = false;
       stopHeartbeat();
