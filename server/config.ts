@@ -2,6 +2,7 @@
 // Every variable is documented with its default in docs/configuration.md.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { STRONG_TOKEN_HINT, weakTokenReason } from './tokens/token-strength.ts';
 
 export const DEFAULT_SYSTEM_PROMPT =
   'You are Parley, a helpful voice assistant in a small browser popup. ' +
@@ -48,6 +49,10 @@ export interface RelayConfig {
     maxHttpBodyBytes: number;
   };
   history: { maxTurns: number; ttlMs: number; maxSessions: number };
+  /** Failed authentications per client address before it is refused with 429 (PARLEY_AUTH_*). */
+  authThrottle: { maxFailures: number; windowMs: number; baseBlockMs: number; maxBlockMs: number };
+  /** Take the client address from the last X-Forwarded-For entry (behind a reverse proxy). */
+  trustProxy: boolean;
   upstream: { timeoutMs: number; retries: number; retryBaseMs: number };
   ttsConcurrency: number;
   heartbeatMs: number;
@@ -163,15 +168,17 @@ export function loadConfig(env: Env): RelayConfig {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(voice)) throw new ConfigError(`PARLEY_TTS_VOICE must be a voice name (got "${voice}").`);
 
   const token = text(env, 'PARLEY_TOKEN', '');
-  if (token !== '' && token.length < 16)
-    throw new ConfigError('PARLEY_TOKEN must be at least 16 characters; unset it to have one generated.');
   if (/[^\x21-\x7e]/.test(token))
     throw new ConfigError('PARLEY_TOKEN must be printable ASCII without spaces (it travels in a WebSocket subprotocol).');
+  const weakMain = token === '' ? undefined : weakTokenReason(token);
+  if (weakMain !== undefined) throw new ConfigError(`PARLEY_TOKEN is too weak: ${weakMain}. ${STRONG_TOKEN_HINT}`);
   const tokens = list(env, 'PARLEY_TOKENS');
   // Messages name the entry's position, never its value: a token is as good as a password.
   tokens.forEach((entry, i) => {
-    if (entry.length < 16 || /[^\x21-\x7e]/.test(entry) || entry.includes(','))
-      throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} must be at least 16 printable ASCII characters without spaces.`);
+    if (/[^\x21-\x7e]/.test(entry) || entry.includes(','))
+      throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} must be printable ASCII characters without spaces.`);
+    const weak = weakTokenReason(entry);
+    if (weak !== undefined) throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} is too weak: ${weak}. ${STRONG_TOKEN_HINT}`);
     if (entry === token || tokens.indexOf(entry) !== i)
       throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} repeats another token; give each person or device its own.`);
   });
@@ -220,6 +227,13 @@ export function loadConfig(env: Env): RelayConfig {
       ttlMs: integer(env, 'PARLEY_HISTORY_TTL_MINUTES', 120, 1) * 60_000,
       maxSessions: integer(env, 'PARLEY_MAX_SESSIONS', 1000, 1),
     },
+    authThrottle: {
+      maxFailures: integer(env, 'PARLEY_AUTH_MAX_FAILURES', 10, 1),
+      windowMs: integer(env, 'PARLEY_AUTH_WINDOW_SECONDS', 60, 1) * 1000,
+      baseBlockMs: integer(env, 'PARLEY_AUTH_BLOCK_SECONDS', 30, 1) * 1000,
+      maxBlockMs: integer(env, 'PARLEY_AUTH_MAX_BLOCK_SECONDS', 3600, 1) * 1000,
+    },
+    trustProxy: flag(env, 'PARLEY_TRUST_PROXY'),
     upstream: {
       timeoutMs: integer(env, 'PARLEY_UPSTREAM_TIMEOUT_MS', 60_000, 100),
       retries: integer(env, 'PARLEY_UPSTREAM_RETRIES', 2, 0, 10),

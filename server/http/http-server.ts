@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ErrorCode } from '../../protocol/index.ts';
 import type { RelayContext } from '../session/relay-context.ts';
 import { isOriginAllowed, tokenFromBearer, tokenKey, type OriginPolicy } from '../transport/auth.ts';
+import type { AuthThrottle } from '../transport/auth-throttle.ts';
+import { clientAddress } from '../transport/client-address.ts';
 import { handleApiMessage } from './api-message.ts';
 import { sendJson } from './json-response.ts';
 
@@ -15,6 +17,9 @@ export interface HttpServerOptions {
   connections: () => number;
   /** Refused WebSocket sockets still closing (they never count toward the connection cap). */
   refusing?: () => number;
+  /** Shared with the WebSocket listener: failures on either count toward one block. */
+  authThrottle?: AuthThrottle;
+  trustProxy?: boolean;
 }
 
 const startedAt = Date.now();
@@ -55,9 +60,23 @@ export function createHttpServer(options: HttpServerOptions): Server {
     }
     if (url.pathname === '/api/message') {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'Use POST.', code: ErrorCode.BadFrame }, { Allow: 'POST, OPTIONS' });
+      const address = clientAddress(req, options.trustProxy ?? false);
+      const blockedMs = options.authThrottle?.blockedFor(address) ?? 0;
+      if (blockedMs > 0) {
+        const retryAfterS = Math.ceil(blockedMs / 1000);
+        return sendJson(
+          res,
+          429,
+          { error: `Too many failed authentications from this address; try again in ${retryAfterS} s.`, code: ErrorCode.RateLimited, retryable: true },
+          { 'Retry-After': String(retryAfterS) },
+        );
+      }
       const token = tokenFromBearer(req);
-      if (!options.checkToken(token))
+      if (!options.checkToken(token)) {
+        const blockMs = options.authThrottle?.recordFailure(address) ?? 0;
+        if (blockMs > 0) options.ctx.logger.warn('address blocked after failed authentications', { address, blockMs });
         return sendJson(res, 401, { error: 'Missing or wrong token: send "Authorization: Bearer <token>".', code: ErrorCode.Unauthorized }, { 'WWW-Authenticate': 'Bearer' });
+      }
       return handleApiMessage(options.ctx, req, res, tokenKey(token ?? ''), options.maxBodyBytes);
     }
     sendJson(res, 404, { error: 'Not found. Endpoints: GET /healthz, POST /api/message.', code: 'NOT_FOUND' });

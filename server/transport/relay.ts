@@ -11,6 +11,7 @@ import type { RelayContext } from '../session/relay-context.ts';
 import { createTurnTracker } from '../session/turn-tracker.ts';
 import type { TurnServices } from '../session/turn-services.ts';
 import { createTokenCheck } from './auth.ts';
+import { createAuthThrottle } from './auth-throttle.ts';
 import { attachConnection } from './ws-connection.ts';
 import { createWsServer } from './ws-server.ts';
 
@@ -49,10 +50,12 @@ export function createRelay(options: { config: RelayConfig; token: string; logge
   };
   const checkToken = createTokenCheck([options.token, ...config.tokens]);
   const origins = { allowedOrigins: config.allowedOrigins, extensionIds: config.extensionIds };
+  const guard = { authThrottle: createAuthThrottle(config.authThrottle), trustProxy: config.trustProxy };
 
   const ws = createWsServer({
     origins,
     checkToken,
+    ...guard,
     maxPayloadBytes: config.limits.maxFrameBytes,
     maxConnections: config.limits.maxConnections,
     heartbeatMs: config.heartbeatMs,
@@ -63,6 +66,7 @@ export function createRelay(options: { config: RelayConfig; token: string; logge
     ctx,
     origins,
     checkToken,
+    ...guard,
     maxBodyBytes: config.limits.maxHttpBodyBytes,
     version: options.version,
     connections: ws.connections,

@@ -6,6 +6,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, PROTOCOL_V1, type Dialect } from '../../protocol/index.ts';
 import type { Logger } from '../log.ts';
 import { isOriginAllowed, tokenFromUpgrade, tokenKey, type OriginPolicy } from './auth.ts';
+import type { AuthThrottle } from './auth-throttle.ts';
+import { clientAddress } from './client-address.ts';
 import { startHeartbeat } from './heartbeat.ts';
 
 /** RFC 6455 "try again later": the relay is at its connection cap. */
@@ -26,6 +28,9 @@ export interface WsServerOptions {
   heartbeatMs: number;
   logger: Logger;
   onConnection: (ws: WebSocket, dialect: Dialect, tokenKey: string) => void;
+  /** Failed authentications per address; a blocked address is refused with 429 before the upgrade. */
+  authThrottle?: AuthThrottle;
+  trustProxy?: boolean;
   /** Defaults to REFUSED_CLOSE_GRACE_MS; tests stretch it to show refused sockets are not counted. */
   refusedCloseGraceMs?: number;
 }
@@ -42,8 +47,9 @@ export interface WsServer {
   closeAll(code: number, reason: string): void;
 }
 
-function refuseUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+export function refuseUpgrade(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}): void {
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
 }
 
 export function createWsServer(options: WsServerOptions): WsServer {
@@ -84,6 +90,9 @@ export function createWsServer(options: WsServerOptions): WsServer {
     // A reset during the handshake must not crash the relay.
     socket.on('error', () => socket.destroy());
     if (!accepting) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    const address = clientAddress(req, options.trustProxy ?? false);
+    const blockedMs = options.authThrottle?.blockedFor(address) ?? 0;
+    if (blockedMs > 0) return refuseUpgrade(socket, 429, 'Too Many Requests', { 'Retry-After': String(Math.ceil(blockedMs / 1000)) });
     const origin = req.headers.origin;
     if (!isOriginAllowed(origin, options.origins)) {
       options.logger.warn('origin refused', { origin: origin?.slice(0, 200) });
@@ -91,6 +100,10 @@ export function createWsServer(options: WsServerOptions): WsServer {
     }
     const token = tokenFromUpgrade(req);
     const authorized = options.checkToken(token);
+    if (!authorized) {
+      const blockMs = options.authThrottle?.recordFailure(address) ?? 0;
+      if (blockMs > 0) options.logger.warn('address blocked after failed authentications', { address, blockMs });
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (!authorized) {
         // Not an HTTP 401: browsers hide the status of a refused upgrade from scripts, so the
