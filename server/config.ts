@@ -2,6 +2,7 @@
 // Every variable is documented with its default in docs/configuration.md.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { defaultAllowedHosts } from './http/host-check.ts';
 import { STRONG_TOKEN_HINT, weakTokenReason } from './tokens/token-strength.ts';
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -37,6 +38,10 @@ export interface RelayConfig {
   allowedOrigins: string[];
   /** When non-empty, extension origins must carry one of these ids. */
   extensionIds: string[];
+  /** Host names the listeners answer to (besides IP literals): PARLEY_ALLOWED_HOSTS or loopback + bind host. */
+  allowedHosts: string[];
+  /** Applied to both listeners before any relay code runs. */
+  server: { headersTimeoutMs: number; requestTimeoutMs: number; maxSockets: number };
   limits: {
     maxTextChars: number;
     maxAudioBytes: number;
@@ -189,6 +194,22 @@ export function loadConfig(env: Env): RelayConfig {
       throw new ConfigError(`PARLEY_ALLOWED_ORIGINS entries must be origins like https://example.com (got "${origin}").`);
   }
 
+  const host = text(env, 'PARLEY_HOST', '127.0.0.1');
+  const allowedHosts = list(env, 'PARLEY_ALLOWED_HOSTS');
+  for (const name of allowedHosts) {
+    if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.:-]+)$/.test(name))
+      throw new ConfigError(`PARLEY_ALLOWED_HOSTS entries must be host names like relay.example.com, without scheme or path (got "${name}").`);
+  }
+  const maxConnections = integer(env, 'PARLEY_MAX_CONNECTIONS', 100, 1);
+  // Room for refused sockets still closing and handshakes in progress on top of the accepted ones.
+  const maxSockets = integer(env, 'PARLEY_MAX_SOCKETS', maxConnections * 2 + 100, 2);
+  if (maxSockets <= maxConnections)
+    throw new ConfigError(`PARLEY_MAX_SOCKETS (${maxSockets}) must be larger than PARLEY_MAX_CONNECTIONS (${maxConnections}), or the cap on accepted WebSockets is never reached.`);
+  const headersTimeoutMs = integer(env, 'PARLEY_HTTP_HEADERS_TIMEOUT_MS', 10_000, 100);
+  const requestTimeoutMs = integer(env, 'PARLEY_HTTP_REQUEST_TIMEOUT_MS', 120_000, 100);
+  if (requestTimeoutMs < headersTimeoutMs)
+    throw new ConfigError(`PARLEY_HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs}) must be at least PARLEY_HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}).`);
+
   return {
     chat,
     stt: endpoint('PARLEY_STT'),
@@ -205,11 +226,13 @@ export function loadConfig(env: Env): RelayConfig {
     token: token === '' ? undefined : token,
     tokens,
     configDir: text(env, 'PARLEY_CONFIG_DIR', defaultConfigDir(env)),
-    host: text(env, 'PARLEY_HOST', '127.0.0.1'),
+    host,
     httpPort: integer(env, 'PARLEY_HTTP_PORT', 3001, 0, 65535),
     wsPort: integer(env, 'PARLEY_WS_PORT', 3002, 0, 65535),
     allowedOrigins,
     extensionIds: list(env, 'PARLEY_EXTENSION_IDS'),
+    allowedHosts: allowedHosts.length > 0 ? allowedHosts : defaultAllowedHosts(host),
+    server: { headersTimeoutMs, requestTimeoutMs, maxSockets },
     limits: {
       maxTextChars: integer(env, 'PARLEY_MAX_TEXT_CHARS', 8000, 1),
       maxAudioBytes: integer(env, 'PARLEY_MAX_AUDIO_BYTES', 25 * MIB, 1),
@@ -217,7 +240,7 @@ export function loadConfig(env: Env): RelayConfig {
       turnsPerMinute: integer(env, 'PARLEY_TURNS_PER_MINUTE', 30, 1),
       turnsPerMinutePerSession: integer(env, 'PARLEY_TURNS_PER_MINUTE_PER_SESSION', 20, 1),
       maxConcurrentTurns: integer(env, 'PARLEY_MAX_CONCURRENT_TURNS', 3, 1),
-      maxConnections: integer(env, 'PARLEY_MAX_CONNECTIONS', 100, 1),
+      maxConnections,
       maxSendBufferBytes: integer(env, 'PARLEY_MAX_SEND_BUFFER_BYTES', 4 * MIB, 64 * 1024),
       // base64 audio grows by 4/3, plus the JSON around it.
       maxHttpBodyBytes: Math.ceil((integer(env, 'PARLEY_MAX_AUDIO_BYTES', 25 * MIB, 1) * 4) / 3) + 64 * 1024,

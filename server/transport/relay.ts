@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloseCode } from '../../protocol/index.ts';
 import type { RelayConfig } from '../config.ts';
+import { createHostCheck } from '../http/host-check.ts';
 import { createHttpServer } from '../http/http-server.ts';
 import type { Logger } from '../log.ts';
 import { createMemorySessionStore } from '../session/memory-store.ts';
@@ -50,7 +51,12 @@ export function createRelay(options: { config: RelayConfig; token: string; logge
   };
   const checkToken = createTokenCheck([options.token, ...config.tokens]);
   const origins = { allowedOrigins: config.allowedOrigins, extensionIds: config.extensionIds };
-  const guard = { authThrottle: createAuthThrottle(config.authThrottle), trustProxy: config.trustProxy };
+  const guard = {
+    authThrottle: createAuthThrottle(config.authThrottle),
+    trustProxy: config.trustProxy,
+    isHostAllowed: createHostCheck(config.allowedHosts),
+    serverLimits: config.server,
+  };
 
   const ws = createWsServer({
     origins,

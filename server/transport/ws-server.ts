@@ -1,9 +1,11 @@
 // The WebSocket listener: origin check and authentication happen during the upgrade, before any
 // session exists, so a refused client never costs an upstream request.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, PROTOCOL_V1, type Dialect } from '../../protocol/index.ts';
+import { MISDIRECTED_MESSAGE } from '../http/host-check.ts';
+import { createLimitedServer, NODE_DEFAULT_LIMITS, type ServerLimits } from '../http/server-limits.ts';
 import type { Logger } from '../log.ts';
 import { isOriginAllowed, tokenFromUpgrade, tokenKey, type OriginPolicy } from './auth.ts';
 import type { AuthThrottle } from './auth-throttle.ts';
@@ -31,6 +33,9 @@ export interface WsServerOptions {
   /** Failed authentications per address; a blocked address is refused with 429 before the upgrade. */
   authThrottle?: AuthThrottle;
   trustProxy?: boolean;
+  /** Host header check against DNS rebinding (server/http/host-check.ts); absent = any host. */
+  isHostAllowed?: (host: string | undefined) => boolean;
+  serverLimits?: ServerLimits;
   /** Defaults to REFUSED_CLOSE_GRACE_MS; tests stretch it to show refused sockets are not counted. */
   refusedCloseGraceMs?: number;
 }
@@ -81,7 +86,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
     ws.close(code, reason);
   };
 
-  const server = createServer((_req, res) => {
+  const server = createLimitedServer(options.serverLimits ?? NODE_DEFAULT_LIMITS, (_req, res) => {
     res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
     res.end('This is the Parley relay WebSocket port; connect with a WebSocket client.\n');
   });
@@ -90,6 +95,10 @@ export function createWsServer(options: WsServerOptions): WsServer {
     // A reset during the handshake must not crash the relay.
     socket.on('error', () => socket.destroy());
     if (!accepting) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (options.isHostAllowed && !options.isHostAllowed(req.headers.host)) {
+      options.logger.warn('host refused', { host: req.headers.host?.slice(0, 200) });
+      return refuseUpgrade(socket, 421, MISDIRECTED_MESSAGE);
+    }
     const address = clientAddress(req, options.trustProxy ?? false);
     const blockedMs = options.authThrottle?.blockedFor(address) ?? 0;
     if (blockedMs > 0) return refuseUpgrade(socket, 429, 'Too Many Requests', { 'Retry-After': String(Math.ceil(blockedMs / 1000)) });

@@ -33,6 +33,9 @@ describe('loadConfig', () => {
     expect(config.upstream).toMatchObject({ timeoutMs: 60_000, retries: 2 });
     expect(config.authThrottle).toEqual({ maxFailures: 10, windowMs: 60_000, baseBlockMs: 30_000, maxBlockMs: 3_600_000 });
     expect(config.trustProxy).toBe(false);
+    expect(config.allowedHosts).toEqual(['localhost']);
+    expect(config.server).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, maxSockets: 300 });
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-x', PARLEY_HOST: 'relay.lan' }).allowedHosts).toEqual(['localhost', 'relay.lan']);
   });
 
   it('accepts a base URL without a key (local OpenAI-compatible servers) and separate STT/TTS endpoints', () => {
@@ -59,6 +62,9 @@ describe('loadConfig', () => {
     [{ PARLEY_TOKENS: `${STRONG_A},${STRONG_A}` }, /PARLEY_TOKENS entry 2 repeats/],
     [{ PARLEY_TOKEN: STRONG_A, PARLEY_TOKENS: STRONG_A }, /PARLEY_TOKENS entry 1 repeats/],
     [{ PARLEY_AUTH_MAX_FAILURES: '0' }, /PARLEY_AUTH_MAX_FAILURES must be between 1/],
+    [{ PARLEY_MAX_CONNECTIONS: '50', PARLEY_MAX_SOCKETS: '50' }, /PARLEY_MAX_SOCKETS \(50\) must be larger than PARLEY_MAX_CONNECTIONS/],
+    [{ PARLEY_HTTP_HEADERS_TIMEOUT_MS: '5000', PARLEY_HTTP_REQUEST_TIMEOUT_MS: '1000' }, /PARLEY_HTTP_REQUEST_TIMEOUT_MS \(1000\) must be at least/],
+    [{ PARLEY_ALLOWED_HOSTS: 'https://relay.example.com' }, /PARLEY_ALLOWED_HOSTS entries must be host names/],
     [{ PARLEY_LANGUAGE: 'English' }, /PARLEY_LANGUAGE/],
     [{ PARLEY_ALLOWED_ORIGINS: 'example.com' }, /PARLEY_ALLOWED_ORIGINS/],
     [{ PARLEY_LOG_TEXT: 'maybe' }, /PARLEY_LOG_TEXT must be 0 or 1/],
