@@ -1,12 +1,15 @@
 // A conversation: its bounded history and per-session settings, plus the rules for changing them.
 import type { ChatMessage, SessionSettings } from '../../protocol/index.ts';
 import { hashSessionId } from '../log.ts';
+import { CONTEXT_RULES, enforceContextBudget, formatContextMessage, type StoredContext } from './context.ts';
 
 export const WELCOME_MESSAGE = 'Hello. How can I help you today?';
 
 export interface HistoryEntry extends ChatMessage {
   /** False for a user message whose turn failed or was cancelled (see addUserMessage). */
   answered?: boolean;
+  /** An attachment that came with this question: quoted to the model right before it, on every later turn too. */
+  context?: StoredContext;
 }
 
 export interface Session {
@@ -40,13 +43,24 @@ export function trimHistory(session: Session, maxTurns: number): void {
  * retries with the same text, that entry is moved rather than repeated, so the question is in
  * history exactly once.
  */
-export function addUserMessage(session: Session, text: string, maxTurns: number): HistoryEntry {
+export function addUserMessage(
+  session: Session,
+  text: string,
+  maxTurns: number,
+  attached?: { context: StoredContext; maxTokens: number },
+): HistoryEntry {
   const lastUser = session.history.findLastIndex((entry) => entry.role === 'user');
   const previous = session.history[lastUser];
-  if (previous !== undefined && previous.answered === false && previous.content === text) session.history.splice(lastUser, 1);
-  const entry: HistoryEntry = { role: 'user', content: text, answered: false };
+  let context = attached?.context;
+  if (previous !== undefined && previous.answered === false && previous.content === text) {
+    session.history.splice(lastUser, 1);
+    // A retry without re-attaching keeps the attachment the first try carried (it is in history once).
+    context ??= previous.context;
+  }
+  const entry: HistoryEntry = context ? { role: 'user', content: text, answered: false, context } : { role: 'user', content: text, answered: false };
   session.history.push(entry);
   trimHistory(session, maxTurns);
+  if (attached) enforceContextBudget(session.history, attached.maxTokens);
   return entry;
 }
 
@@ -69,10 +83,15 @@ export function seedHistory(session: Session, messages: readonly ChatMessage[], 
 
 /** What the chat model sees: system prompt, the welcome as first assistant turn, then the history. */
 export function buildChatMessages(session: Session, defaultSystemPrompt: string): UpstreamMessage[] {
-  const system = session.settings.systemPrompt?.trim() ? session.settings.systemPrompt : defaultSystemPrompt;
-  return [
-    { role: 'system', content: system },
+  const prompt = session.settings.systemPrompt?.trim() ? session.settings.systemPrompt : defaultSystemPrompt;
+  const hasContext = session.history.some((entry) => entry.context);
+  const messages: UpstreamMessage[] = [
+    { role: 'system', content: hasContext ? `${prompt}\n\n${CONTEXT_RULES}` : prompt },
     { role: 'assistant', content: WELCOME_MESSAGE },
-    ...session.history.map((entry) => ({ role: entry.role, content: entry.content })),
   ];
+  for (const entry of session.history) {
+    if (entry.context) messages.push({ role: 'user', content: formatContextMessage(entry.context) });
+    messages.push({ role: entry.role, content: entry.content });
+  }
+  return messages;
 }

@@ -22,6 +22,11 @@ export const TurnErrors = {
   legacyBusy: () => errorInfo(ErrorCode.TooManyTurns, 'Still answering the previous message; wait for it to finish.', true),
   noClientId: () => errorInfo(ErrorCode.NoClientId, 'Send SetClientID (or Resume) before anything else.'),
   notBinary: () => errorInfo(ErrorCode.NotText, 'Only binary frames are accepted.'),
+  attachTooLate: (turnId: number) =>
+    errorInfo(ErrorCode.BadContext, `Turn ${turnId} has already started; send AttachContext before the message it goes with.`),
+  tooManyAttachments: (max: number) =>
+    errorInfo(ErrorCode.BadContext, `At most ${max} attachments can wait for their messages on this connection.`),
+  speakTooLong: (max: number) => errorInfo(ErrorCode.TextTooLong, `The text to read aloud is longer than ${max} characters; read a shorter part.`),
   internal: () => errorInfo(ErrorCode.Internal, 'The relay hit an unexpected error; the relay log has details.'),
 } as const;
 
@@ -29,5 +34,12 @@ export const TurnErrors = {
 export function checkText(text: string, maxChars: number): ErrorInfo | undefined {
   if (text.trim() === '') return TurnErrors.emptyMessage();
   if (text.length > maxChars) return TurnErrors.textTooLong(maxChars);
+  return undefined;
+}
+
+/** Checks read-aloud text before any upstream work. */
+export function checkSpeakText(text: string, maxChars: number): ErrorInfo | undefined {
+  if (text.trim() === '') return TurnErrors.emptyMessage();
+  if (text.length > maxChars) return TurnErrors.speakTooLong(maxChars);
   return undefined;
 }

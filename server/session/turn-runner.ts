@@ -1,17 +1,15 @@
 // One turn, text or voice: transcribe, stream the answer, speak it sentence by sentence.
 // Transport-agnostic: the WebSocket connection and the HTTP API give it a sink.
 import type { ErrorInfo } from '../../protocol/index.ts';
-import { describeCause, type TurnKind, type TurnLogRecord, type TurnOutcome } from '../log.ts';
+import { describeCause, type TurnKind, type TurnLogRecord } from '../log.ts';
+import type { StoredContext } from './context.ts';
+import { runReadAloud } from './read-aloud.ts';
 import { addAssistantMessage, addUserMessage, buildChatMessages, type Session } from './session.ts';
+import { isTurnAbortReason, OUTCOME_BY_REASON } from './turn-abort.ts';
 import { TurnErrors } from './turn-errors.ts';
 import type { TurnDefaults, TurnServices, UpstreamStage } from './turn-services.ts';
 
-/** Why a turn's AbortController fired; passed as the abort reason. */
-export type TurnAbortReason = 'cancel' | 'disconnect' | 'shutdown' | 'slow-consumer';
-
-export function isTurnAbortReason(value: unknown): value is TurnAbortReason {
-  return value === 'cancel' || value === 'disconnect' || value === 'shutdown' || value === 'slow-consumer';
-}
+export { isTurnAbortReason, type TurnAbortReason } from './turn-abort.ts';
 
 /** Where a turn's output goes. Nothing is called after the turn is aborted, except the final error. */
 export interface TurnSink {
@@ -22,7 +20,11 @@ export interface TurnSink {
   error(info: ErrorInfo): void;
 }
 
-export type TurnInput = { kind: 'text'; text: string } | { kind: 'voice'; audio: Uint8Array; mimeType: string };
+export type TurnInput =
+  | { kind: 'text'; text: string }
+  | { kind: 'voice'; audio: Uint8Array; mimeType: string }
+  /** Read-aloud: speak the text sentence by sentence; no chat request, no history. */
+  | { kind: 'speak'; text: string };
 
 export interface TurnRequest {
   session: Session;
@@ -32,16 +34,11 @@ export interface TurnRequest {
   speech: boolean;
   signal: AbortSignal;
   sink: TurnSink;
+  /** An attachment for this question (parley.v1 AttachContext), and the session's budget for all of them. */
+  context?: { context: StoredContext; maxTokens: number };
 }
 
 export type TurnResult = Omit<TurnLogRecord, 'transport'> & { answer?: string };
-
-const OUTCOME_BY_REASON: Record<TurnAbortReason, TurnOutcome> = {
-  cancel: 'cancelled',
-  disconnect: 'disconnected',
-  'slow-consumer': 'disconnected',
-  shutdown: 'shutdown',
-};
 
 /** Thrown inside the runner to end a turn with a relay-made error (no speech, empty audio). */
 class TurnFailure extends Error {
@@ -51,7 +48,12 @@ class TurnFailure extends Error {
 }
 
 export async function runTurn(services: TurnServices, defaults: TurnDefaults, request: TurnRequest): Promise<TurnResult> {
-  const { session, input, signal, sink, turnId } = request;
+  if (request.input.kind === 'speak') return runReadAloud(services, defaults, { ...request, input: request.input });
+  return runAnswer(services, defaults, request, request.input);
+}
+
+async function runAnswer(services: TurnServices, defaults: TurnDefaults, request: TurnRequest, input: Exclude<TurnInput, { kind: 'speak' }>): Promise<TurnResult> {
+  const { session, signal, sink, turnId } = request;
   const settings = session.settings;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -90,7 +92,8 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
     }
     record.userText = text;
 
-    const question = addUserMessage(session, text, defaults.historyMaxTurns);
+    const question = addUserMessage(session, text, defaults.historyMaxTurns, request.context);
+    if (request.context) record.contextTokens = request.context.context.tokens;
     stage = 'chat';
     const splitter = request.speech ? services.createSentenceSplitter(settings.language || defaults.language || undefined) : undefined;
     let sentences = 0;
