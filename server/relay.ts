@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloseCode } from '../protocol/index.ts';
 import type { RelayConfig } from './config.ts';
+import { createHostCheck } from './http/host-check.ts';
 import { createHttpServer } from './http/http-server.ts';
 import type { Logger } from './log.ts';
 import { createUpstream } from './openai/upstream.ts';
@@ -16,6 +17,7 @@ import type { SessionStore } from './session/session-store.ts';
 import { createTurnTracker } from './session/turn-tracker.ts';
 import type { TurnUpstream } from './session/turn-services.ts';
 import { createTokenCheck } from './transport/auth.ts';
+import { createAuthThrottle } from './transport/auth-throttle.ts';
 import { attachConnection } from './transport/ws-connection.ts';
 import { createWsServer } from './transport/ws-server.ts';
 
@@ -83,16 +85,26 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       maxConcurrentTurns: config.limits.maxConcurrentTurns,
       turnsPerMinute: config.limits.turnsPerMinute,
       turnsPerMinutePerSession: config.limits.turnsPerMinutePerSession,
+      maxContextChars: config.limits.maxContextChars,
+      maxContextTokens: config.limits.maxContextTokens,
+      maxReadAloudChars: config.limits.maxReadAloudChars,
     },
     tracker: createTurnTracker(),
     logger,
   };
   const checkToken = createTokenCheck([options.token, ...config.tokens]);
   const origins = { allowedOrigins: config.allowedOrigins, extensionIds: config.extensionIds };
+  const guard = {
+    authThrottle: createAuthThrottle(config.authThrottle),
+    trustProxy: config.trustProxy,
+    isHostAllowed: createHostCheck(config.allowedHosts),
+    serverLimits: config.server,
+  };
 
   const ws = createWsServer({
     origins,
     checkToken,
+    ...guard,
     maxPayloadBytes: config.limits.maxFrameBytes,
     maxConnections: config.limits.maxConnections,
     heartbeatMs: config.heartbeatMs,
@@ -103,9 +115,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     ctx,
     origins,
     checkToken,
+    ...guard,
     maxBodyBytes: config.limits.maxHttpBodyBytes,
     version: options.version,
     connections: ws.connections,
+    refusing: ws.refusing,
   });
 
   const listenOn = (server: Server, port: number) =>

@@ -117,7 +117,7 @@ describe('barge-in', () => {
     expect((await c.waitFor(is('error', 77))).error.code).toBe(ErrorCode.UnknownTurn);
     const legacy = await client('legacy-interrupt', 'legacy');
     legacy.send({ type: 'interrupt', turnId: 1, heard: { index: 0, permille: 0 } });
-    expect((await legacy.waitFor(is('error'))).error.message).toMatch(/Unknown frame type 0x09/);
+    expect((await legacy.waitFor(is('error'))).error.message).toMatch(/Unknown frame type 0x0b/);
   });
 
   it('speaks markdown as plain speech at the chosen speed, while SpeechAudio keeps the written sentence', async () => {

@@ -74,7 +74,7 @@ describe('client frames', () => {
     for (let i = 0; i < 5000; i++) {
       const frame = new Uint8Array(Math.floor(random() * 40));
       for (let j = 0; j < frame.length; j++) frame[j] = Math.floor(random() * 256);
-      if (frame.length > 0 && random() < 0.7) frame[0] = 1 + Math.floor(random() * 9);
+      if (frame.length > 0 && random() < 0.7) frame[0] = 1 + Math.floor(random() * 11);
       for (const dialect of ['legacy', 'v1'] as const) {
         const result = decodeClientFrame(frame, dialect);
         expect(typeof result.ok).toBe('boolean');
