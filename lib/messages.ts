@@ -78,6 +78,7 @@ export type ContentToBackground =
   | { type: 'startRecording' }
   | { type: 'stopRecording' } // stop and send
   | { type: 'discardRecording' }
+  | { type: 'toggleConversation' } // conversation mode on/off for this tab (issue 11)
   | { type: 'reconnect' };
 
 export type BackgroundToContent =
@@ -119,6 +120,29 @@ export interface ProtocolMap {
   // content script → background: the status line's "open options" button (content scripts
   // cannot call runtime.openOptionsPage themselves).
   openOptions(): void;
+  // background → voice engine (offscreen document / recorder window): conversation mode (issue 11)
+  engineStart(data: { silenceMs: number }): { ok: true } | { ok: false; code: MicErrorCode; message: string };
+  engineStop(): void;
+  engineResume(): void;
+  /** A spoken sentence: `id` is "<turnId>:<index>". */
+  engineSpeak(data: { id: string; base64: string }): void;
+  /** The answer's turn ended upstream; listening resumes once its audio has played. */
+  engineAnswerEnded(): void;
+  // voice engine → background
+  /** Speech was confirmed: the turn id its audio goes under (recorderChunk / recorderEnd follow). */
+  engineBeginTurn(): number;
+  engineEvent(data: EngineEvent): void;
 }
+
+/** What the voice engine reports while a conversation runs. */
+export type EngineEvent =
+  | { type: 'phase'; phase: 'off' | 'listening' | 'capturing' | 'userTurn' | 'thinking' | 'speaking' | 'paused' }
+  | { type: 'level'; db: number }
+  | { type: 'echo'; fullDuplex: boolean; reason: 'cancelled' | 'noEchoCancellation' | 'echoHeard'; residualDb: number }
+  | { type: 'paused'; reason: 'noSpeech' }
+  /** Barge-in confirmed: playback stopped; `heard` is the clip that was playing and how much of it played. */
+  | { type: 'interrupt'; heard?: { id: string; fraction: number } }
+  | { type: 'clipStart'; id: string; startedAt: number; durationMs: number }
+  | { type: 'clipDropped'; id: string };
 
 export const { sendMessage, onMessage, removeAllListeners } = defineExtensionMessaging<ProtocolMap>();

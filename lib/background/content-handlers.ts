@@ -2,6 +2,7 @@ import type { BackgroundToContent, ContentToBackground } from '../messages.ts';
 import type { ConversationStore } from './conversation-store.ts';
 import type { RelayClient } from './relay-client.ts';
 import type { Turns } from './turns.ts';
+import type { Conversation } from './conversation.ts';
 import type { Voice } from './voice.ts';
 
 type ContentMessageOf<K extends ContentToBackground['type']> = Extract<ContentToBackground, { type: K }>;
@@ -12,11 +13,12 @@ export interface ContentHandlerDeps {
   relay: RelayClient;
   turns: Turns;
   voice: Voice;
+  conversation?: Pick<Conversation, 'toggle'>;
   post: (tabId: number, message: BackgroundToContent) => void;
 }
 
 /** What each chat port message does: one named handler per message type. */
-export function createContentHandlers({ store, relay, turns, voice, post }: ContentHandlerDeps): ContentHandlers {
+export function createContentHandlers({ store, relay, turns, voice, conversation, post }: ContentHandlerDeps): ContentHandlers {
   return {
     hello(tabId) {
       // After a worker restart this is usually the first event: it reconnects on its own.
@@ -36,6 +38,10 @@ export function createContentHandlers({ store, relay, turns, voice, post }: Cont
     startRecording: (tabId) => voice.start(tabId),
     stopRecording: (tabId) => voice.stop(tabId),
     discardRecording: (tabId) => voice.discard(tabId),
+    toggleConversation: async (tabId) => {
+      if (!conversation) return voice.failFor(tabId, { code: 'UNSUPPORTED', message: 'Conversation mode is not available here.' });
+      await conversation.toggle(tabId);
+    },
     reconnect: () => relay.restart(),
   };
 }

@@ -19,6 +19,7 @@ const PARSERS: Record<ContentToBackground['type'], Parser> = {
   startRecording: bare('startRecording'),
   stopRecording: bare('stopRecording'),
   discardRecording: bare('discardRecording'),
+  toggleConversation: bare('toggleConversation'),
   reconnect: bare('reconnect'),
 };
 

@@ -9,7 +9,9 @@ import { loadRelayConfig, toSessionSettings } from './relay-config.ts';
 import { registerRuntimeHandlers } from './runtime-handlers.ts';
 import { createTurnIds } from './turn-ids.ts';
 import { createTurns } from './turns.ts';
+import { createConversation } from './conversation.ts';
 import { createVoice } from './voice.ts';
+import { sendMessage } from '../messages.ts';
 import { openPermissionPage } from './permission-page.ts';
 import { toggleChatInTab } from './toggle-chat.ts';
 
@@ -34,6 +36,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
       void whenReady().then(() => {
         turns.cancelTab(tabId);
         voice.discard(tabId);
+        if (conversation.activeTab() === tabId) void conversation.stop();
       });
     },
   });
@@ -52,9 +55,24 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     ports,
     nextTurnId,
     onVoiceFailed: (tabId, error) => voice.failFor(tabId, error),
+    takeSpeech: (turnId, index, audio) => conversation.takeSpeech(turnId, index, audio),
+    onTurnEnded: (turnId) => conversation.turnEnded(turnId),
   });
   const voice = createVoice({ host: options.recorderHost, relay, turns, ports, nextTurnId, requestMicPermission: openPermissionPage });
-  const contentHandlers = createContentHandlers({ store, relay, turns, voice, post: ports.post });
+  const conversation = createConversation({
+    host: options.recorderHost,
+    engine: {
+      start: (silenceMs) => sendMessage('engineStart', { silenceMs }),
+      stop: () => sendMessage('engineStop', undefined),
+      speak: (id, base64) => sendMessage('engineSpeak', { id, base64 }),
+      answerEnded: () => sendMessage('engineAnswerEnded', undefined),
+    },
+    relay,
+    voice,
+    turns,
+    silenceMs: async () => (await loadSettings()).endOfTurnSilenceMs,
+  });
+  const contentHandlers = createContentHandlers({ store, relay, turns, voice, conversation, post: ports.post });
 
   let loaded: Promise<void> | undefined;
   function whenReady(): Promise<void> {
@@ -90,17 +108,22 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
       relay.send({ type: 'settings', settings: toSessionSettings(settings) });
     }),
     tokenItem.watch(restartIfActive),
-    registerRuntimeHandlers({ relay, voice, whenReady }),
+    registerRuntimeHandlers({ relay, voice, conversation, whenReady }),
   ];
 
   const onConnect = (port: PortLike) => void ports.accept(port);
   browser.runtime.onConnect.addListener(onConnect as unknown as Parameters<typeof browser.runtime.onConnect.addListener>[0]);
 
   const onCommand = (command: string) => {
-    if (command !== 'toggle-chat') return;
+    if (command !== 'toggle-chat' && command !== 'toggle-conversation') return;
     browser.tabs
       .query({ active: true, currentWindow: true })
-      .then(([tab]) => (tab?.id === undefined ? false : toggleChatInTab(tab.id)))
+      .then(async ([tab]) => {
+        if (tab?.id === undefined) return;
+        if (command === 'toggle-chat') return void (await toggleChatInTab(tab.id));
+        await whenReady();
+        await conversation.toggle(tab.id);
+      })
       .catch((error: unknown) => log('cannot find the active tab for the shortcut', error));
   };
   browser.commands.onCommand.addListener(onCommand);

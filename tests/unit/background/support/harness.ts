@@ -2,6 +2,7 @@ import { createChatPorts, type PortLike } from '../../../../lib/background/chat-
 import { createContentHandlers, dispatchContentMessage } from '../../../../lib/background/content-handlers.ts';
 import { createConversationStore } from '../../../../lib/background/conversation-store.ts';
 import type { RelayClient } from '../../../../lib/background/relay-client.ts';
+import { createConversation, type EngineChannel } from '../../../../lib/background/conversation.ts';
 import { createTurns } from '../../../../lib/background/turns.ts';
 import { createVoice } from '../../../../lib/background/voice.ts';
 import { CHAT_PORT, type BackgroundToContent, type ConnectionStatus, type ContentToBackground } from '../../../../lib/messages.ts';
@@ -78,7 +79,24 @@ export class FakeRecorderHost implements RecorderHost {
     return this.result;
   };
   stop = async (discard: boolean) => void this.stops.push(discard);
+  holds = 0;
+  holdEngine = async () => {
+    this.holds++;
+    return () => void this.holds--;
+  };
   dispose = () => undefined;
+}
+
+/** The voice engine as the background reaches it (runtime messages in the extension). */
+export class FakeEngine implements EngineChannel {
+  calls: string[] = [];
+  start = async (silenceMs: number) => {
+    this.calls.push(`start ${silenceMs}`);
+    return { ok: true as const };
+  };
+  stop = async () => void this.calls.push('stop');
+  speak = async (id: string) => void this.calls.push(`speak ${id}`);
+  answerEnded = async () => void this.calls.push('answerEnded');
 }
 
 const live: { flush(): Promise<void> }[] = [];
@@ -108,9 +126,20 @@ export async function createHarness() {
   live.push(store);
   await store.ready();
   const relayClient = relay as unknown as RelayClient;
-  const turns = createTurns({ store, relay: relayClient, ports, nextTurnId: () => nextTurn++, onVoiceFailed: (tabId, error) => voice.failFor(tabId, error), newId: () => `id-${++nextId}` });
+  const turns = createTurns({
+    store,
+    relay: relayClient,
+    ports,
+    nextTurnId: () => nextTurn++,
+    onVoiceFailed: (tabId, error) => voice.failFor(tabId, error),
+    newId: () => `id-${++nextId}`,
+    takeSpeech: (turnId, index, audio) => conversation.takeSpeech(turnId, index, audio),
+    onTurnEnded: (turnId) => conversation.turnEnded(turnId),
+  });
   const voice = createVoice({ host, relay: relayClient, turns, ports, nextTurnId: () => nextTurn++, requestMicPermission: () => permissionPages.push(1) });
-  const handlers = createContentHandlers({ store, relay: relayClient, turns, voice, post: ports.post });
+  const engine = new FakeEngine();
+  const conversation = createConversation({ host, engine, relay: relayClient, voice, turns, silenceMs: async () => 800, log: () => undefined });
+  const handlers = createContentHandlers({ store, relay: relayClient, turns, voice, conversation, post: ports.post });
 
   const connect = (tabId: number) => {
     const port = new TestPort(tabSender(tabId));
@@ -119,5 +148,5 @@ export async function createHarness() {
     return port;
   };
   const fromRelay = (message: ServerMessage) => turns.handleServerMessage(message);
-  return { relay, host, ports, store, turns, voice, connect, fromRelay, permissionPages };
+  return { relay, host, ports, store, turns, voice, conversation, engine, connect, fromRelay, permissionPages };
 }

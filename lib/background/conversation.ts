@@ -1,0 +1,132 @@
+/**
+ * Conversation mode in the background (issue 11): starts and stops the voice engine (in the recorder
+ * host's document), gives each turn the engine confirms a turn id (its audio then flows like a
+ * push-to-talk recording), sends the turn's spoken answer to the engine instead of the panel, tells
+ * the engine when the answer's turn ended, and turns the engine's barge-in into an Interrupt frame
+ * with what was heard. One conversation at a time (one microphone).
+ */
+import type { EngineEvent } from '../messages.ts';
+import type { RecorderHost } from '../recorder/recorder-host.ts';
+import { bytesToBase64 } from './base64.ts';
+import type { RelayClient } from './relay-client.ts';
+import type { Turns } from './turns.ts';
+import type { Voice } from './voice.ts';
+
+export interface EngineChannel {
+  start(silenceMs: number): Promise<{ ok: true } | { ok: false; message: string }>;
+  stop(): Promise<void>;
+  speak(id: string, base64: string): Promise<void>;
+  answerEnded(): Promise<void>;
+}
+
+export interface ConversationOptions {
+  host: Pick<RecorderHost, 'holdEngine'>;
+  engine: EngineChannel;
+  relay: Pick<RelayClient, 'send'>;
+  voice: Pick<Voice, 'beginEngineTurn' | 'failFor'>;
+  turns: Pick<Turns, 'interrupted'>;
+  silenceMs: () => Promise<number>;
+  /** What the engine reported last, for whoever shows it (the panel, once it has the control). */
+  onEvent?: (tabId: number, event: EngineEvent) => void;
+  log?: (message: string, error?: unknown) => void;
+}
+
+export interface Conversation {
+  toggle(tabId: number): Promise<void>;
+  start(tabId: number): Promise<void>;
+  stop(): Promise<void>;
+  activeTab(): number | undefined;
+  /** engineBeginTurn */
+  beginTurn(): number;
+  /** engineEvent */
+  handleEvent(event: EngineEvent): void;
+  /** Turns' takeSpeech hook. */
+  takeSpeech(turnId: number, index: number, audio: Uint8Array): boolean;
+  /** Turns' onTurnEnded hook. */
+  turnEnded(turnId: number): void;
+}
+
+const clipId = (turnId: number, index: number) => `${turnId}:${index}`;
+
+export function parseClipId(id: string): { turnId: number; index: number } | undefined {
+  const match = /^(\d{1,10}):(\d{1,5})$/.exec(id);
+  if (!match) return undefined;
+  return { turnId: Number(match[1]), index: Number(match[2]) };
+}
+
+export function createConversation(options: ConversationOptions): Conversation {
+  const log = options.log ?? ((message: string, error?: unknown) => console.warn(`[parley] ${message}`, error ?? ''));
+  let tabId: number | undefined;
+  let release: (() => void) | undefined;
+  /** Turns of this conversation (recorded by the engine) whose answers the engine plays. */
+  const turnIds = new Set<number>();
+  /** The turn whose answer is coming or playing: a barge-in before any audio interrupts it. */
+  let answering: number | undefined;
+
+  async function stop(): Promise<void> {
+    if (tabId === undefined) return;
+    tabId = undefined;
+    turnIds.clear();
+    answering = undefined;
+    await options.engine.stop().catch((error: unknown) => log('cannot stop the voice engine', error));
+    release?.();
+    release = undefined;
+  }
+
+  async function start(tab: number): Promise<void> {
+    if (tabId !== undefined) await stop();
+    if (!options.host.holdEngine) {
+      return options.voice.failFor(tab, { code: 'UNSUPPORTED', message: 'Conversation mode needs Chrome for now; push-to-talk works here.' });
+    }
+    tabId = tab;
+    try {
+      release = await options.host.holdEngine();
+      const result = await options.engine.start(await options.silenceMs());
+      if (!result.ok) throw new Error(result.message);
+    } catch (error) {
+      await stop();
+      options.voice.failFor(tab, { code: 'FAILED', message: `Conversation mode could not start: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+
+  return {
+    toggle: (tab) => (tabId === tab ? stop() : start(tab)),
+    start,
+    stop,
+    activeTab: () => tabId,
+    beginTurn() {
+      if (tabId === undefined) throw new Error('No conversation is running.');
+      const turnId = options.voice.beginEngineTurn(tabId);
+      if (turnId === undefined) throw new Error('Another recording is in progress.');
+      turnIds.add(turnId);
+      answering = turnId;
+      return turnId;
+    },
+    handleEvent(event) {
+      if (tabId === undefined) return;
+      if (event.type === 'interrupt') {
+        const heard = event.heard ? parseClipId(event.heard.id) : undefined;
+        const turnId = heard?.turnId ?? answering;
+        if (turnId !== undefined) {
+          const position = heard
+            ? { index: heard.index, permille: Math.round(Math.min(1, Math.max(0, event.heard?.fraction ?? 0)) * 1000) }
+            : { index: 0, permille: 0 };
+          options.relay.send({ type: 'interrupt', turnId, heard: position });
+          options.turns.interrupted(turnId);
+        }
+        answering = undefined;
+      }
+      options.onEvent?.(tabId, event);
+    },
+    takeSpeech(turnId, index, audio) {
+      if (tabId === undefined || !turnIds.has(turnId)) return false;
+      void options.engine.speak(clipId(turnId, index), bytesToBase64(audio)).catch((error: unknown) => log('cannot reach the voice engine', error));
+      return true;
+    },
+    turnEnded(turnId) {
+      if (!turnIds.delete(turnId)) return;
+      if (answering === turnId) answering = undefined;
+      void options.engine.answerEnded().catch((error: unknown) => log('cannot reach the voice engine', error));
+    },
+  };
+}

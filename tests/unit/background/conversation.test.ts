@@ -1,0 +1,75 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { bytesToBase64 } from '../../../lib/background/base64.ts';
+import { parseClipId } from '../../../lib/background/conversation.ts';
+import { createHarness, settleHarnesses } from './support/harness.ts';
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+async function inConversation() {
+  const h = await createHarness();
+  const tab = h.connect(1);
+  tab.send({ type: 'toggleConversation' });
+  await settle();
+  expect(h.engine.calls).toEqual(['start 800']);
+  expect(h.host.holds).toBe(1);
+  // The engine confirmed speech: the turn's audio then flows like a push-to-talk recording.
+  const turnId = h.conversation.beginTurn();
+  h.voice.sink.chunk({ turnId, seq: 0, base64: bytesToBase64(new Uint8Array([1, 2])) });
+  h.voice.sink.end({ turnId, chunks: 1 });
+  h.fromRelay({ type: 'transcript', turnId, text: 'What is the capital of France?' });
+  return { h, tab, turnId };
+}
+
+describe('conversation mode in the background', () => {
+  beforeEach(() => fakeBrowser.reset());
+  afterEach(settleHarnesses);
+
+  it('records engine turns, plays their answers in the engine and tells it when the turn ended', async () => {
+    const { h, tab, turnId } = await inConversation();
+    expect(h.host.starts).toEqual([]); // the engine records; the push-to-talk recorder is not started
+    expect(h.relay.sent.map((m) => m.type)).toEqual(['audioChunk', 'audioEnd']);
+    h.fromRelay({ type: 'textChunk', turnId, text: 'Paris.' });
+    h.fromRelay({ type: 'speechAudio', turnId, index: 0, sentence: 'Paris.', audio: new Uint8Array([9]) });
+    h.fromRelay({ type: 'textEnd', turnId });
+    await settle();
+    expect(h.engine.calls).toEqual(['start 800', `speak ${turnId}:0`, 'answerEnded']);
+    // The panel still gets the sentence to type, without audio (the engine plays it).
+    expect(tab.of('speech').at(-1)).toMatchObject({ sentence: 'Paris.', audioBase64: '' });
+  });
+
+  it('turns a barge-in into an Interrupt with what was heard and ends the answer', async () => {
+    const { h, turnId } = await inConversation();
+    h.fromRelay({ type: 'textChunk', turnId, text: 'Paris is the capital. It is large.' });
+    h.conversation.handleEvent({ type: 'interrupt', heard: { id: `${turnId}:1`, fraction: 0.42 } });
+    expect(h.relay.sent.at(-1)).toEqual({ type: 'interrupt', turnId, heard: { index: 1, permille: 420 } });
+    expect(h.store.snapshot().entries.at(-1)).toMatchObject({ role: 'assistant', status: 'cancelled', content: 'Paris is the capital. It is large.' });
+  });
+
+  it('a barge-in before any audio played interrupts the answering turn with nothing heard', async () => {
+    const { h, turnId } = await inConversation();
+    h.conversation.handleEvent({ type: 'interrupt' });
+    expect(h.relay.sent.at(-1)).toEqual({ type: 'interrupt', turnId, heard: { index: 0, permille: 0 } });
+  });
+
+  it('plays push-to-talk answers in the panel as before, and ending the conversation releases the engine', async () => {
+    const h = await createHarness();
+    const tab = h.connect(1);
+    tab.send({ type: 'send', text: 'typed' });
+    const turnId = h.relay.sentOf('userText')[0]!.turnId;
+    h.fromRelay({ type: 'speechAudio', turnId, index: 0, sentence: 'Hi.', audio: new Uint8Array([7]) });
+    expect(tab.of('speech').at(-1)?.audioBase64).toBe(bytesToBase64(new Uint8Array([7])));
+    tab.send({ type: 'toggleConversation' });
+    await settle();
+    tab.send({ type: 'toggleConversation' });
+    await settle();
+    expect(h.engine.calls).toEqual(['start 800', 'stop']);
+    expect(h.host.holds).toBe(0);
+  });
+
+  it('parses clip ids strictly', () => {
+    expect(parseClipId('12:3')).toEqual({ turnId: 12, index: 3 });
+    expect(parseClipId('12:x')).toBeUndefined();
+    expect(parseClipId('__proto__')).toBeUndefined();
+  });
+});
