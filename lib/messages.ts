@@ -101,6 +101,8 @@ export interface ProtocolMap {
   getStatus(): ConnectionStatus;
   testConnection(data: { relayUrl: string; token: string }): TestConnectionResult;
   openChatInTab(data: { tabId: number }): void;
+  /** Conversation mode on/off for a tab (issue 11); resolves to whether it is now on. */
+  toggleConversationInTab(data: { tabId: number }): boolean;
   // background → offscreen document (Chrome) or recorder host (Firefox)
   recorderStart(data: { turnId: number }): { ok: true } | { ok: false; code: MicErrorCode; message: string };
   recorderStop(data: { discard: boolean }): void;

@@ -56,6 +56,12 @@ export function registerRuntimeHandlers(deps: { relay: RelayClient; voice: Voice
       await deps.whenReady();
       voice.sink.error(data);
     }),
+    onMessage('toggleConversationInTab', async ({ data, sender }) => {
+      trusted(sender);
+      await deps.whenReady();
+      await deps.conversation.toggle(data.tabId);
+      return deps.conversation.activeTab() === data.tabId;
+    }),
     onMessage('engineBeginTurn', async ({ sender }) => {
       trusted(sender);
       await deps.whenReady();
