@@ -1,0 +1,96 @@
+// Conversation mode on Chromium with a real audio path (PulseAudio null sink and source, audio not
+// muted, the capture file played once): the voice engine in the offscreen document hears two spoken
+// questions separated by a pause and makes exactly two turns of them. Control: with the longest
+// end-of-turn silence (3000 ms) the same pause no longer ends a turn, so the count must change.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TranscriptionRequestBody } from '../fakes/fake-openai.ts';
+import { ensurePulseAudio } from './support/pulse.ts';
+import { ARTIFACTS_DIR } from './support/paths.ts';
+import { startStack, type Stack } from './support/stack.ts';
+
+const RATE = 48_000;
+const QUESTIONS = ['What is the capital of France?', 'And how many people live there?'];
+/** Between the questions: over the default 800 ms end-of-turn silence, under the 3000 ms maximum. */
+const GAP_MS = 2000;
+
+function speak(text: string): Buffer {
+  const raw = join(ARTIFACTS_DIR, `conversation-raw-${process.pid}.wav`);
+  execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', raw, text]);
+  return execFileSync('ffmpeg', ['-v', 'error', '-i', raw, '-ac', '1', '-ar', String(RATE), '-f', 's16le', '-']);
+}
+const silence = (ms: number) => Buffer.alloc(Math.round((RATE * ms) / 1000) * 2);
+
+function wav(pcm: Buffer): Buffer {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + pcm.length, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(RATE, 24);
+  header.writeUInt32LE(RATE * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(pcm.length, 40);
+  return Buffer.concat([header, pcm]);
+}
+
+let captureWav = '';
+let stack: Stack | undefined;
+
+beforeAll(async () => {
+  await ensurePulseAudio();
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  captureWav = join(ARTIFACTS_DIR, `conversation-${process.pid}.wav`);
+  // The engine spends about 1.2 s on its echo self-check before it listens.
+  const [first, second] = QUESTIONS.map(speak) as [Buffer, Buffer];
+  writeFileSync(captureWav, wav(Buffer.concat([silence(3000), first, silence(GAP_MS), second, silence(8000)])));
+  expect(readFileSync(captureWav).length).toBeGreaterThan(RATE * 2 * 10);
+}, 60_000);
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+/** Starts a conversation on the test page's tab the way the toolbar popup does. */
+async function startConversation(s: Stack): Promise<void> {
+  const { page } = await s.openPage('plain.html');
+  await page.bringToFront();
+  const sw = await s.browser.worker();
+  const tabId = await sw.evaluate(async () => (await chrome.tabs.query({ active: true, lastFocusedWindow: true }))[0]?.id);
+  if (tabId === undefined) throw new Error('no active tab id');
+  const popup = await s.browser.context.newPage();
+  await popup.goto(s.browser.extensionUrl('popup.html'));
+  const reply = await popup.evaluate(
+    async (id) => chrome.runtime.sendMessage({ id: 1, type: 'toggleConversationInTab', data: { tabId: id }, timestamp: Date.now() }),
+    tabId,
+  );
+  expect(reply, 'the background turned conversation mode on').toEqual({ res: true });
+}
+
+async function turnsAfter(s: Stack, ms: number): Promise<TranscriptionRequestBody[]> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return s.fake.requests.filter((r) => r.endpoint === 'transcription').map((r) => r.body as TranscriptionRequestBody);
+}
+
+describe('conversation mode (Chrome, PulseAudio)', () => {
+  it('two questions separated by a pause become exactly two turns', async () => {
+    stack = await startStack({ browser: { captureWav, unmuted: true }, settings: { speech: false, endOfTurnSilenceMs: 800 } });
+    await startConversation(stack);
+    const turns = await turnsAfter(stack, 16_000);
+    expect(turns, 'transcriptions (one per turn)').toHaveLength(2);
+    expect(turns.every((t) => t.bytes > 2000)).toBe(true);
+  }, 60_000);
+
+  it('control: with a 3000 ms end-of-turn silence the same pause stays inside one turn', async () => {
+    stack = await startStack({ browser: { captureWav, unmuted: true }, settings: { speech: false, endOfTurnSilenceMs: 3000 } });
+    await startConversation(stack);
+    const turns = await turnsAfter(stack, 18_000);
+    expect(turns, 'transcriptions (one per turn)').toHaveLength(1);
+  }, 60_000);
+});
