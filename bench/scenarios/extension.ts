@@ -3,7 +3,7 @@
 // Chromium with and without the extension, alternating, and compares the main thread's work
 // (CDP Performance.getMetrics TaskDuration and ScriptDuration, which include content scripts).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,28 @@ function contentScriptSizes(): { raw: number; gzip: number; files: string[] } {
   return { raw, gzip, files };
 }
 
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    total += entry.isDirectory() ? dirBytes(path) : statSync(path).size;
+  }
+  return total;
+}
+
+/**
+ * The unpacked package, and what conversation mode adds to it (issue 11): the VAD's files under
+ * vad/ (Silero v5, onnxruntime-web's SIMD wasm and loader, the worklet) plus the offscreen
+ * document's script, which now bundles the voice engine and onnxruntime's JS.
+ */
+function packageSizes(): { total: number; vad: number; offscreen: number } {
+  const chunks = join(EXTENSION_DIR, 'chunks');
+  const offscreen = readdirSync(chunks)
+    .filter((name) => name.startsWith('offscreen') && name.endsWith('.js'))
+    .reduce((sum, name) => sum + statSync(join(chunks, name)).size, 0);
+  return { total: dirBytes(EXTENSION_DIR), vad: dirBytes(join(EXTENSION_DIR, 'vad')), offscreen };
+}
+
 async function launch(withExtension: boolean): Promise<{ context: BrowserContext; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-browser-'));
   const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
@@ -74,6 +96,8 @@ export const extensionCost: Scenario = {
   async run(log) {
     build();
     const size = contentScriptSizes();
+    const pkg = packageSizes();
+    log(`  package ${fmtKiB(pkg.total)}; conversation mode adds vad/ ${fmtKiB(pkg.vad)} + offscreen script ${fmtKiB(pkg.offscreen)}`);
     log(`  content scripts ${size.files.join(', ')}: ${fmtKiB(size.raw)} raw, ${fmtKiB(size.gzip)} gzip`);
     const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(PAGE));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -103,6 +127,13 @@ export const extensionCost: Scenario = {
     const scenario = '5 extension on a page';
     return [
       { scenario, metric: 'content script size raw', parley: fmtKiB(size.raw), data: size },
+      { scenario, metric: 'package size, unpacked (Chrome)', parley: fmtKiB(pkg.total), data: pkg },
+      {
+        scenario,
+        metric: 'added by conversation mode (VAD model, onnxruntime wasm, offscreen engine)',
+        parley: fmtKiB(pkg.vad + pkg.offscreen),
+        baseline: `vad/ ${fmtKiB(pkg.vad)} + offscreen ${fmtKiB(pkg.offscreen)}`,
+      },
       { scenario, metric: 'content script size gzip', parley: fmtKiB(size.gzip), target: '< 60 KiB', pass: size.gzip < 60 * 1024 },
       {
         scenario,

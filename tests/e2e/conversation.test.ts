@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TranscriptionRequestBody } from '../fakes/fake-openai.ts';
+import { ClientFrame } from '../../protocol/frame-types.ts';
+import { INTERRUPTED_MARK } from '../../server/session/session.ts';
+import { defaultAnswer, type TranscriptionRequestBody } from '../fakes/fake-openai.ts';
 import { ensurePulseAudio } from './support/pulse.ts';
 import { ARTIFACTS_DIR } from './support/paths.ts';
 import { startStack, type Stack } from './support/stack.ts';
@@ -41,6 +43,10 @@ function wav(pcm: Buffer): Buffer {
 }
 
 let captureWav = '';
+/** One question, then the second one spoken while the answer to the first is playing. */
+let bargeInWav = '';
+/** Control: the same first question and nothing after it. */
+let oneQuestionWav = '';
 let stack: Stack | undefined;
 
 beforeAll(async () => {
@@ -50,6 +56,11 @@ beforeAll(async () => {
   // The engine spends about 1.2 s on its echo self-check before it listens.
   const [first, second] = QUESTIONS.map(speak) as [Buffer, Buffer];
   writeFileSync(captureWav, wav(Buffer.concat([silence(3000), first, silence(GAP_MS), second, silence(8000)])));
+  // The answer (about 15 s of fake speech) starts playing about 2 s after the first question ends.
+  bargeInWav = join(ARTIFACTS_DIR, `conversation-barge-in-${process.pid}.wav`);
+  writeFileSync(bargeInWav, wav(Buffer.concat([silence(3000), first, silence(6000), second, silence(12000)])));
+  oneQuestionWav = join(ARTIFACTS_DIR, `conversation-one-${process.pid}.wav`);
+  writeFileSync(oneQuestionWav, wav(Buffer.concat([silence(3000), first, silence(20000)])));
   expect(readFileSync(captureWav).length).toBeGreaterThan(RATE * 2 * 10);
 }, 60_000);
 afterEach(async () => {
@@ -92,5 +103,32 @@ describe('conversation mode (Chrome, PulseAudio)', () => {
     await startConversation(stack);
     const turns = await turnsAfter(stack, 18_000);
     expect(turns, 'transcriptions (one per turn)').toHaveLength(1);
+  }, 60_000);
+
+  type Chat = { messages: Array<{ role: string; content: string }> };
+
+  it('speaking over the answer stops it, interrupts the turn upstream and records the new turn', async () => {
+    stack = await startStack({ tap: true, browser: { captureWav: bargeInWav, unmuted: true }, settings: { speech: true, endOfTurnSilenceMs: 800 } });
+    await startConversation(stack);
+    const s = stack;
+    // The body is parsed after the request is recorded: wait until it is there.
+    const userMessages = (r: { body: unknown }) => (r.body as Chat | undefined)?.messages?.filter((m) => m.role === 'user').length ?? 0;
+    await s.fake.waitForRequest((r) => r.endpoint === 'chat' && userMessages(r) === 2, 40_000);
+    expect(s.tap?.count('toRelay', ClientFrame.Interrupt), 'Interrupt frames').toBe(1);
+    const second = s.fake.requests.filter((r) => r.endpoint === 'chat').at(-1)?.body as Chat;
+    const interrupted = second.messages.find((m) => m.role === 'assistant' && m.content.endsWith(INTERRUPTED_MARK));
+    expect(interrupted, 'the interrupted answer in the history the model sees').toBeDefined();
+    // Only what was heard: a part of the answer, not all of it.
+    const full = defaultAnswer(second.messages.slice(0, 3));
+    expect(interrupted?.content.length).toBeLessThan(full.length);
+  }, 60_000);
+
+  it('control: with no speech over the answer, it plays out and no turn is created by it', async () => {
+    stack = await startStack({ tap: true, browser: { captureWav: oneQuestionWav, unmuted: true }, settings: { speech: true, endOfTurnSilenceMs: 800 } });
+    await startConversation(stack);
+    const turns = await turnsAfter(stack, 26_000);
+    expect(turns, 'transcriptions (one per turn)').toHaveLength(1);
+    expect(stack.tap?.count('toRelay', ClientFrame.Interrupt)).toBe(0);
+    expect(stack.tap?.count('toRelay', ClientFrame.UserAudioEnd)).toBe(1);
   }, 60_000);
 });
