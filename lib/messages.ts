@@ -123,7 +123,7 @@ export interface ProtocolMap {
   // cannot call runtime.openOptionsPage themselves).
   openOptions(): void;
   // background → voice engine (offscreen document / recorder window): conversation mode (issue 11)
-  engineStart(data: { silenceMs: number }): { ok: true } | { ok: false; code: MicErrorCode; message: string };
+  engineStart(data: { silenceMs: number; echoCancellation: boolean }): { ok: true } | { ok: false; code: MicErrorCode; message: string };
   engineStop(): void;
   engineResume(): void;
   /** A spoken sentence: `id` is "<turnId>:<index>". */

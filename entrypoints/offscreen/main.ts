@@ -44,7 +44,7 @@ onMessage('recorderStop', ({ data, sender }) => {
   if (fromBackground(sender)) recorder.stop(data.discard);
 });
 onMessage('engineStart', ({ data, sender }) =>
-  fromBackground(sender) ? engine.start(data.silenceMs) : { ok: false, code: 'FAILED', message: 'Refused a request from outside Parley.' },
+  fromBackground(sender) ? engine.start(data.silenceMs, data.echoCancellation) : { ok: false, code: 'FAILED', message: 'Refused a request from outside Parley.' },
 );
 onMessage('engineStop', ({ sender }) => {
   if (fromBackground(sender)) engine.stop();

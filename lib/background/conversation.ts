@@ -13,7 +13,7 @@ import type { Turns } from './turns.ts';
 import type { Voice } from './voice.ts';
 
 export interface EngineChannel {
-  start(silenceMs: number): Promise<{ ok: true } | { ok: false; message: string }>;
+  start(silenceMs: number, echoCancellation: boolean): Promise<{ ok: true } | { ok: false; message: string }>;
   stop(): Promise<void>;
   speak(id: string, base64: string): Promise<void>;
   answerEnded(): Promise<void>;
@@ -25,7 +25,7 @@ export interface ConversationOptions {
   relay: Pick<RelayClient, 'send'>;
   voice: Pick<Voice, 'beginEngineTurn' | 'failFor'>;
   turns: Pick<Turns, 'interrupted'>;
-  silenceMs: () => Promise<number>;
+  settings: () => Promise<{ silenceMs: number; echoCancellation: boolean }>;
   /** What the engine reported last, for whoever shows it (the panel, once it has the control). */
   onEvent?: (tabId: number, event: EngineEvent) => void;
   log?: (message: string, error?: unknown) => void;
@@ -81,7 +81,8 @@ export function createConversation(options: ConversationOptions): Conversation {
     tabId = tab;
     try {
       release = await options.host.holdEngine();
-      const result = await options.engine.start(await options.silenceMs());
+      const settings = await options.settings();
+      const result = await options.engine.start(settings.silenceMs, settings.echoCancellation);
       if (!result.ok) throw new Error(result.message);
     } catch (error) {
       await stop();

@@ -62,7 +62,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
   const conversation = createConversation({
     host: options.recorderHost,
     engine: {
-      start: (silenceMs) => sendMessage('engineStart', { silenceMs }),
+      start: (silenceMs, echoCancellation) => sendMessage('engineStart', { silenceMs, echoCancellation }),
       stop: () => sendMessage('engineStop', undefined),
       speak: (id, base64) => sendMessage('engineSpeak', { id, base64 }),
       answerEnded: () => sendMessage('engineAnswerEnded', undefined),
@@ -70,7 +70,10 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     relay,
     voice,
     turns,
-    silenceMs: async () => (await loadSettings()).endOfTurnSilenceMs,
+    settings: async () => {
+      const settings = await loadSettings();
+      return { silenceMs: settings.endOfTurnSilenceMs, echoCancellation: settings.echoCancellation };
+    },
   });
   const contentHandlers = createContentHandlers({ store, relay, turns, voice, conversation, post: ports.post });
 

@@ -9,7 +9,7 @@ import type { EngineEvent, MicErrorCode } from '../messages.ts';
 import { micError } from '../recorder/mic-errors.ts';
 import type { RecorderSink } from '../recorder/recorder-host.ts';
 import { chirpSamples } from './echo-check.ts';
-import { MIC_CONSTRAINTS } from './mic-constraints.ts';
+import { micConstraints } from './mic-constraints.ts';
 import { createMicVad } from './mic-vad.ts';
 import { createSpeechPlayer } from './speech-player.ts';
 import { createTurnCapture } from './turn-capture.ts';
@@ -26,7 +26,7 @@ export interface EngineHostDeps {
 const LEVEL_INTERVAL_MS = 100;
 
 export interface EngineHost {
-  start(silenceMs: number): Promise<{ ok: true } | { ok: false; code: MicErrorCode; message: string }>;
+  start(silenceMs: number, echoCancellation: boolean): Promise<{ ok: true } | { ok: false; code: MicErrorCode; message: string }>;
   stop(): void;
   resume(): Promise<void>;
   speak(id: string, base64: string): void;
@@ -39,7 +39,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
   let engine: VoiceEngine | undefined;
   let lastLevelAt = 0;
 
-  function build(): VoiceEngine {
+  function build(echoCancellation: boolean): VoiceEngine {
     playback ??= new AudioContext();
     recording ??= new AudioContext();
     const context = playback;
@@ -49,7 +49,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       onPlayingChange: (playing) => engine?.playbackChanged(playing),
     });
     return createVoiceEngine({
-      openMic: () => navigator.mediaDevices.getUserMedia(MIC_CONSTRAINTS),
+      openMic: () => navigator.mediaDevices.getUserMedia(micConstraints(echoCancellation)),
       createVad: (stream) => createMicVad(stream, deps.assetBase),
       createCapture: (stream, preRollMs) =>
         createTurnCapture(stream, preRollMs, { context: recording ?? new AudioContext(), MediaRecorderImpl: MediaRecorder, sink: deps.sink }),
@@ -84,9 +84,9 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
   }
 
   return {
-    async start(silenceMs) {
+    async start(silenceMs, echoCancellation) {
       engine?.stop();
-      engine = build();
+      engine = build(echoCancellation);
       try {
         await playback?.resume();
         await engine.start({ silenceMs });

@@ -131,4 +131,19 @@ describe('conversation mode (Chrome, PulseAudio)', () => {
     expect(stack.tap?.count('toRelay', ClientFrame.Interrupt)).toBe(0);
     expect(stack.tap?.count('toRelay', ClientFrame.UserAudioEnd)).toBe(1);
   }, 60_000);
+
+  it('with echo cancellation forced off, the self-check falls back to half-duplex: speech over the answer is ignored', async () => {
+    // Same capture as the barge-in test above, which is this test's control (there: one Interrupt, two turns).
+    stack = await startStack({
+      tap: true,
+      browser: { captureWav: bargeInWav, unmuted: true },
+      settings: { speech: true, endOfTurnSilenceMs: 800, echoCancellation: false },
+    });
+    await startConversation(stack);
+    const s = stack;
+    await s.fake.waitForRequest((r) => r.endpoint === 'speech', 30_000);
+    const turns = await turnsAfter(s, 20_000);
+    expect(s.tap?.count('toRelay', ClientFrame.Interrupt), 'Interrupt frames').toBe(0);
+    expect(turns, 'transcriptions (one per turn)').toHaveLength(1);
+  }, 60_000);
 });

@@ -138,7 +138,7 @@ export async function createHarness() {
   });
   const voice = createVoice({ host, relay: relayClient, turns, ports, nextTurnId: () => nextTurn++, requestMicPermission: () => permissionPages.push(1) });
   const engine = new FakeEngine();
-  const conversation = createConversation({ host, engine, relay: relayClient, voice, turns, silenceMs: async () => 800, log: () => undefined });
+  const conversation = createConversation({ host, engine, relay: relayClient, voice, turns, settings: async () => ({ silenceMs: 800, echoCancellation: true }), log: () => undefined });
   const handlers = createContentHandlers({ store, relay: relayClient, turns, voice, conversation, post: ports.post });
 
   const connect = (tabId: number) => {
