@@ -26,6 +26,12 @@ export const ErrorCode = {
   UpstreamCut: 'UPSTREAM_CUT',
   UpstreamBadRequest: 'UPSTREAM_BAD_REQUEST',
   ShuttingDown: 'SHUTTING_DOWN',
+  /** A Settings model outside PARLEY_ALLOWED_MODELS; the settings were not applied. */
+  ModelNotAllowed: 'MODEL_NOT_ALLOWED',
+  /** The token's audio for today (PARLEY_AUDIO_BYTES_PER_DAY or its own budget) is spent. */
+  AudioBudgetExceeded: 'AUDIO_BUDGET_EXCEEDED',
+  /** A recording got no chunk for PARLEY_RECORDING_IDLE_SECONDS and was discarded. */
+  RecordingIdle: 'RECORDING_IDLE',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -32,6 +32,15 @@ export interface OkInfo {
   };
 }
 
+/**
+ * On a TextEnd when PARLEY_MAX_SPOKEN_SENTENCES cut the speech short: the first `spoken` sentences
+ * were spoken, the `unspoken` ones after them are in the text only.
+ */
+export interface SpeechCut {
+  spoken: number;
+  unspoken: number;
+}
+
 /** Frames a client sends. `turnId` is 0 for legacy clients (one turn at a time). */
 export type ClientMessage =
   | { type: 'setClientId'; clientId: string }
@@ -48,7 +57,7 @@ export type ServerMessage =
   | { type: 'ok'; info?: OkInfo }
   | { type: 'error'; turnId: number; error: ErrorInfo }
   | { type: 'textChunk'; turnId: number; text: string }
-  | { type: 'textEnd'; turnId: number }
+  | { type: 'textEnd'; turnId: number; speech?: SpeechCut }
   | { type: 'transcript'; turnId: number; text: string }
   | {
       type: 'speechAudio';

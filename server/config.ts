@@ -63,6 +63,19 @@ export interface RelayConfig {
   heartbeatMs: number;
   shutdownGraceMs: number;
   logText: boolean;
+  /** What a client may choose and how long an answer may get. */
+  answer: {
+    /** Empty = any model name; otherwise Settings may choose only these (the default chat model is always included). */
+    allowedModels: string[];
+    /** 0 = not sent (the upstream's own limit). */
+    maxCompletionTokens: number;
+    /** 0 = no cap; beyond it sentences are sent as text only. */
+    maxSpokenSentences: number;
+  };
+  /** Per token, per UTC day; 0 = no budget. */
+  audioBytesPerDay: number;
+  /** An open recording with no chunk for this long is discarded (RECORDING_IDLE). */
+  recordingIdleMs: number;
   /** Non-empty when the relay runs against the demo fake (`npm run demo`). */
   demo: string;
 }
@@ -195,6 +208,11 @@ export function loadConfig(env: Env): RelayConfig {
   }
 
   const host = text(env, 'PARLEY_HOST', '127.0.0.1');
+  const chatModel = model(env, 'PARLEY_CHAT_MODEL', 'gpt-4o-mini');
+  const allowedModels = list(env, 'PARLEY_ALLOWED_MODELS');
+  for (const name of allowedModels) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/.test(name)) throw new ConfigError(`PARLEY_ALLOWED_MODELS entries must be model names (got "${name}").`);
+  }
   const allowedHosts = list(env, 'PARLEY_ALLOWED_HOSTS');
   for (const name of allowedHosts) {
     if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.:-]+)$/.test(name))
@@ -215,7 +233,7 @@ export function loadConfig(env: Env): RelayConfig {
     stt: endpoint('PARLEY_STT'),
     tts: endpoint('PARLEY_TTS'),
     models: {
-      chat: model(env, 'PARLEY_CHAT_MODEL', 'gpt-4o-mini'),
+      chat: chatModel,
       stt: model(env, 'PARLEY_STT_MODEL', 'gpt-4o-mini-transcribe'),
       tts: model(env, 'PARLEY_TTS_MODEL', 'gpt-4o-mini-tts'),
     },
@@ -267,5 +285,12 @@ export function loadConfig(env: Env): RelayConfig {
     shutdownGraceMs: integer(env, 'PARLEY_SHUTDOWN_GRACE_MS', 10_000, 0),
     logText: flag(env, 'PARLEY_LOG_TEXT'),
     demo: text(env, 'PARLEY_DEMO', ''),
+    answer: {
+      allowedModels: allowedModels.length === 0 ? [] : [...new Set([chatModel, ...allowedModels])],
+      maxCompletionTokens: integer(env, 'PARLEY_MAX_COMPLETION_TOKENS', 0, 0),
+      maxSpokenSentences: integer(env, 'PARLEY_MAX_SPOKEN_SENTENCES', 0, 0, 65_535),
+    },
+    audioBytesPerDay: integer(env, 'PARLEY_AUDIO_BYTES_PER_DAY', 0, 0),
+    recordingIdleMs: integer(env, 'PARLEY_RECORDING_IDLE_SECONDS', 30, 1) * 1000,
   };
 }

@@ -23,6 +23,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.BadAudio]: 422,
   [ErrorCode.NoSpeech]: 422,
   [ErrorCode.RateLimited]: 429,
+  [ErrorCode.AudioBudgetExceeded]: 429,
   [ErrorCode.ShuttingDown]: 503,
   [ErrorCode.UpstreamTimeout]: 504,
 };
@@ -90,7 +91,7 @@ export async function handleApiMessage(ctx: RelayContext, req: IncomingMessage, 
   } else if (parsed.input.audio.byteLength === 0) {
     return sendError(res, TurnErrors.emptyAudio());
   }
-  const refusal = admitTurn(ctx, tokenKey, parsed.id);
+  const refusal = admitTurn(ctx, tokenKey, parsed.id, parsed.input);
   if (refusal) return sendError(res, refusal);
 
   const { session } = await getOrCreateSession(ctx.store, parsed.id);

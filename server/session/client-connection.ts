@@ -31,6 +31,8 @@ export interface ClientConnection {
 interface Collecting {
   chunks: Uint8Array[];
   bytes: number;
+  /** Discards the recording when no chunk arrives for limits.recordingIdleMs. */
+  idle: ReturnType<typeof setTimeout>;
 }
 
 type Handlers = { [K in ClientMessageType]: (message: ClientMessageOf<K>) => Promise<void> | void };
@@ -54,6 +56,12 @@ export function createClientConnection(
   let queue: Promise<void> = Promise.resolve();
 
   const maxTurns = legacy ? 1 : ctx.limits.maxConcurrentTurns;
+  /** Forgets a recording being collected (and its idle timer); true if there was one. */
+  const dropRecording = (turnId: number): boolean => {
+    const recording = collecting.get(turnId);
+    if (recording) clearTimeout(recording.idle);
+    return collecting.delete(turnId);
+  };
   const sendError = (turnId: number, error: ErrorInfo) => send({ type: 'error', turnId, error });
 
   const okInfo = (s: Session, resumed: boolean): OkInfo => ({
@@ -80,13 +88,13 @@ export function createClientConnection(
   const sinkFor = (turnId: number): TurnSink => ({
     transcript: (text) => send({ type: 'transcript', turnId, text }),
     textChunk: (text) => send({ type: 'textChunk', turnId, text }),
-    textEnd: () => send({ type: 'textEnd', turnId }),
+    textEnd: (cut) => send(cut ? { type: 'textEnd', turnId, speech: cut } : { type: 'textEnd', turnId }),
     speechAudio: (index, sentence, audio) => send({ type: 'speechAudio', turnId, index, sentence, audio }),
     error: (error) => sendError(turnId, error),
   });
 
   const start = (s: Session, turnId: number, input: TurnInput) => {
-    const refusal = admitTurn(ctx, tokenKey, s.id);
+    const refusal = admitTurn(ctx, tokenKey, s.id, input);
     if (refusal) return sendError(turnId, refusal);
     const turn = launchTurn(ctx, 'ws', {
       session: s,
@@ -119,6 +127,9 @@ export function createClientConnection(
       send({ type: 'ok', info: okInfo(found.session, found.existed || messages.length > 0) });
     },
     async settings({ settings }) {
+      const allowed = ctx.limits.allowedModels;
+      if (settings.model !== undefined && allowed.length > 0 && !allowed.includes(settings.model))
+        return sendError(0, TurnErrors.modelNotAllowed(settings.model, allowed));
       if (session) {
         session.settings = { ...session.settings, ...settings };
         await ctx.store.save(session);
@@ -146,11 +157,23 @@ export function createClientConnection(
           rejected.add(turnId);
           return sendError(turnId, refusal);
         }
-        recording = { chunks: [], bytes: 0 };
+        // Refused at the first chunk when today's voice budget is already spent, not after the upload.
+        if (ctx.audioBudget.remaining(tokenKey, ctx.limits.audioBytesPerDay) === 0) {
+          rejected.add(turnId);
+          return sendError(turnId, TurnErrors.audioBudgetExceeded(ctx.audioBudget.renewsInMs()));
+        }
+        const idle = setTimeout(() => {
+          if (closed || !dropRecording(turnId)) return;
+          rejected.add(turnId);
+          sendError(turnId, TurnErrors.recordingIdle(Math.round(ctx.limits.recordingIdleMs / 1000)));
+        }, ctx.limits.recordingIdleMs);
+        idle.unref();
+        recording = { chunks: [], bytes: 0, idle };
         collecting.set(turnId, recording);
       }
+      recording.idle.refresh();
       if (recording.bytes + data.byteLength > ctx.limits.maxAudioBytes) {
-        collecting.delete(turnId);
+        dropRecording(turnId);
         rejected.add(turnId);
         return sendError(turnId, TurnErrors.audioTooLarge(ctx.limits.maxAudioBytes));
       }
@@ -166,7 +189,7 @@ export function createClientConnection(
         const refusal = running.has(turnId) || legacy ? refuseNewTurn(turnId) : undefined;
         return sendError(turnId, refusal ?? TurnErrors.emptyAudio());
       }
-      collecting.delete(turnId);
+      dropRecording(turnId);
       if (recording.bytes === 0) return sendError(turnId, TurnErrors.emptyAudio());
       start(session, turnId, { kind: 'voice', audio: Buffer.concat(recording.chunks), mimeType: VOICE_MIME_TYPE });
     },
@@ -179,7 +202,7 @@ export function createClientConnection(
         controller.abort(reason);
         return;
       }
-      if (collecting.delete(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
+      if (dropRecording(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
       sendError(turnId, TurnErrors.unknownTurn(turnId));
     },
   };
@@ -209,7 +232,7 @@ export function createClientConnection(
       if (closed) return;
       closed = true;
       for (const controller of running.values()) controller.abort(reason);
-      collecting.clear();
+      for (const turnId of [...collecting.keys()]) dropRecording(turnId);
       rejected.clear();
     },
     runningTurns: () => running.size,

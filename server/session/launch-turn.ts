@@ -2,19 +2,23 @@
 import type { ErrorInfo } from '../../protocol/index.ts';
 import type { RelayContext } from './relay-context.ts';
 import { TurnErrors } from './turn-errors.ts';
-import { runTurn, type TurnRequest, type TurnResult } from './turn-runner.ts';
+import { runTurn, type TurnInput, type TurnRequest, type TurnResult } from './turn-runner.ts';
 
 /**
  * Undefined when the turn may start; takes a slot from the token's budget and from the session's
  * share of it, so one flooding session cannot spend every other session's turns.
  */
-export function admitTurn(ctx: RelayContext, tokenKey: string, sessionId: string): ErrorInfo | undefined {
+export function admitTurn(ctx: RelayContext, tokenKey: string, sessionId: string, input?: TurnInput): ErrorInfo | undefined {
   if (!ctx.tracker.accepting()) return TurnErrors.shuttingDown();
+  const audioBytes = input?.kind === 'voice' ? input.audio.byteLength : 0;
+  if (audioBytes > ctx.audioBudget.remaining(tokenKey, ctx.limits.audioBytesPerDay))
+    return TurnErrors.audioBudgetExceeded(ctx.audioBudget.renewsInMs());
   const slot = ctx.rateLimiter.take([
     { key: `token:${tokenKey}`, limit: ctx.limits.turnsPerMinute },
     { key: `session:${tokenKey}:${sessionId}`, limit: ctx.limits.turnsPerMinutePerSession },
   ]);
   if (!slot.ok) return TurnErrors.rateLimited(slot.limit, slot.retryAfterMs);
+  if (audioBytes > 0) ctx.audioBudget.spend(tokenKey, audioBytes);
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 // Everything shared by all connections and the HTTP API, built once in index.ts.
 import type { Logger } from '../log.ts';
+import type { AudioBudget } from './audio-budget.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { SessionStore } from './session-store.ts';
 import type { TurnTracker } from './turn-tracker.ts';
@@ -11,6 +12,12 @@ export interface RelayLimits {
   maxConcurrentTurns: number;
   turnsPerMinute: number;
   turnsPerMinutePerSession: number;
+  /** Empty = any model; otherwise what Settings may choose (PARLEY_ALLOWED_MODELS). */
+  allowedModels: readonly string[];
+  /** Voice bytes per token per UTC day; 0 = unlimited. */
+  audioBytesPerDay: number;
+  /** An open recording without a chunk for this long is discarded. */
+  recordingIdleMs: number;
 }
 
 export interface RelayContext {
@@ -19,6 +26,7 @@ export interface RelayContext {
   defaults: TurnDefaults & { speech: boolean };
   limits: RelayLimits;
   rateLimiter: RateLimiter;
+  audioBudget: AudioBudget;
   tracker: TurnTracker;
   logger: Logger;
 }

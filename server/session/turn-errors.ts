@@ -22,6 +22,12 @@ export const TurnErrors = {
   legacyBusy: () => errorInfo(ErrorCode.TooManyTurns, 'Still answering the previous message; wait for it to finish.', true),
   noClientId: () => errorInfo(ErrorCode.NoClientId, 'Send SetClientID (or Resume) before anything else.'),
   notBinary: () => errorInfo(ErrorCode.NotText, 'Only binary frames are accepted.'),
+  modelNotAllowed: (model: string, allowed: readonly string[]) =>
+    errorInfo(ErrorCode.ModelNotAllowed, `The model "${model.slice(0, 80)}" is not offered by this relay; choose one of: ${allowed.join(', ')}.`),
+  audioBudgetExceeded: (retryAfterMs: number) =>
+    errorInfo(ErrorCode.AudioBudgetExceeded, "Today's voice allowance for this token is used up; type your message, or speak again tomorrow.", false, retryAfterMs),
+  recordingIdle: (seconds: number) =>
+    errorInfo(ErrorCode.RecordingIdle, `The recording was discarded: no audio arrived for ${seconds} s. Record again.`, true),
   internal: () => errorInfo(ErrorCode.Internal, 'The relay hit an unexpected error; the relay log has details.'),
 } as const;
 

@@ -1,6 +1,6 @@
 // One turn, text or voice: transcribe, stream the answer, speak it sentence by sentence.
 // Transport-agnostic: the WebSocket connection and the HTTP API give it a sink.
-import type { ErrorInfo } from '../../protocol/index.ts';
+import type { ErrorInfo, SpeechCut } from '../../protocol/index.ts';
 import { describeCause, type TurnKind, type TurnLogRecord, type TurnOutcome } from '../log.ts';
 import { addAssistantMessage, addUserMessage, buildChatMessages, type Session } from './session.ts';
 import { TurnErrors } from './turn-errors.ts';
@@ -17,7 +17,8 @@ export function isTurnAbortReason(value: unknown): value is TurnAbortReason {
 export interface TurnSink {
   transcript(text: string): void;
   textChunk(text: string): void;
-  textEnd(): void;
+  /** `cut` when PARLEY_MAX_SPOKEN_SENTENCES left sentences unspoken. */
+  textEnd(cut?: SpeechCut): void;
   speechAudio(index: number, sentence: string, audio: Uint8Array): void;
   error(info: ErrorInfo): void;
 }
@@ -94,6 +95,7 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
     stage = 'chat';
     const splitter = request.speech ? services.createSentenceSplitter(settings.language || defaults.language || undefined) : undefined;
     let sentences = 0;
+    let unspoken = 0;
     let speechErrors = 0;
     if (request.speech) {
       const voice = settings.voice ?? defaults.voice;
@@ -116,6 +118,11 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
     }
     const pushSentences = (list: string[]) => {
       for (const sentence of list) {
+        // Past the cap the answer goes on as text only: speech is the costly, slow part of a long answer.
+        if (defaults.maxSpokenSentences && sentences >= defaults.maxSpokenSentences) {
+          unspoken++;
+          continue;
+        }
         sentences++;
         speech?.push(sentence);
       }
@@ -147,7 +154,7 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
     signal.throwIfAborted();
     // TextEnd is the turn's last frame (docs/protocol.md): clients may forget the turn when they see it,
     // so it waits for the last SpeechAudio.
-    live(sink.textEnd)();
+    live(sink.textEnd)(unspoken > 0 ? { spoken: sentences, unspoken } : undefined);
     if (request.speech) {
       record.sentences = sentences;
       record.speechErrors = speechErrors;

@@ -46,4 +46,6 @@ export interface TurnDefaults {
   systemPrompt: string;
   historyMaxTurns: number;
   ttsConcurrency: number;
+  /** 0 or absent = no cap (PARLEY_MAX_SPOKEN_SENTENCES). */
+  maxSpokenSentences?: number;
 }

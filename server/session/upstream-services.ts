@@ -16,6 +16,7 @@ export function createUpstreamServices(config: RelayConfig): TurnServices {
       timeoutMs: config.upstream.timeoutMs,
       maxRetries: config.upstream.retries,
       retryBaseMs: config.upstream.retryBaseMs,
+      ...(config.answer.maxCompletionTokens === 0 ? {} : { maxCompletionTokens: config.answer.maxCompletionTokens }),
     }),
     toErrorInfo: (error, stage) => toUpstreamError(error, stage, secrets).info,
     createSentenceSplitter,

@@ -6,6 +6,7 @@ import type { RelayConfig } from '../config.ts';
 import { createHostCheck } from '../http/host-check.ts';
 import { createHttpServer } from '../http/http-server.ts';
 import type { Logger } from '../log.ts';
+import { createMemoryAudioBudget } from '../session/audio-budget.ts';
 import { createMemorySessionStore } from '../session/memory-store.ts';
 import { createRateLimiter } from '../session/rate-limiter.ts';
 import type { RelayContext } from '../session/relay-context.ts';
@@ -37,6 +38,7 @@ export function createRelay(options: { config: RelayConfig; token: string; logge
       historyMaxTurns: config.history.maxTurns,
       ttsConcurrency: config.ttsConcurrency,
       speech: config.speech,
+      maxSpokenSentences: config.answer.maxSpokenSentences,
     },
     limits: {
       maxTextChars: config.limits.maxTextChars,
@@ -44,8 +46,12 @@ export function createRelay(options: { config: RelayConfig; token: string; logge
       maxConcurrentTurns: config.limits.maxConcurrentTurns,
       turnsPerMinute: config.limits.turnsPerMinute,
       turnsPerMinutePerSession: config.limits.turnsPerMinutePerSession,
+      allowedModels: config.answer.allowedModels,
+      audioBytesPerDay: config.audioBytesPerDay,
+      recordingIdleMs: config.recordingIdleMs,
     },
     rateLimiter: createRateLimiter(),
+    audioBudget: createMemoryAudioBudget(),
     tracker: createTurnTracker(),
     logger,
   };

@@ -1,0 +1,40 @@
+// Voice audio per token per UTC day (PARLEY_AUDIO_BYTES_PER_DAY): transcription is billed by the
+// minute, so a leaked or shared token cannot run up an unbounded bill by talking. Bytes, not
+// seconds, because they are known before any upstream request. In memory; a shared store
+// (REDIS_URL) is the seam for several instances (docs/team-relay.md).
+
+export interface AudioBudget {
+  /** Bytes this token may still send today (Infinity without a limit). */
+  remaining(tokenKey: string, limit: number): number;
+  /** Records audio sent to transcription. */
+  spend(tokenKey: string, bytes: number): void;
+  /** Milliseconds until the budgets renew (next UTC midnight). */
+  renewsInMs(): number;
+}
+
+const DAY_MS = 86_400_000;
+
+export function createMemoryAudioBudget(options: { now?: () => number } = {}): AudioBudget {
+  const now = options.now ?? Date.now;
+  let day = Math.floor(now() / DAY_MS);
+  const used = new Map<string, number>();
+  const roll = () => {
+    const today = Math.floor(now() / DAY_MS);
+    if (today !== day) {
+      day = today;
+      used.clear();
+    }
+  };
+  return {
+    remaining(tokenKey, limit) {
+      if (limit <= 0) return Infinity;
+      roll();
+      return Math.max(0, limit - (used.get(tokenKey) ?? 0));
+    },
+    spend(tokenKey, bytes) {
+      roll();
+      used.set(tokenKey, (used.get(tokenKey) ?? 0) + bytes);
+    },
+    renewsInMs: () => (Math.floor(now() / DAY_MS) + 1) * DAY_MS - now(),
+  };
+}
