@@ -32,6 +32,7 @@ export const ErrorCode = {
   AudioBudgetExceeded: 'AUDIO_BUDGET_EXCEEDED',
   /** A recording got no chunk for PARLEY_RECORDING_IDLE_SECONDS and was discarded. */
   RecordingIdle: 'RECORDING_IDLE',
+  StoreUnavailable: 'STORE_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -53,7 +53,12 @@ export interface RelayConfig {
     maxSendBufferBytes: number;
     maxHttpBodyBytes: number;
   };
-  history: { maxTurns: number; ttlMs: number; maxSessions: number };
+  /** maxSessions bounds the in-memory store; maxSessionsPerToken bounds every store, per token. */
+  history: { maxTurns: number; ttlMs: number; maxSessions: number; maxSessionsPerToken: number };
+  /** REDIS_URL: sessions and turn budgets in Redis, shared by every instance; in memory when absent. */
+  redisUrl: string | undefined;
+  /** PARLEY_WORKERS: relay processes on this machine sharing the ports (more than 1 needs redisUrl). */
+  workers: number;
   /** Failed authentications per client address before it is refused with 429 (PARLEY_AUTH_*). */
   authThrottle: { maxFailures: number; windowMs: number; baseBlockMs: number; maxBlockMs: number };
   /** Take the client address from the last X-Forwarded-For entry (behind a reverse proxy). */
@@ -165,6 +170,18 @@ export function flagsToEnv(argv: readonly string[]): Record<string, string> {
   return out;
 }
 
+function scaleOut(env: Env): { redisUrl: string | undefined; workers: number } {
+  const redisUrl = text(env, 'REDIS_URL', '');
+  if (redisUrl !== '' && !/^rediss?:\/\/[^\s]+$/.test(redisUrl))
+    throw new ConfigError('REDIS_URL must look like redis://host:6379 or rediss://user:password@host:6380/0.');
+  const workers = integer(env, 'PARLEY_WORKERS', 1, 1, 64);
+  if (workers > 1 && redisUrl === '')
+    throw new ConfigError(
+      `PARLEY_WORKERS=${workers} needs REDIS_URL: each worker is its own process, and only a shared store lets a conversation and its limits follow a client from one to another. Set REDIS_URL=redis://127.0.0.1:6379 (apt install redis-server) or use PARLEY_WORKERS=1.`,
+    );
+  return { redisUrl: redisUrl === '' ? undefined : redisUrl, workers };
+}
+
 /** Reads and validates the configuration. Throws ConfigError with an actionable message. */
 export function loadConfig(env: Env): RelayConfig {
   const apiKey = text(env, 'OPENAI_API_KEY', '');
@@ -200,6 +217,8 @@ export function loadConfig(env: Env): RelayConfig {
     if (entry === token || tokens.indexOf(entry) !== i)
       throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} repeats another token; give each person or device its own.`);
   });
+
+  const { redisUrl, workers } = scaleOut(env);
 
   const allowedOrigins = list(env, 'PARLEY_ALLOWED_ORIGINS');
   for (const origin of allowedOrigins) {
@@ -267,7 +286,10 @@ export function loadConfig(env: Env): RelayConfig {
       maxTurns: integer(env, 'PARLEY_HISTORY_MAX_TURNS', 20, 1),
       ttlMs: integer(env, 'PARLEY_HISTORY_TTL_MINUTES', 120, 1) * 60_000,
       maxSessions: integer(env, 'PARLEY_MAX_SESSIONS', 1000, 1),
+      maxSessionsPerToken: integer(env, 'PARLEY_MAX_SESSIONS_PER_TOKEN', 100, 1),
     },
+    redisUrl,
+    workers,
     authThrottle: {
       maxFailures: integer(env, 'PARLEY_AUTH_MAX_FAILURES', 10, 1),
       windowMs: integer(env, 'PARLEY_AUTH_WINDOW_SECONDS', 60, 1) * 1000,

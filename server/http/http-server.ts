@@ -2,9 +2,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ErrorCode } from '../../protocol/index.ts';
 import type { RelayContext } from '../session/relay-context.ts';
-import { isOriginAllowed, tokenFromBearer, tokenKey, type OriginPolicy } from '../transport/auth.ts';
+import { isOriginAllowed, tokenFromBearer, type OriginPolicy } from '../transport/auth.ts';
 import type { AuthThrottle } from '../transport/auth-throttle.ts';
 import { clientAddress } from '../transport/client-address.ts';
+import { tokenIdOf } from '../transport/token-id.ts';
 import { handleApiMessage } from './api-message.ts';
 import { MISDIRECTED_MESSAGE } from './host-check.ts';
 import { sendJson } from './json-response.ts';
@@ -85,7 +86,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
         if (blockMs > 0) options.ctx.logger.warn('address blocked after failed authentications', { address, blockMs });
         return sendJson(res, 401, { error: 'Missing or wrong token: send "Authorization: Bearer <token>".', code: ErrorCode.Unauthorized }, { 'WWW-Authenticate': 'Bearer' });
       }
-      return handleApiMessage(options.ctx, req, res, tokenKey(token ?? ''), options.maxBodyBytes);
+      return handleApiMessage(options.ctx, req, res, tokenIdOf(token ?? ''), options.maxBodyBytes);
     }
     sendJson(res, 404, { error: 'Not found. Endpoints: GET /healthz, POST /api/message.', code: 'NOT_FOUND' });
   };

@@ -7,10 +7,11 @@ import { CloseCode, PROTOCOL_V1, type Dialect } from '../../protocol/index.ts';
 import { MISDIRECTED_MESSAGE } from '../http/host-check.ts';
 import { createLimitedServer, NODE_DEFAULT_LIMITS, type ServerLimits } from '../http/server-limits.ts';
 import type { Logger } from '../log.ts';
-import { isOriginAllowed, tokenFromUpgrade, tokenKey, type OriginPolicy } from './auth.ts';
+import { isOriginAllowed, tokenFromUpgrade, type OriginPolicy } from './auth.ts';
 import type { AuthThrottle } from './auth-throttle.ts';
 import { clientAddress } from './client-address.ts';
 import { startHeartbeat } from './heartbeat.ts';
+import { tokenIdOf } from './token-id.ts';
 
 /** RFC 6455 "try again later": the relay is at its connection cap. */
 const CLOSE_TRY_AGAIN_LATER = 1013;
@@ -29,7 +30,7 @@ export interface WsServerOptions {
   maxConnections: number;
   heartbeatMs: number;
   logger: Logger;
-  onConnection: (ws: WebSocket, dialect: Dialect, tokenKey: string) => void;
+  onConnection: (ws: WebSocket, dialect: Dialect, tokenId: string) => void;
   /** Failed authentications per address; a blocked address is refused with 429 before the upgrade. */
   authThrottle?: AuthThrottle;
   trustProxy?: boolean;
@@ -125,7 +126,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
       ws.once('close', () => accepted.delete(ws));
       const dialect: Dialect = ws.protocol === PROTOCOL_V1 ? 'v1' : 'legacy';
       wss.emit('connection', ws, req);
-      options.onConnection(ws, dialect, tokenKey(token ?? ''));
+      options.onConnection(ws, dialect, tokenIdOf(token ?? ''));
     });
   });
 
