@@ -32,6 +32,8 @@ export const ErrorCode = {
   AudioBudgetExceeded: 'AUDIO_BUDGET_EXCEEDED',
   /** A recording got no chunk for PARLEY_RECORDING_IDLE_SECONDS and was discarded. */
   RecordingIdle: 'RECORDING_IDLE',
+  /** A named token's own turns per day (tokens add --daily-budget) are spent. */
+  DailyBudgetExceeded: 'DAILY_BUDGET_EXCEEDED',
   StoreUnavailable: 'STORE_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;

@@ -149,6 +149,11 @@ function defaultConfigDir(env: Env): string {
   return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.config'), 'parley');
 }
 
+/** Where the token file and the token registry live; the tokens CLI needs only this. */
+export function configDirFrom(env: Env): string {
+  return text(env, 'PARLEY_CONFIG_DIR', defaultConfigDir(env));
+}
+
 /** `--port 4000 --host 0.0.0.0` style flags that mirror a few variables. */
 export function flagsToEnv(argv: readonly string[]): Record<string, string> {
   const names: Record<string, string> = {
@@ -262,7 +267,7 @@ export function loadConfig(env: Env): RelayConfig {
     systemPrompt: text(env, 'PARLEY_SYSTEM_PROMPT', DEFAULT_SYSTEM_PROMPT),
     token: token === '' ? undefined : token,
     tokens,
-    configDir: text(env, 'PARLEY_CONFIG_DIR', defaultConfigDir(env)),
+    configDir: configDirFrom(env),
     host,
     httpPort: integer(env, 'PARLEY_HTTP_PORT', 3001, 0, 65535),
     wsPort: integer(env, 'PARLEY_WS_PORT', 3002, 0, 65535),

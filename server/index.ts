@@ -1,8 +1,9 @@
 // Relay entry point: configuration, token, listeners, signals. Everything else lives in modules.
 import { readFileSync } from 'node:fs';
-import { ConfigError, flagsToEnv, loadConfig, type RelayConfig } from './config.ts';
+import { ConfigError, configDirFrom, flagsToEnv, loadConfig, type RelayConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { createRelay } from './relay.ts';
+import { runTokensCli } from './tokens/tokens-cli.ts';
 import { resolveToken } from './transport/token-store.ts';
 
 function readConfig(): RelayConfig {
@@ -79,7 +80,19 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-main().catch((error: unknown) => {
+/** `npm run relay -- tokens …`: token administration instead of a relay. */
+async function tokens(argv: string[]): Promise<void> {
+  try {
+    await runTokensCli(argv, configDirFrom(process.env), { out: (text) => process.stdout.write(text) });
+  } catch (error) {
+    // TokenRegistryError and parseArgs' errors carry a message meant for the person at the terminal.
+    process.stderr.write(`parley tokens: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}
+
+const entry = process.argv[2] === 'tokens' ? tokens(process.argv.slice(3)) : main();
+entry.catch((error: unknown) => {
   process.stderr.write(`parley relay: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

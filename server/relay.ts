@@ -4,6 +4,7 @@
 // HTTP listeners get the same context; shutdown drains turns, then closes sockets and the store.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { CloseCode } from '../protocol/index.ts';
 import type { RelayConfig } from './config.ts';
 import { createHostCheck } from './http/host-check.ts';
@@ -16,8 +17,10 @@ import { createRateLimiter, type RateLimiter } from './session/rate-limiter.ts';
 import type { RelayContext } from './session/relay-context.ts';
 import type { SessionStore } from './session/session-store.ts';
 import { createTurnTracker } from './session/turn-tracker.ts';
+import type { TokenRegistry } from './tokens/token-registry.ts';
 import type { TurnUpstream } from './session/turn-services.ts';
-import { createTokenCheck } from './transport/auth.ts';
+import { createFileTokenRegistry, TOKENS_FILE } from './tokens/file-token-registry.ts';
+import { createTokenAuthority } from './tokens/token-authority.ts';
 import { createAuthThrottle } from './transport/auth-throttle.ts';
 import { attachConnection } from './transport/ws-connection.ts';
 import { createWsServer } from './transport/ws-server.ts';
@@ -35,6 +38,8 @@ export interface RelayOptions {
   version: string;
   /** Replaces the OpenAI upstream (tests, benchmarks). */
   upstream?: TurnUpstream;
+  /** Replaces the token file in the config dir (tests; a shared store). */
+  tokenRegistry?: TokenRegistry;
 }
 
 interface Backends {
@@ -69,6 +74,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const ctx: RelayContext = {
     store: backends.store,
     rateLimiter: backends.rateLimiter,
+    // TODO [2027-01-01]: on the same Redis as the per-minute limiter when REDIS_URL is set.
+    dailyLimiter: createRateLimiter({ windowSeconds: 86_400, keyPrefix: 'parley:day' }),
     upstream,
     defaults: {
       chatModel: config.models.chat,
@@ -97,7 +104,17 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     tracker: createTurnTracker(),
     logger,
   };
-  const checkToken = createTokenCheck([options.token, ...config.tokens]);
+  // Named tokens from `npm run relay -- tokens add`; every process on this machine watches the same file.
+  // TODO [2027-01-01]: a Redis-backed TokenRegistry (pub/sub for revocations) when REDIS_URL is set.
+  let closeRevoked = (_ids: string[]) => undefined as void;
+  const authority = await createTokenAuthority({
+    tokens: [options.token, ...config.tokens],
+    registry: options.tokenRegistry ?? createFileTokenRegistry({ path: join(config.configDir, TOKENS_FILE) }),
+    onRevoked: (ids) => closeRevoked(ids),
+    onError: (error) => logger.error('token registry unreadable; the last good list stays in force', { error: String(error) }),
+  });
+  ctx.tokenPolicy = authority;
+  const checkToken = authority.check;
   const origins = { allowedOrigins: config.allowedOrigins, extensionIds: config.extensionIds };
   const guard = {
     authThrottle: createAuthThrottle(config.authThrottle),
@@ -116,6 +133,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     logger,
     onConnection: (socket, dialect, tokenId) => attachConnection(ctx, socket, dialect, tokenId, config.limits.maxSendBufferBytes),
   });
+  closeRevoked = (ids) => {
+    const closed = ws.closeTokens(ids, CloseCode.Unauthorized, 'unauthorized: token revoked');
+    logger.warn('tokens revoked', { tokenIds: ids, closedConnections: closed });
+  };
   const http = createHttpServer({
     ctx,
     origins,
@@ -152,6 +173,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       const result = await ctx.tracker.drain(graceMs);
       ws.closeAll(CloseCode.GoingAway, 'going away');
       http.closeAllConnections();
+      authority.dispose();
       await backends.close();
       return result;
     },

@@ -24,6 +24,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.NoSpeech]: 422,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.AudioBudgetExceeded]: 429,
+  [ErrorCode.DailyBudgetExceeded]: 429,
+  [ErrorCode.Unauthorized]: 401,
   [ErrorCode.ShuttingDown]: 503,
   [ErrorCode.StoreUnavailable]: 503,
   [ErrorCode.UpstreamTimeout]: 504,

@@ -12,15 +12,22 @@ import { runTurn, type TurnInput, type TurnRequest, type TurnResult } from './tu
  */
 export async function admitTurn(ctx: RelayContext, key: SessionKey, input?: TurnInput): Promise<ErrorInfo | undefined> {
   if (!ctx.tracker.accepting()) return TurnErrors.shuttingDown();
+  // A connection opened just before its token was revoked can still send frames; its turns stop here.
+  if (ctx.tokenPolicy?.isRevoked(key.tokenId)) return TurnErrors.tokenRevoked();
+  const own = ctx.tokenPolicy?.limitsOf(key.tokenId);
   const audioBytes = input?.kind === 'voice' ? input.audio.byteLength : 0;
   if (audioBytes > ctx.audioBudget.remaining(key.tokenId, ctx.limits.audioBytesPerDay))
     return TurnErrors.audioBudgetExceeded(ctx.audioBudget.renewsInMs());
   try {
     const slot = await ctx.rateLimiter.take([
-      { key: `token:${key.tokenId}`, limit: ctx.limits.turnsPerMinute },
+      { key: `token:${key.tokenId}`, limit: own?.turnsPerMinute ?? ctx.limits.turnsPerMinute },
       { key: `session:${key.tokenId}:${key.clientId}`, limit: ctx.limits.turnsPerMinutePerSession },
     ]);
     if (!slot.ok) return TurnErrors.rateLimited(slot.limit, slot.retryAfterMs);
+    if (own?.dailyBudget !== undefined && ctx.dailyLimiter) {
+      const day = await ctx.dailyLimiter.take([{ key: `day:${key.tokenId}`, limit: own.dailyBudget }]);
+      if (!day.ok) return TurnErrors.dailyBudgetExceeded(own.dailyBudget, day.retryAfterMs);
+    }
   } catch (error) {
     ctx.logger.warn('rate limiter unavailable', { error: String(error) });
     return toTurnErrorInfo(error, 'chat');

@@ -21,6 +21,12 @@ export interface RelayLimits {
   recordingIdleMs: number;
 }
 
+/** Per-token policy from the token registry (server/tokens); absent = relay-wide limits only. */
+export interface TokenPolicy {
+  limitsOf(tokenId: string): { turnsPerMinute?: number; dailyBudget?: number } | undefined;
+  isRevoked(tokenId: string): boolean;
+}
+
 export interface RelayContext {
   store: SessionStore;
   upstream: TurnUpstream;
@@ -28,6 +34,9 @@ export interface RelayContext {
   limits: RelayLimits;
   rateLimiter: RateLimiter;
   audioBudget: AudioBudget;
+  /** Turns per day for tokens with a daily budget (a limiter with a 24 h window). */
+  dailyLimiter?: RateLimiter;
+  tokenPolicy?: TokenPolicy;
   tracker: TurnTracker;
   logger: Logger;
 }

@@ -29,6 +29,9 @@ export const TurnErrors = {
     errorInfo(ErrorCode.ModelNotAllowed, `The model "${model.slice(0, 80)}" is not offered by this relay; choose one of: ${allowed.join(', ')}.`),
   audioBudgetExceeded: (retryAfterMs: number) =>
     errorInfo(ErrorCode.AudioBudgetExceeded, "Today's voice allowance for this token is used up; type your message, or speak again tomorrow.", false, retryAfterMs),
+  dailyBudgetExceeded: (limit: number, retryAfterMs: number) =>
+    errorInfo(ErrorCode.DailyBudgetExceeded, `This token's ${limit} turns for the day are used up; ask the relay's owner for more, or try again later.`, false, retryAfterMs),
+  tokenRevoked: () => errorInfo(ErrorCode.Unauthorized, 'This token was revoked; ask the relay owner for a new one.'),
   recordingIdle: (seconds: number) =>
     errorInfo(ErrorCode.RecordingIdle, `The recording was discarded: no audio arrived for ${seconds} s. Record again.`, true),
   storeUnavailable: () =>

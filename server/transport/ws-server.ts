@@ -47,6 +47,8 @@ export interface WsServer {
   connections(): number;
   /** Refused sockets whose close handshake is still running (cut after the grace period). */
   refusing(): number;
+  /** Closes the accepted sockets of these token ids (revoked tokens); returns how many. */
+  closeTokens(tokenIds: readonly string[], code: number, reason: string): number;
   /** Stops accepting new connections (existing ones stay open). */
   stopAccepting(): Promise<void>;
   /** Closes every open socket with the given code. */
@@ -70,6 +72,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
   let accepting = true;
   // Counted here rather than with wss.clients, which also holds refused sockets until they close.
   const accepted = new Set<WebSocket>();
+  const tokenOf = new WeakMap<WebSocket, string>();
   const refused = new Set<WebSocket>();
   const graceMs = options.refusedCloseGraceMs ?? REFUSED_CLOSE_GRACE_MS;
 
@@ -125,8 +128,10 @@ export function createWsServer(options: WsServerOptions): WsServer {
       accepted.add(ws);
       ws.once('close', () => accepted.delete(ws));
       const dialect: Dialect = ws.protocol === PROTOCOL_V1 ? 'v1' : 'legacy';
+      const tokenId = tokenIdOf(token ?? '');
+      tokenOf.set(ws, tokenId);
       wss.emit('connection', ws, req);
-      options.onConnection(ws, dialect, tokenIdOf(token ?? ''));
+      options.onConnection(ws, dialect, tokenId);
     });
   });
 
@@ -134,6 +139,17 @@ export function createWsServer(options: WsServerOptions): WsServer {
     server,
     connections: () => accepted.size,
     refusing: () => refused.size,
+    closeTokens(tokenIds, code, reason) {
+      const ids = new Set(tokenIds);
+      let closed = 0;
+      for (const ws of [...accepted]) {
+        if (!ids.has(tokenOf.get(ws) ?? '')) continue;
+        accepted.delete(ws);
+        refuse(ws, code, reason);
+        closed++;
+      }
+      return closed;
+    },
     stopAccepting() {
       accepting = false;
       stopHeartbeat();
