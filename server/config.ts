@@ -63,6 +63,8 @@ export interface RelayConfig {
   authThrottle: { maxFailures: number; windowMs: number; baseBlockMs: number; maxBlockMs: number };
   /** Take the client address from the last X-Forwarded-For entry (behind a reverse proxy). */
   trustProxy: boolean;
+  /** Accept `?token=` on WebSocket upgrades (legacy clients); PARLEY_LEGACY_QUERY_TOKEN=0 switches it off. */
+  legacyQueryToken: boolean;
   upstream: { timeoutMs: number; retries: number; retryBaseMs: number };
   ttsConcurrency: number;
   heartbeatMs: number;
@@ -302,6 +304,7 @@ export function loadConfig(env: Env): RelayConfig {
       maxBlockMs: integer(env, 'PARLEY_AUTH_MAX_BLOCK_SECONDS', 3600, 1) * 1000,
     },
     trustProxy: flag(env, 'PARLEY_TRUST_PROXY'),
+    legacyQueryToken: flag(env, 'PARLEY_LEGACY_QUERY_TOKEN', true),
     upstream: {
       timeoutMs: integer(env, 'PARLEY_UPSTREAM_TIMEOUT_MS', 60_000, 100),
       retries: integer(env, 'PARLEY_UPSTREAM_RETRIES', 2, 0, 10),

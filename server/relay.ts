@@ -127,6 +127,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     origins,
     checkToken,
     ...guard,
+    allowQueryToken: config.legacyQueryToken,
     maxPayloadBytes: config.limits.maxFrameBytes,
     maxConnections: config.limits.maxConnections,
     heartbeatMs: config.heartbeatMs,

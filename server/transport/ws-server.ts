@@ -7,7 +7,7 @@ import { CloseCode, PROTOCOL_V1, type Dialect } from '../../protocol/index.ts';
 import { MISDIRECTED_MESSAGE } from '../http/host-check.ts';
 import { createLimitedServer, NODE_DEFAULT_LIMITS, type ServerLimits } from '../http/server-limits.ts';
 import type { Logger } from '../log.ts';
-import { isOriginAllowed, tokenFromUpgrade, type OriginPolicy } from './auth.ts';
+import { hasQueryToken, isOriginAllowed, tokenFromUpgrade, type OriginPolicy } from './auth.ts';
 import type { AuthThrottle } from './auth-throttle.ts';
 import { clientAddress } from './client-address.ts';
 import { startHeartbeat } from './heartbeat.ts';
@@ -16,6 +16,7 @@ import { tokenIdOf } from './token-id.ts';
 /** RFC 6455 "try again later": the relay is at its connection cap. */
 const CLOSE_TRY_AGAIN_LATER = 1013;
 export const UNAUTHORIZED_REASON = 'unauthorized: missing or wrong token';
+export const QUERY_TOKEN_OFF_REASON = 'unauthorized: ?token= is switched off on this relay';
 /**
  * How long a refused socket may take to answer our close frame before it is cut. A browser answers
  * within milliseconds (and has read the reason by then); a peer that never answers would otherwise
@@ -34,6 +35,8 @@ export interface WsServerOptions {
   /** Failed authentications per address; a blocked address is refused with 429 before the upgrade. */
   authThrottle?: AuthThrottle;
   trustProxy?: boolean;
+  /** False (PARLEY_LEGACY_QUERY_TOKEN=0): `?token=` is ignored and such clients are refused with a reason. */
+  allowQueryToken?: boolean;
   /** Host header check against DNS rebinding (server/http/host-check.ts); absent = any host. */
   isHostAllowed?: (host: string | undefined) => boolean;
   serverLimits?: ServerLimits;
@@ -111,7 +114,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
       options.logger.warn('origin refused', { origin: origin?.slice(0, 200) });
       return refuseUpgrade(socket, 403, 'Forbidden');
     }
-    const token = tokenFromUpgrade(req);
+    const allowQuery = options.allowQueryToken ?? true;
+    const token = tokenFromUpgrade(req, allowQuery);
     const authorized = options.checkToken(token);
     if (!authorized) {
       const blockMs = options.authThrottle?.recordFailure(address) ?? 0;
@@ -122,7 +126,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
         // Not an HTTP 401: browsers hide the status of a refused upgrade from scripts, so the
         // extension would see "relay down" and retry forever. A close reason lets it stop and say why.
         options.logger.warn('unauthorized connection refused', { origin });
-        return refuse(ws, CloseCode.Unauthorized, UNAUTHORIZED_REASON);
+        const queryOff = !allowQuery && token === undefined && hasQueryToken(req);
+        return refuse(ws, CloseCode.Unauthorized, queryOff ? QUERY_TOKEN_OFF_REASON : UNAUTHORIZED_REASON);
       }
       if (accepted.size >= options.maxConnections) return refuse(ws, CLOSE_TRY_AGAIN_LATER, 'too many connections; try again later');
       accepted.add(ws);
