@@ -27,6 +27,13 @@ export default defineConfig({
       },
     },
     action: { default_title: 'Parley' },
+    // The chat panel is an extension page the launcher frames into pages (docs/panel.md). Only that
+    // one HTML file is web-accessible; the scripts it loads come from its own origin. Chrome serves it
+    // under a per-session dynamic id, so a page cannot probe for Parley or frame the panel itself.
+    // WXT turns this into MV2's plain list for Firefox.
+    web_accessible_resources: [
+      { resources: ['chat.html'], matches: ['<all_urls>'], ...(browser === 'firefox' ? {} : { use_dynamic_url: true }) },
+    ],
     ...(browser === 'firefox'
       ? {
           browser_specific_settings: {

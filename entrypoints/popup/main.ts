@@ -3,6 +3,7 @@ import { mount } from 'svelte';
 import { browser } from 'wxt/browser';
 import Popup from '../../components/popup/Popup.svelte';
 import { disableSite } from '../../components/popup/popup-logic.ts';
+import { messageLauncher } from '../../lib/background/toggle-chat.ts';
 import { sendMessage } from '../../lib/messages.ts';
 import { loadSettings, settingsItem } from '../../lib/settings.ts';
 
@@ -22,9 +23,10 @@ if (target) {
       openChat: async () => sendMessage('openChatInTab', { tabId: await activeTabId() }),
       disableSite: async () => {
         const tabId = await activeTabId();
-        const host = await sendMessage('getPageHost', undefined, tabId).catch(() => {
+        const host = await messageLauncher(tabId, { type: 'parley:page-host' }).catch(() => undefined);
+        if (typeof host !== 'string') {
           throw new Error('Parley is not running on this page (it may already be off here, or it is a browser page).');
-        });
+        }
         await settingsItem.setValue(disableSite(await loadSettings(), host));
         return `Parley is now off on ${host}. Undo it in Options.`;
       },
