@@ -3,7 +3,8 @@ import { mount } from 'svelte';
 import { browser } from 'wxt/browser';
 import Popup from '../../components/popup/Popup.svelte';
 import { disableSite } from '../../components/popup/popup-logic.ts';
-import { messageLauncher } from '../../lib/background/toggle-chat.ts';
+import { sendToLauncher } from '../../lib/launcher/launcher-message.ts';
+import { openSidePanel } from '../../lib/side-panel.ts';
 import { sendMessage } from '../../lib/messages.ts';
 import { loadSettings, settingsItem } from '../../lib/settings.ts';
 
@@ -15,15 +16,22 @@ async function activeTabId(): Promise<number> {
 }
 
 const target = document.getElementById('app');
+// Known before any click: opening the side panel must happen inside the click, with no await first.
+let windowId: number | undefined;
+browser.windows
+  .getCurrent()
+  .then((current) => (windowId = current.id))
+  .catch((error: unknown) => console.warn('[parley] cannot find this window', error));
 if (target) {
   mount(Popup, {
     target,
     props: {
       getStatus: () => sendMessage('getStatus'),
       openChat: async () => sendMessage('openChatInTab', { tabId: await activeTabId() }),
+      openSidePanel: () => openSidePanel(windowId),
       disableSite: async () => {
         const tabId = await activeTabId();
-        const host = await messageLauncher(tabId, { type: 'parley:page-host' }).catch(() => undefined);
+        const host = await sendToLauncher(tabId, { type: 'parley:page-host' }).catch(() => undefined);
         if (typeof host !== 'string') {
           throw new Error('Parley is not running on this page (it may already be off here, or it is a browser page).');
         }

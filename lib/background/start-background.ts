@@ -11,7 +11,9 @@ import { createTurnIds } from './turn-ids.ts';
 import { createTurns } from './turns.ts';
 import { createVoice } from './voice.ts';
 import { openPermissionPage } from './permission-page.ts';
-import { messageLauncher, toggleChatInTab } from './toggle-chat.ts';
+import { sendToLauncher } from '../launcher/launcher-message.ts';
+import { registerSidePanelMenu } from '../side-panel.ts';
+import { toggleChatInTab } from './toggle-chat.ts';
 
 /**
  * Wires the background. Every listener is registered synchronously (MV3 only
@@ -54,7 +56,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
   });
   const voice = createVoice({ host: options.recorderHost, relay, turns, ports, nextTurnId, requestMicPermission: openPermissionPage });
   const closePanel = (tabId: number) => {
-    messageLauncher(tabId, { type: 'parley:close' }).catch((error: unknown) => log(`cannot close the panel in tab ${tabId}`, error));
+    sendToLauncher(tabId, { type: 'parley:close' }).catch((error: unknown) => log(`cannot close the panel in tab ${tabId}`, error));
   };
   const contentHandlers = createContentHandlers({ store, relay, turns, voice, post: ports.post, closePanel });
 
@@ -93,6 +95,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     }),
     tokenItem.watch(restartIfActive),
     registerRuntimeHandlers({ relay, voice, whenReady }),
+    registerSidePanelMenu(log),
   ];
 
   const onConnect = (port: PortLike) => void ports.accept(port);

@@ -20,6 +20,7 @@ export async function startPanel(target: HTMLElement, mode: PanelMode): Promise<
     },
     close: (post) => (mode === 'side' ? window.close() : post({ type: 'close' })),
   });
+  document.documentElement.dataset.mode = mode;
   await controller.init();
   mount(PanelApp, { target, props: { chat: controller.state, actions: controller.actions } });
   watchPanelVisibility(target, (visible) => controller.actions.setOpen(visible));
