@@ -15,6 +15,7 @@ import { admitTurn, launchTurn } from './launch-turn.ts';
 import type { RelayContext } from './relay-context.ts';
 import { changeSettings, openSession, resumeSession, type SessionSummary } from './session-ops.ts';
 import { sessionHash } from './session-store.ts';
+import { StoreUnavailableError } from './store-error.ts';
 import { checkText, TurnErrors } from './turn-errors.ts';
 import type { SessionRef, TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
 
@@ -202,7 +203,8 @@ export function createClientConnection(
       queue = queue
         .then(() => (closed ? undefined : dispatch(data)))
         .catch((error: unknown) => {
-          // A store failure or relay bug affects this frame only; the connection stays usable.
+          // A store outage or relay bug affects this frame only; the connection stays usable.
+          if (error instanceof StoreUnavailableError) return sendError(0, TurnErrors.storeUnavailable());
           ctx.logger.error('frame handling failed', { error: error instanceof Error ? error.stack : String(error) });
           sendError(0, TurnErrors.internal());
         });
