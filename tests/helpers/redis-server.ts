@@ -13,6 +13,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts again on the same port and directory. */
   start(): Promise<void>;
+  /** SIGSTOP: the port stays open but nothing answers (a hung Redis). */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
   dispose(): Promise<void>;
 }
 
@@ -75,7 +79,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       if (child) return;
       child = await launch(port, dir, options.persistent ?? false);
     },
+    freeze() {
+      child?.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
+    },
     async dispose() {
+      child?.kill('SIGCONT');
       await stop();
       await rm(dir, { recursive: true, force: true });
     },

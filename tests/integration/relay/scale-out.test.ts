@@ -169,4 +169,40 @@ describe('two instances, one Redis', () => {
     expect(userTurns(seen)).toEqual(['saved before the outage', 'during the outage']);
     expect(two.jsonLogs().some((l) => l.msg === 'redis reconnected')).toBe(true);
   });
+
+  it('fails a turn within the command timeout when Redis hangs, and carries on once it answers', async () => {
+    // Instance one saw the outage above too and may still be waiting for its next reconnect attempt.
+    const c = await connectClient(one.wsUrl, { dialect: 'v1', token: TOKEN_C });
+    clients.push(c);
+    for (let attempt = 1; ; attempt++) {
+      const before = c.frames.length;
+      c.send({ type: 'setClientId', clientId: 'hung' });
+      const reply = await c.waitFor((f) => c.frames.indexOf(f) >= before && (f.type === 'ok' || f.type === 'error'));
+      if (reply.type === 'ok') break;
+      expect(reply.type === 'error' && reply.error.code).toBe(ErrorCode.StoreUnavailable);
+      if (attempt > 40) throw new Error('instance one did not reconnect to Redis');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    redis.freeze();
+    const started = Date.now();
+    c.send({ type: 'userText', turnId: 1, text: 'while redis hangs' });
+    const failed = await c.waitFor(is('error', 1), 10_000);
+    redis.thaw();
+    expect(failed.error).toMatchObject({ code: ErrorCode.StoreUnavailable, retryable: true });
+    // ioredis's 2 s command timeout, not a hang: well under the 10 s this waits.
+    expect(Date.now() - started).toBeLessThan(5000);
+    c.send({ type: 'userText', turnId: 2, text: 'after redis answers again' });
+    await c.answer(2);
+  });
+
+  it('refuses to start when Redis is unreachable, naming the address but never the password', async () => {
+    const closed = `redis://:sekret-redis-password@127.0.0.1:${redis.port + 1}`;
+    const failed = await startRelay({ fake, env: { PARLEY_TOKEN: TOKEN_A, REDIS_URL: closed } }).then(
+      () => undefined,
+      (error: unknown) => String(error),
+    );
+    expect(failed).toMatch(/exited \(code 1/);
+    expect(failed).toMatch(new RegExp(`cannot reach Redis at 127\\.0\\.0\\.1:${redis.port + 1}`));
+    expect(failed).not.toContain('sekret-redis-password');
+  });
 });
