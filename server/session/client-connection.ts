@@ -69,10 +69,13 @@ export function createClientConnection(
     limits: { maxTextChars: ctx.limits.maxTextChars, maxAudioBytes: ctx.limits.maxAudioBytes, maxConcurrentTurns: maxTurns },
   });
 
-  const attach = (clientId: string) => {
+  // Set before the store answers: if Redis is away, this frame fails with STORE_UNAVAILABLE but the
+  // connection still knows its session, so turns work as soon as Redis is back (legacy clients do
+  // not send SetClientID twice). Pending settings are dropped only once they were saved.
+  const attach = (clientId: string): SessionRef => {
     const key = { tokenId, clientId };
     session = { key, hash: sessionHash(key) };
-    pendingSettings = {};
+    return session;
   };
 
   /** Why a new turn with this id cannot start, if it cannot. Audio being collected counts as a turn. */
@@ -113,13 +116,13 @@ export function createClientConnection(
 
   const handlers: Handlers = {
     async setClientId({ clientId }) {
-      const found = await openSession(ctx.store, { tokenId, clientId }, pendingSettings);
-      attach(clientId);
+      const found = await openSession(ctx.store, attach(clientId).key, pendingSettings);
+      pendingSettings = {};
       send(legacy ? { type: 'ok' } : { type: 'ok', info: okInfo(found, found.existed) });
     },
     async resume({ clientId, messages }) {
-      const found = await resumeSession(ctx.store, { tokenId, clientId }, messages, pendingSettings, ctx.defaults.historyMaxTurns);
-      attach(clientId);
+      const found = await resumeSession(ctx.store, attach(clientId).key, messages, pendingSettings, ctx.defaults.historyMaxTurns);
+      pendingSettings = {};
       send({ type: 'ok', info: okInfo(found, found.existed || messages.length > 0) });
     },
     async settings({ settings }) {

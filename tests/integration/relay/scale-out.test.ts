@@ -141,6 +141,11 @@ describe('two instances, one Redis', () => {
     c.send({ type: 'userText', turnId: 1, text: 'saved before the outage' });
     await c.answer(1);
     await redis.stop();
+    // A legacy client arriving now: its SetClientID fails (legacy Error frames carry only the message).
+    const legacy = await connectClient(two.wsUrl, { dialect: 'legacy', token: TOKEN_C });
+    clients.push(legacy);
+    legacy.send({ type: 'setClientId', clientId: 'outage-legacy' });
+    expect((await legacy.waitFor(is('error'), 5000)).error.message).toMatch(/session store/);
     c.send({ type: 'userText', turnId: 2, text: 'during the outage' });
     const failed = await c.waitFor(is('error', 2), 5000);
     expect(failed.error).toMatchObject({ code: ErrorCode.StoreUnavailable, retryable: true });
@@ -168,6 +173,11 @@ describe('two instances, one Redis', () => {
     const seen = await chatRequestFor('during the outage');
     expect(userTurns(seen)).toEqual(['saved before the outage', 'during the outage']);
     expect(two.jsonLogs().some((l) => l.msg === 'redis reconnected')).toBe(true);
+    // Legacy clients never send SetClientID twice: the connection kept its session id anyway.
+    const before = legacy.frames.length;
+    legacy.send({ type: 'userText', turnId: 0, text: 'legacy after the outage' });
+    const end = await legacy.waitFor((f) => legacy.frames.indexOf(f) >= before && (f.type === 'textEnd' || f.type === 'error'));
+    expect(end.type).toBe('textEnd');
   });
 
   it('fails a turn within the command timeout when Redis hangs, and carries on once it answers', async () => {
