@@ -16,6 +16,7 @@ import { admitTurn, launchTurn } from './launch-turn.ts';
 import type { RelayContext } from './relay-context.ts';
 import { changeSettings, openSession, resumeSession, type SessionSummary } from './session-ops.ts';
 import { sessionHash } from './session-store.ts';
+import { StoreUnavailableError } from './store-error.ts';
 import { checkSpeakText, checkText, TurnErrors } from './turn-errors.ts';
 import type { SessionRef, TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
 
@@ -78,10 +79,13 @@ export function createClientConnection(
     },
   });
 
-  const attach = (clientId: string) => {
+  // Set before the store answers: if Redis is away, this frame fails with STORE_UNAVAILABLE but the
+  // connection still knows its session, so turns work as soon as Redis is back (legacy clients do
+  // not send SetClientID twice). Pending settings are dropped only once they were saved.
+  const attach = (clientId: string): SessionRef => {
     const key = { tokenId, clientId };
     session = { key, hash: sessionHash(key) };
-    pendingSettings = {};
+    return session;
   };
 
   /** Why a new turn with this id cannot start, if it cannot. Audio being collected counts as a turn. */
@@ -126,13 +130,13 @@ export function createClientConnection(
 
   const handlers: Handlers = {
     async setClientId({ clientId }) {
-      const found = await openSession(ctx.store, { tokenId, clientId }, pendingSettings);
-      attach(clientId);
+      const found = await openSession(ctx.store, attach(clientId).key, pendingSettings);
+      pendingSettings = {};
       send(legacy ? { type: 'ok' } : { type: 'ok', info: okInfo(found, found.existed) });
     },
     async resume({ clientId, messages }) {
-      const found = await resumeSession(ctx.store, { tokenId, clientId }, messages, pendingSettings, ctx.defaults.historyMaxTurns);
-      attach(clientId);
+      const found = await resumeSession(ctx.store, attach(clientId).key, messages, pendingSettings, ctx.defaults.historyMaxTurns);
+      pendingSettings = {};
       send({ type: 'ok', info: okInfo(found, found.existed || messages.length > 0) });
     },
     async settings({ settings }) {
@@ -233,7 +237,8 @@ export function createClientConnection(
       queue = queue
         .then(() => (closed ? undefined : dispatch(data)))
         .catch((error: unknown) => {
-          // A store failure or relay bug affects this frame only; the connection stays usable.
+          // A store outage or relay bug affects this frame only; the connection stays usable.
+          if (error instanceof StoreUnavailableError) return sendError(0, TurnErrors.storeUnavailable());
           ctx.logger.error('frame handling failed', { error: error instanceof Error ? error.stack : String(error) });
           sendError(0, TurnErrors.internal());
         });
