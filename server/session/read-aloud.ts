@@ -25,9 +25,10 @@ export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { inpu
   try {
     const settings = (await store.load(session.key))?.settings ?? {};
     const voice = settings.voice ?? defaults.voice;
+    const speed = settings.speed;
     const speech = createSpeechPipeline({
       speak: (sentence, speakSignal) =>
-        upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal }),
+        upstream.speak({ text: sentence, model: defaults.ttsModel, voice, ...(speed === undefined ? {} : { speed }), format: 'mp3', signal: speakSignal }),
       concurrency: defaults.ttsConcurrency,
       signal,
       onAudio: (index, sentence, audio) => {
