@@ -1,5 +1,5 @@
 // Structured logging: one JSON object per stdout line, secrets redacted from every line.
-export type TurnKind = 'text' | 'voice';
+export type TurnKind = 'text' | 'voice' | 'speak';
 export type TurnOutcome = 'ok' | 'error' | 'cancelled' | 'disconnected' | 'shutdown';
 
 /** The one log line every turn produces. Timings are milliseconds since the turn started. */
@@ -16,6 +16,8 @@ export interface TurnLogRecord {
   chunks: number;
   sentences?: number;
   speechErrors?: number;
+  /** Estimated tokens of an attachment that came with this turn. */
+  contextTokens?: number;
   error?: string;
   /** Why, beyond the code: the cause chain's class names and error codes, never messages (see describeCause). */
   errorCause?: string;
@@ -41,6 +43,8 @@ export interface LoggerOptions {
   /** Kept out of JSON log lines but allowed in hints (the client token, printed once for pairing). */
   logOnlySecrets?: readonly string[];
   logText: boolean;
+  /** Added to every JSON line, e.g. the worker number under PARLEY_WORKERS. */
+  fields?: Record<string, unknown>;
   write?: (line: string) => void;
   writeHint?: (text: string) => void;
 }
@@ -64,7 +68,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const writeHint = options.writeHint ?? ((text: string) => process.stderr.write(`${text}\n`));
   const emit = (level: string, msg: string, fields: Record<string, unknown> = {}) => {
-    write(redactLine(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })));
+    write(redactLine(JSON.stringify({ time: new Date().toISOString(), level, msg, ...options.fields, ...fields })));
   };
   return {
     info: (msg, fields) => emit('info', msg, fields),

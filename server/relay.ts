@@ -12,6 +12,8 @@ import { createHttpServer } from './http/http-server.ts';
 import type { Logger } from './log.ts';
 import { createUpstream } from './openai/upstream.ts';
 import { createMemoryAudioBudget } from './session/audio-budget.ts';
+import { connectRedis } from './redis/redis-client.ts';
+import { createRedisSessionStore } from './redis/redis-session-store.ts';
 import { createMemorySessionStore } from './session/memory-store.ts';
 import { createRateLimiter, type RateLimiter } from './session/rate-limiter.ts';
 import type { RelayContext } from './session/relay-context.ts';
@@ -45,8 +47,12 @@ export interface RelayOptions {
 interface Backends {
   store: SessionStore;
   rateLimiter: RateLimiter;
+  /** Turns per day for named tokens with a daily budget. */
+  dailyLimiter: RateLimiter;
   close(): Promise<void>;
 }
+
+const DAY = { windowSeconds: 86_400, keyPrefix: 'parley:day' };
 
 function memoryBackends(config: RelayConfig): Backends {
   const store = createMemorySessionStore({
@@ -54,12 +60,26 @@ function memoryBackends(config: RelayConfig): Backends {
     maxPerToken: config.history.maxSessionsPerToken,
     ttlMs: config.history.ttlMs,
   });
-  return { store, rateLimiter: createRateLimiter(), close: () => store.close() };
+  return { store, rateLimiter: createRateLimiter(), dailyLimiter: createRateLimiter(DAY), close: () => store.close() };
+}
+
+/** REDIS_URL: sessions and budgets shared by every instance; fails start-up if Redis is unreachable. */
+async function redisBackends(config: RelayConfig, url: string, logger: Logger): Promise<Backends> {
+  const redis = await connectRedis(url, logger);
+  return {
+    store: createRedisSessionStore({ redis, ttlMs: config.history.ttlMs, maxPerToken: config.history.maxSessionsPerToken }),
+    rateLimiter: createRateLimiter({ redis }),
+    dailyLimiter: createRateLimiter({ ...DAY, redis }),
+    async close() {
+      // QUIT lets in-flight writes finish; when Redis is away there is nothing to wait for.
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
 }
 
 export async function createRelay(options: RelayOptions): Promise<Relay> {
   const { config, logger } = options;
-  const backends = memoryBackends(config);
+  const backends = config.redisUrl === undefined ? memoryBackends(config) : await redisBackends(config, config.redisUrl, logger);
   const upstream =
     options.upstream ??
     createUpstream({
@@ -74,8 +94,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const ctx: RelayContext = {
     store: backends.store,
     rateLimiter: backends.rateLimiter,
-    // TODO [2027-01-01]: on the same Redis as the per-minute limiter when REDIS_URL is set.
-    dailyLimiter: createRateLimiter({ windowSeconds: 86_400, keyPrefix: 'parley:day' }),
+    dailyLimiter: backends.dailyLimiter,
     upstream,
     defaults: {
       chatModel: config.models.chat,
@@ -98,6 +117,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       allowedModels: config.answer.allowedModels,
       audioBytesPerDay: config.audioBytesPerDay,
       recordingIdleMs: config.recordingIdleMs,
+      maxContextChars: config.limits.maxContextChars,
+      maxContextTokens: config.limits.maxContextTokens,
+      maxReadAloudChars: config.limits.maxReadAloudChars,
     },
     // TODO [2027-01-01]: in the shared store when REDIS_URL is set, so the budget holds across instances.
     audioBudget: createMemoryAudioBudget(),

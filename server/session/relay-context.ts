@@ -13,6 +13,9 @@ export interface RelayLimits {
   maxConcurrentTurns: number;
   turnsPerMinute: number;
   turnsPerMinutePerSession: number;
+  maxContextChars: number;
+  maxContextTokens: number;
+  maxReadAloudChars: number;
   /** Empty = any model; otherwise what Settings may choose (PARLEY_ALLOWED_MODELS). */
   allowedModels: readonly string[];
   /** Voice bytes per token per UTC day; 0 = unlimited. */
