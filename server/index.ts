@@ -6,6 +6,7 @@ import { ConfigError, configDirFrom, flagsToEnv, loadConfig, type RelayConfig } 
 import { createLogger } from './log.ts';
 import { connectRedis } from './redis/redis-client.ts';
 import { createRelay } from './relay.ts';
+import { createRedisTokenRegistry } from './tokens/redis-token-registry.ts';
 import { runTokensCli } from './tokens/tokens-cli.ts';
 import { resolveToken } from './transport/token-store.ts';
 
@@ -110,8 +111,13 @@ async function main(): Promise<void> {
 
 /** `npm run relay -- tokens …`: token administration instead of a relay. */
 async function tokens(argv: string[]): Promise<void> {
+  const redisUrl = process.env.REDIS_URL?.trim();
+  // With REDIS_URL the relays read their named tokens from Redis, so the command writes there too.
+  const redis = redisUrl ? await connectRedis(redisUrl, createLogger({ secrets: [], logText: false, write: () => undefined })) : undefined;
   try {
-    await runTokensCli(argv, configDirFrom(process.env), { out: (text) => process.stdout.write(text) });
+    const registry = redis ? createRedisTokenRegistry({ redis }) : undefined;
+    await runTokensCli(argv, configDirFrom(process.env), { out: (text) => process.stdout.write(text) }, registry);
+    await redis?.quit();
   } catch (error) {
     // TokenRegistryError and parseArgs' errors carry a message meant for the person at the terminal.
     process.stderr.write(`parley tokens: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -22,6 +22,7 @@ import { createTurnTracker } from './session/turn-tracker.ts';
 import type { TokenRegistry } from './tokens/token-registry.ts';
 import type { TurnUpstream } from './session/turn-services.ts';
 import { createFileTokenRegistry, TOKENS_FILE } from './tokens/file-token-registry.ts';
+import { createRedisTokenRegistry } from './tokens/redis-token-registry.ts';
 import { createTokenAuthority } from './tokens/token-authority.ts';
 import { createAuthThrottle } from './transport/auth-throttle.ts';
 import { attachConnection } from './transport/ws-connection.ts';
@@ -49,6 +50,8 @@ interface Backends {
   rateLimiter: RateLimiter;
   /** Turns per day for named tokens with a daily budget. */
   dailyLimiter: RateLimiter;
+  /** Named tokens: the file in the config dir, or Redis so every machine sees the same list. */
+  tokenRegistry: TokenRegistry;
   close(): Promise<void>;
 }
 
@@ -60,7 +63,13 @@ function memoryBackends(config: RelayConfig): Backends {
     maxPerToken: config.history.maxSessionsPerToken,
     ttlMs: config.history.ttlMs,
   });
-  return { store, rateLimiter: createRateLimiter(), dailyLimiter: createRateLimiter(DAY), close: () => store.close() };
+  return {
+    store,
+    rateLimiter: createRateLimiter(),
+    dailyLimiter: createRateLimiter(DAY),
+    tokenRegistry: createFileTokenRegistry({ path: join(config.configDir, TOKENS_FILE) }),
+    close: () => store.close(),
+  };
 }
 
 /** REDIS_URL: sessions and budgets shared by every instance; fails start-up if Redis is unreachable. */
@@ -70,6 +79,7 @@ async function redisBackends(config: RelayConfig, url: string, logger: Logger): 
     store: createRedisSessionStore({ redis, ttlMs: config.history.ttlMs, maxPerToken: config.history.maxSessionsPerToken }),
     rateLimiter: createRateLimiter({ redis }),
     dailyLimiter: createRateLimiter({ ...DAY, redis }),
+    tokenRegistry: createRedisTokenRegistry({ redis }),
     async close() {
       // QUIT lets in-flight writes finish; when Redis is away there is nothing to wait for.
       await redis.quit().catch(() => redis.disconnect());
@@ -126,12 +136,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     tracker: createTurnTracker(),
     logger,
   };
-  // Named tokens from `npm run relay -- tokens add`; every process on this machine watches the same file.
-  // TODO [2027-01-01]: a Redis-backed TokenRegistry (pub/sub for revocations) when REDIS_URL is set.
+  // Named tokens from `npm run relay -- tokens add`: every process watches the same file, or Redis.
   let closeRevoked = (_ids: string[]) => undefined as void;
   const authority = await createTokenAuthority({
     tokens: [options.token, ...config.tokens],
-    registry: options.tokenRegistry ?? createFileTokenRegistry({ path: join(config.configDir, TOKENS_FILE) }),
+    registry: options.tokenRegistry ?? backends.tokenRegistry,
     onRevoked: (ids) => closeRevoked(ids),
     onError: (error) => logger.error('token registry unreadable; the last good list stays in force', { error: String(error) }),
   });

@@ -11,7 +11,8 @@ export const TOKENS_USAGE = `Usage:
   npm run relay -- tokens add NAME [--turns-per-minute N] [--daily-budget N]
   npm run relay -- tokens list
   npm run relay -- tokens revoke NAME
-Tokens are kept (as SHA-256 hashes only) in $PARLEY_CONFIG_DIR/${TOKENS_FILE}; running relays pick up changes at once.`;
+Tokens are kept (as SHA-256 hashes only) in $PARLEY_CONFIG_DIR/${TOKENS_FILE}, or in Redis when REDIS_URL
+is set; running relays pick up changes at once.`;
 
 export interface CliIo {
   out: (text: string) => void;
@@ -30,7 +31,7 @@ function oneName(positionals: string[], command: string): string {
   return name;
 }
 
-async function add(registry: TokenRegistry, args: string[], io: CliIo, path: string): Promise<void> {
+async function add(registry: TokenRegistry, args: string[], io: CliIo, where: string): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -49,7 +50,7 @@ async function add(registry: TokenRegistry, args: string[], io: CliIo, path: str
   };
   await registry.add(record);
   io.out(`Token for "${name}" (shown only now; paste it into Parley's options page):\n${token}\n`);
-  io.out(`Stored as a SHA-256 hash in ${path}. Revoke with: npm run relay -- tokens revoke ${name}\n`);
+  io.out(`Stored as a SHA-256 hash in ${where}. Revoke with: npm run relay -- tokens revoke ${name}\n`);
 }
 
 async function list(registry: TokenRegistry, args: string[], io: CliIo): Promise<void> {
@@ -79,5 +80,5 @@ export async function runTokensCli(argv: string[], configDir: string, io: CliIo,
   const path = join(configDir, TOKENS_FILE);
   const target = registry ?? createFileTokenRegistry({ path });
   if (command === undefined || !(command in COMMANDS)) throw new TokenRegistryError(TOKENS_USAGE);
-  await COMMANDS[command as keyof typeof COMMANDS](target, rest, io, path);
+  await COMMANDS[command as keyof typeof COMMANDS](target, rest, io, registry === undefined ? path : 'the shared registry (REDIS_URL)');
 }
