@@ -11,7 +11,8 @@ import { createHostCheck } from './http/host-check.ts';
 import { createHttpServer } from './http/http-server.ts';
 import type { Logger } from './log.ts';
 import { createUpstream } from './openai/upstream.ts';
-import { createMemoryAudioBudget } from './session/audio-budget.ts';
+import { createRedisAudioBudget } from './redis/redis-audio-budget.ts';
+import { createMemoryAudioBudget, type AudioBudget } from './session/audio-budget.ts';
 import { connectRedis } from './redis/redis-client.ts';
 import { createRedisSessionStore } from './redis/redis-session-store.ts';
 import { createMemorySessionStore } from './session/memory-store.ts';
@@ -50,6 +51,8 @@ interface Backends {
   rateLimiter: RateLimiter;
   /** Turns per day for named tokens with a daily budget. */
   dailyLimiter: RateLimiter;
+  /** Voice bytes per token per UTC day. */
+  audioBudget: AudioBudget;
   /** Named tokens: the file in the config dir, or Redis so every machine sees the same list. */
   tokenRegistry: TokenRegistry;
   close(): Promise<void>;
@@ -67,6 +70,7 @@ function memoryBackends(config: RelayConfig): Backends {
     store,
     rateLimiter: createRateLimiter(),
     dailyLimiter: createRateLimiter(DAY),
+    audioBudget: createMemoryAudioBudget(),
     tokenRegistry: createFileTokenRegistry({ path: join(config.configDir, TOKENS_FILE) }),
     close: () => store.close(),
   };
@@ -79,6 +83,7 @@ async function redisBackends(config: RelayConfig, url: string, logger: Logger): 
     store: createRedisSessionStore({ redis, ttlMs: config.history.ttlMs, maxPerToken: config.history.maxSessionsPerToken }),
     rateLimiter: createRateLimiter({ redis }),
     dailyLimiter: createRateLimiter({ ...DAY, redis }),
+    audioBudget: createRedisAudioBudget({ redis }),
     tokenRegistry: createRedisTokenRegistry({ redis }),
     async close() {
       // QUIT lets in-flight writes finish; when Redis is away there is nothing to wait for.
@@ -131,8 +136,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       maxContextTokens: config.limits.maxContextTokens,
       maxReadAloudChars: config.limits.maxReadAloudChars,
     },
-    // TODO [2027-01-01]: in the shared store when REDIS_URL is set, so the budget holds across instances.
-    audioBudget: createMemoryAudioBudget(),
+    audioBudget: backends.audioBudget,
     tracker: createTurnTracker(),
     logger,
   };

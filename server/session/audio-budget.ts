@@ -1,18 +1,21 @@
 // Voice audio per token per UTC day (PARLEY_AUDIO_BYTES_PER_DAY): transcription is billed by the
 // minute, so a leaked or shared token cannot run up an unbounded bill by talking. Bytes, not
-// seconds, because they are known before any upstream request. In memory; a shared store
-// (REDIS_URL) is the seam for several instances (docs/team-relay.md).
+// seconds, because they are known before any upstream request. In memory here; with REDIS_URL the
+// counters live in Redis (server/redis/redis-audio-budget.ts) so every instance spends one budget.
 
 export interface AudioBudget {
-  /** Bytes this token may still send today (Infinity without a limit). */
-  remaining(tokenKey: string, limit: number): number;
+  /** Bytes this token may still send today (Infinity without a limit). Rejects when the store is away. */
+  remaining(tokenKey: string, limit: number): Promise<number>;
   /** Records audio sent to transcription. */
-  spend(tokenKey: string, bytes: number): void;
+  spend(tokenKey: string, bytes: number): Promise<void>;
   /** Milliseconds until the budgets renew (next UTC midnight). */
   renewsInMs(): number;
 }
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
+
+/** Milliseconds from `now` to the next UTC midnight, when every budget renews. */
+export const msToNextUtcDay = (now: number) => (Math.floor(now / DAY_MS) + 1) * DAY_MS - now;
 
 export function createMemoryAudioBudget(options: { now?: () => number } = {}): AudioBudget {
   const now = options.now ?? Date.now;
@@ -27,14 +30,15 @@ export function createMemoryAudioBudget(options: { now?: () => number } = {}): A
   };
   return {
     remaining(tokenKey, limit) {
-      if (limit <= 0) return Infinity;
+      if (limit <= 0) return Promise.resolve(Infinity);
       roll();
-      return Math.max(0, limit - (used.get(tokenKey) ?? 0));
+      return Promise.resolve(Math.max(0, limit - (used.get(tokenKey) ?? 0)));
     },
     spend(tokenKey, bytes) {
       roll();
       used.set(tokenKey, (used.get(tokenKey) ?? 0) + bytes);
+      return Promise.resolve();
     },
-    renewsInMs: () => (Math.floor(now() / DAY_MS) + 1) * DAY_MS - now(),
+    renewsInMs: () => msToNextUtcDay(now()),
   };
 }

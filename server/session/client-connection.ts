@@ -191,7 +191,7 @@ export function createClientConnection(
       if (refusal) return sendError(turnId, refusal);
       await start(session, turnId, { kind: 'text', text });
     },
-    audioChunk({ turnId, data }) {
+    async audioChunk({ turnId, data }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
       if (rejected.has(turnId)) return;
       let recording = collecting.get(turnId);
@@ -202,7 +202,7 @@ export function createClientConnection(
           return sendError(turnId, refusal);
         }
         // Refused at the first chunk when today's voice budget is already spent, not after the upload.
-        if (ctx.audioBudget.remaining(tokenId, ctx.limits.audioBytesPerDay) === 0) {
+        if ((await ctx.audioBudget.remaining(tokenId, ctx.limits.audioBytesPerDay)) === 0) {
           rejected.add(turnId);
           return sendError(turnId, TurnErrors.audioBudgetExceeded(ctx.audioBudget.renewsInMs()));
         }

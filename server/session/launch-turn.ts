@@ -16,9 +16,9 @@ export async function admitTurn(ctx: RelayContext, key: SessionKey, input?: Turn
   if (ctx.tokenPolicy?.isRevoked(key.tokenId)) return TurnErrors.tokenRevoked();
   const own = ctx.tokenPolicy?.limitsOf(key.tokenId);
   const audioBytes = input?.kind === 'voice' ? input.audio.byteLength : 0;
-  if (audioBytes > ctx.audioBudget.remaining(key.tokenId, ctx.limits.audioBytesPerDay))
-    return TurnErrors.audioBudgetExceeded(ctx.audioBudget.renewsInMs());
   try {
+    if (audioBytes > (await ctx.audioBudget.remaining(key.tokenId, ctx.limits.audioBytesPerDay)))
+      return TurnErrors.audioBudgetExceeded(ctx.audioBudget.renewsInMs());
     const slot = await ctx.rateLimiter.take([
       { key: `token:${key.tokenId}`, limit: own?.turnsPerMinute ?? ctx.limits.turnsPerMinute },
       { key: `session:${key.tokenId}:${key.clientId}`, limit: ctx.limits.turnsPerMinutePerSession },
@@ -28,12 +28,12 @@ export async function admitTurn(ctx: RelayContext, key: SessionKey, input?: Turn
       const day = await ctx.dailyLimiter.take([{ key: `day:${key.tokenId}`, limit: own.dailyBudget }]);
       if (!day.ok) return TurnErrors.dailyBudgetExceeded(own.dailyBudget, day.retryAfterMs);
     }
+    // Spent only once the turn is admitted: a rate-limited recording costs nothing.
+    if (audioBytes > 0 && ctx.limits.audioBytesPerDay > 0) await ctx.audioBudget.spend(key.tokenId, audioBytes);
   } catch (error) {
     ctx.logger.warn('rate limiter unavailable', { error: String(error) });
     return toTurnErrorInfo(error, 'chat');
   }
-  // Spent only once the turn is admitted: a rate-limited recording costs nothing.
-  if (audioBytes > 0) ctx.audioBudget.spend(key.tokenId, audioBytes);
   return undefined;
 }
 

@@ -1,10 +1,12 @@
 // Issue 10: with REDIS_URL, named tokens live in Redis: `tokens add` on any machine is seen by every
-// relay, and `tokens revoke` closes the token's sockets on every relay at once (pub/sub).
+// relay, and `tokens revoke` closes the token's sockets on every relay at once (pub/sub). The daily
+// voice budget is shared the same way.
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloseCode } from '../../../protocol/index.ts';
+import { CloseCode, ErrorCode } from '../../../protocol/index.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/fake-openai.ts';
 import { startRedisServer, type RedisServer } from '../../helpers/redis-server.ts';
 import { startRelay, type RelayProcess } from '../../helpers/relay-process.ts';
@@ -14,6 +16,7 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const OWNER_TOKEN = 'owner-Lm4vX2pQ9mZr4TwY8bN3cF6hJ1dS5gK';
 let redis: RedisServer;
 let fake: FakeOpenAI;
+let audio: Buffer;
 const relays: RelayProcess[] = [];
 const clients: TestClient[] = [];
 
@@ -40,9 +43,16 @@ async function session(relay: RelayProcess, token: string, clientId: string): Pr
 
 beforeAll(async () => {
   redis = await startRedisServer();
+  audio = await readFile(new URL('../../fixtures/question.webm', import.meta.url));
   fake = await startFakeOpenAI({ latency: { firstTokenMs: 0, perTokenMs: 1, sttMs: 1, ttsMs: 1 } });
   for (let i = 0; i < 2; i++)
-    relays.push(await startRelay({ fake, env: { REDIS_URL: redis.url, PARLEY_TOKEN: OWNER_TOKEN, PARLEY_SPEECH: '0' } }));
+    relays.push(await startRelay({ fake, env: {
+        REDIS_URL: redis.url,
+        PARLEY_TOKEN: OWNER_TOKEN,
+        PARLEY_SPEECH: '0',
+        // One recording a day per token, wherever it is sent.
+        PARLEY_AUDIO_BYTES_PER_DAY: String(audio.byteLength),
+      }, }));
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
@@ -72,5 +82,20 @@ describe('tokens in Redis', () => {
       expect((await again.waitForClose()).code).toBe(CloseCode.Unauthorized);
     }
     expect(await cli('list')).toMatch(/No named tokens/);
+  });
+
+  it('spend one daily voice budget per token across relays', async () => {
+    const [first, second] = relays;
+    if (!first || !second) throw new Error('no relays');
+    const here = await session(first, OWNER_TOKEN, 'voice-here');
+    here.send({ type: 'audioChunk', turnId: 1, data: audio });
+    here.send({ type: 'audioEnd', turnId: 1 });
+    await here.answer(1);
+
+    const there = await session(second, OWNER_TOKEN, 'voice-there');
+    there.send({ type: 'audioChunk', turnId: 1, data: audio.subarray(0, 100) });
+    const refused = await there.waitFor(is('error', 1));
+    expect(refused.error.code).toBe(ErrorCode.AudioBudgetExceeded);
+    expect(fake.requests.filter((r) => r.endpoint === 'transcription')).toHaveLength(1);
   });
 });
