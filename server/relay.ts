@@ -32,7 +32,7 @@ export interface RelayOptions {
   token: string;
   logger: Logger;
   version: string;
-  /** Replaces the OpenAI upstream (tests, benchmarks). */
+  /** Replaces the OpenAI upstream (an in-process relay for a test); the seam turns see (TurnUpstream). */
   upstream?: TurnUpstream;
 }
 
