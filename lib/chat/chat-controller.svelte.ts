@@ -18,7 +18,8 @@ export interface ChatActions {
   /** Stop generating and stop speaking. */
   stop(): void;
   newChat(): void;
-  toggleRecording(): void;
+  /** `fromUser`: the press was a real user action (`isTrusted`); only such a press starts the microphone. */
+  toggleRecording(fromUser: boolean): void;
   discardRecording(): void;
   toggleMute(): void;
   revealAll(entryId: string): void;
@@ -31,6 +32,8 @@ export interface ChatControllerDeps {
   /** The extension went away (reload/update): unmount. */
   onInvalidated: () => void;
   openOptions: () => void;
+  /** Whether the panel is visible and uncovered right now (lib/chat/panel-visibility.ts); absent means yes. */
+  canStartRecording?: () => boolean;
   /**
    * Closes the panel: in a page, the launcher hides its frame (asked through the
    * background, the only way to the tab's launcher); in the side panel, the window closes.
@@ -229,9 +232,18 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       state.stopAll(now());
       post({ type: 'newChat' });
     },
-    toggleRecording() {
+    toggleRecording(fromUser) {
+      if (state.recording.recording) {
+        post({ type: 'stopRecording' });
+        return;
+      }
+      // A synthetic press, or one on a panel that something covers, never opens the microphone.
+      if (!fromUser || deps.canStartRecording?.() === false) {
+        console.warn('[parley] ignored a record press that was not a visible user action');
+        return;
+      }
       unlockAudio();
-      post({ type: state.recording.recording ? 'stopRecording' : 'startRecording' });
+      post({ type: 'startRecording' });
     },
     discardRecording() {
       post({ type: 'discardRecording' });
