@@ -2,6 +2,8 @@
 // Every variable is documented with its default in docs/configuration.md.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { defaultAllowedHosts } from './http/host-check.ts';
+import { STRONG_TOKEN_HINT, weakTokenReason } from './tokens/token-strength.ts';
 
 export const DEFAULT_SYSTEM_PROMPT =
   'You are Parley, a helpful voice assistant in a small browser popup. ' +
@@ -36,6 +38,10 @@ export interface RelayConfig {
   allowedOrigins: string[];
   /** When non-empty, extension origins must carry one of these ids. */
   extensionIds: string[];
+  /** Host names the listeners answer to (besides IP literals): PARLEY_ALLOWED_HOSTS or loopback + bind host. */
+  allowedHosts: string[];
+  /** Applied to both listeners before any relay code runs. */
+  server: { headersTimeoutMs: number; requestTimeoutMs: number; maxSockets: number };
   limits: {
     maxTextChars: number;
     maxAudioBytes: number;
@@ -52,7 +58,16 @@ export interface RelayConfig {
     /** Longest text one read-aloud request may carry. */
     maxReadAloudChars: number;
   };
-  history: { maxTurns: number; ttlMs: number; maxSessions: number };
+  /** maxSessions bounds the in-memory store; maxSessionsPerToken bounds every store, per token. */
+  history: { maxTurns: number; ttlMs: number; maxSessions: number; maxSessionsPerToken: number };
+  /** REDIS_URL: sessions and turn budgets in Redis, shared by every instance; in memory when absent. */
+  redisUrl: string | undefined;
+  /** PARLEY_WORKERS: relay processes on this machine sharing the ports (more than 1 needs redisUrl). */
+  workers: number;
+  /** Failed authentications per client address before it is refused with 429 (PARLEY_AUTH_*). */
+  authThrottle: { maxFailures: number; windowMs: number; baseBlockMs: number; maxBlockMs: number };
+  /** Take the client address from the last X-Forwarded-For entry (behind a reverse proxy). */
+  trustProxy: boolean;
   upstream: { timeoutMs: number; retries: number; retryBaseMs: number };
   ttsConcurrency: number;
   heartbeatMs: number;
@@ -147,6 +162,18 @@ export function flagsToEnv(argv: readonly string[]): Record<string, string> {
   return out;
 }
 
+function scaleOut(env: Env): { redisUrl: string | undefined; workers: number } {
+  const redisUrl = text(env, 'REDIS_URL', '');
+  if (redisUrl !== '' && !/^rediss?:\/\/[^\s]+$/.test(redisUrl))
+    throw new ConfigError('REDIS_URL must look like redis://host:6379 or rediss://user:password@host:6380/0.');
+  const workers = integer(env, 'PARLEY_WORKERS', 1, 1, 64);
+  if (workers > 1 && redisUrl === '')
+    throw new ConfigError(
+      `PARLEY_WORKERS=${workers} needs REDIS_URL: each worker is its own process, and only a shared store lets a conversation and its limits follow a client from one to another. Set REDIS_URL=redis://127.0.0.1:6379 (apt install redis-server) or use PARLEY_WORKERS=1.`,
+    );
+  return { redisUrl: redisUrl === '' ? undefined : redisUrl, workers };
+}
+
 /** Reads and validates the configuration. Throws ConfigError with an actionable message. */
 export function loadConfig(env: Env): RelayConfig {
   const apiKey = text(env, 'OPENAI_API_KEY', '');
@@ -168,24 +195,44 @@ export function loadConfig(env: Env): RelayConfig {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(voice)) throw new ConfigError(`PARLEY_TTS_VOICE must be a voice name (got "${voice}").`);
 
   const token = text(env, 'PARLEY_TOKEN', '');
-  if (token !== '' && token.length < 16)
-    throw new ConfigError('PARLEY_TOKEN must be at least 16 characters; unset it to have one generated.');
   if (/[^\x21-\x7e]/.test(token))
     throw new ConfigError('PARLEY_TOKEN must be printable ASCII without spaces (it travels in a WebSocket subprotocol).');
+  const weakMain = token === '' ? undefined : weakTokenReason(token);
+  if (weakMain !== undefined) throw new ConfigError(`PARLEY_TOKEN is too weak: ${weakMain}. ${STRONG_TOKEN_HINT}`);
   const tokens = list(env, 'PARLEY_TOKENS');
   // Messages name the entry's position, never its value: a token is as good as a password.
   tokens.forEach((entry, i) => {
-    if (entry.length < 16 || /[^\x21-\x7e]/.test(entry) || entry.includes(','))
-      throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} must be at least 16 printable ASCII characters without spaces.`);
+    if (/[^\x21-\x7e]/.test(entry) || entry.includes(','))
+      throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} must be printable ASCII characters without spaces.`);
+    const weak = weakTokenReason(entry);
+    if (weak !== undefined) throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} is too weak: ${weak}. ${STRONG_TOKEN_HINT}`);
     if (entry === token || tokens.indexOf(entry) !== i)
       throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} repeats another token; give each person or device its own.`);
   });
+
+  const { redisUrl, workers } = scaleOut(env);
 
   const allowedOrigins = list(env, 'PARLEY_ALLOWED_ORIGINS');
   for (const origin of allowedOrigins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin))
       throw new ConfigError(`PARLEY_ALLOWED_ORIGINS entries must be origins like https://example.com (got "${origin}").`);
   }
+
+  const host = text(env, 'PARLEY_HOST', '127.0.0.1');
+  const allowedHosts = list(env, 'PARLEY_ALLOWED_HOSTS');
+  for (const name of allowedHosts) {
+    if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.:-]+)$/.test(name))
+      throw new ConfigError(`PARLEY_ALLOWED_HOSTS entries must be host names like relay.example.com, without scheme or path (got "${name}").`);
+  }
+  const maxConnections = integer(env, 'PARLEY_MAX_CONNECTIONS', 100, 1);
+  // Room for refused sockets still closing and handshakes in progress on top of the accepted ones.
+  const maxSockets = integer(env, 'PARLEY_MAX_SOCKETS', maxConnections * 2 + 100, 2);
+  if (maxSockets <= maxConnections)
+    throw new ConfigError(`PARLEY_MAX_SOCKETS (${maxSockets}) must be larger than PARLEY_MAX_CONNECTIONS (${maxConnections}), or the cap on accepted WebSockets is never reached.`);
+  const headersTimeoutMs = integer(env, 'PARLEY_HTTP_HEADERS_TIMEOUT_MS', 10_000, 100);
+  const requestTimeoutMs = integer(env, 'PARLEY_HTTP_REQUEST_TIMEOUT_MS', 120_000, 100);
+  if (requestTimeoutMs < headersTimeoutMs)
+    throw new ConfigError(`PARLEY_HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs}) must be at least PARLEY_HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}).`);
 
   return {
     chat,
@@ -203,11 +250,13 @@ export function loadConfig(env: Env): RelayConfig {
     token: token === '' ? undefined : token,
     tokens,
     configDir: text(env, 'PARLEY_CONFIG_DIR', defaultConfigDir(env)),
-    host: text(env, 'PARLEY_HOST', '127.0.0.1'),
+    host,
     httpPort: integer(env, 'PARLEY_HTTP_PORT', 3001, 0, 65535),
     wsPort: integer(env, 'PARLEY_WS_PORT', 3002, 0, 65535),
     allowedOrigins,
     extensionIds: list(env, 'PARLEY_EXTENSION_IDS'),
+    allowedHosts: allowedHosts.length > 0 ? allowedHosts : defaultAllowedHosts(host),
+    server: { headersTimeoutMs, requestTimeoutMs, maxSockets },
     limits: {
       maxTextChars: integer(env, 'PARLEY_MAX_TEXT_CHARS', 8000, 1),
       maxAudioBytes: integer(env, 'PARLEY_MAX_AUDIO_BYTES', 25 * MIB, 1),
@@ -215,7 +264,7 @@ export function loadConfig(env: Env): RelayConfig {
       turnsPerMinute: integer(env, 'PARLEY_TURNS_PER_MINUTE', 30, 1),
       turnsPerMinutePerSession: integer(env, 'PARLEY_TURNS_PER_MINUTE_PER_SESSION', 20, 1),
       maxConcurrentTurns: integer(env, 'PARLEY_MAX_CONCURRENT_TURNS', 3, 1),
-      maxConnections: integer(env, 'PARLEY_MAX_CONNECTIONS', 100, 1),
+      maxConnections,
       maxSendBufferBytes: integer(env, 'PARLEY_MAX_SEND_BUFFER_BYTES', 4 * MIB, 64 * 1024),
       // base64 audio grows by 4/3, plus the JSON around it.
       maxHttpBodyBytes: Math.ceil((integer(env, 'PARLEY_MAX_AUDIO_BYTES', 25 * MIB, 1) * 4) / 3) + 64 * 1024,
@@ -227,7 +276,17 @@ export function loadConfig(env: Env): RelayConfig {
       maxTurns: integer(env, 'PARLEY_HISTORY_MAX_TURNS', 20, 1),
       ttlMs: integer(env, 'PARLEY_HISTORY_TTL_MINUTES', 120, 1) * 60_000,
       maxSessions: integer(env, 'PARLEY_MAX_SESSIONS', 1000, 1),
+      maxSessionsPerToken: integer(env, 'PARLEY_MAX_SESSIONS_PER_TOKEN', 100, 1),
     },
+    redisUrl,
+    workers,
+    authThrottle: {
+      maxFailures: integer(env, 'PARLEY_AUTH_MAX_FAILURES', 10, 1),
+      windowMs: integer(env, 'PARLEY_AUTH_WINDOW_SECONDS', 60, 1) * 1000,
+      baseBlockMs: integer(env, 'PARLEY_AUTH_BLOCK_SECONDS', 30, 1) * 1000,
+      maxBlockMs: integer(env, 'PARLEY_AUTH_MAX_BLOCK_SECONDS', 3600, 1) * 1000,
+    },
+    trustProxy: flag(env, 'PARLEY_TRUST_PROXY'),
     upstream: {
       timeoutMs: integer(env, 'PARLEY_UPSTREAM_TIMEOUT_MS', 60_000, 100),
       retries: integer(env, 'PARLEY_UPSTREAM_RETRIES', 2, 0, 10),

@@ -1,6 +1,4 @@
 // Structured logging: one JSON object per stdout line, secrets redacted from every line.
-import { createHash } from 'node:crypto';
-
 export type TurnKind = 'text' | 'voice' | 'speak';
 export type TurnOutcome = 'ok' | 'error' | 'cancelled' | 'disconnected' | 'shutdown';
 
@@ -81,11 +79,6 @@ export function createLogger(options: LoggerOptions): Logger {
     hint: (text) => writeHint(redact(text)),
     redact,
   };
-}
-
-/** A short, stable, non-reversible label for a client id (logs never carry the id itself). */
-export function hashSessionId(clientId: string): string {
-  return createHash('sha256').update(clientId).digest('hex').slice(0, 12);
 }
 
 /**

@@ -5,18 +5,15 @@
 // whatever is in flight. No chat request, nothing added to history.
 import type { ErrorInfo } from '../../protocol/index.ts';
 import { describeCause } from '../log.ts';
+import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
+import { createSpeechPipeline } from '../speech/speech-pipeline.ts';
 import { isTurnAbortReason, OUTCOME_BY_REASON } from './turn-abort.ts';
-import { TurnErrors } from './turn-errors.ts';
-import type { TurnRequest, TurnResult } from './turn-runner.ts';
-import type { TurnDefaults, TurnServices } from './turn-services.ts';
+import { toTurnErrorInfo, TurnErrors } from './turn-errors.ts';
+import type { TurnDeps, TurnRequest, TurnResult } from './turn-runner.ts';
 
-export async function runReadAloud(
-  services: TurnServices,
-  defaults: TurnDefaults,
-  request: TurnRequest & { input: { kind: 'speak'; text: string } },
-): Promise<TurnResult> {
+export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { input: { kind: 'speak'; text: string } }): Promise<TurnResult> {
+  const { upstream, store, defaults } = deps;
   const { session, signal, sink, turnId } = request;
-  const settings = session.settings;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const record: TurnResult = { sessionHash: session.hash, turnId, kind: 'speak', outcome: 'ok', totalMs: 0, chunks: 0 };
@@ -25,10 +22,13 @@ export async function runReadAloud(
   let firstError: ErrorInfo | undefined;
 
   try {
+    // Only the voice and language are read; nothing is written (read-aloud is not conversation).
+    const settings = (await store.load(session.key))?.settings ?? {};
+    signal.throwIfAborted();
     const voice = settings.voice ?? defaults.voice;
-    const speech = services.createSpeechPipeline({
+    const speech = createSpeechPipeline({
       speak: (sentence, speakSignal) =>
-        services.upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal }),
+        upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal }),
       concurrency: defaults.ttsConcurrency,
       signal,
       onAudio: (index, sentence, audio) => {
@@ -41,10 +41,10 @@ export async function runReadAloud(
       onError: (_index, _sentence, error) => {
         if (signal.aborted) return;
         speechErrors++;
-        firstError ??= services.toErrorInfo(error, 'tts');
+        firstError ??= toTurnErrorInfo(error, 'tts');
       },
     });
-    const splitter = services.createSentenceSplitter(settings.language || defaults.language || undefined);
+    const splitter = createSentenceSplitter(settings.language || defaults.language || undefined);
     const sentences = [...splitter.push(request.input.text), ...splitter.flush()];
     for (const sentence of sentences) speech.push(sentence);
     record.sentences = sentences.length;
@@ -67,7 +67,7 @@ export async function runReadAloud(
       if (reason === 'cancel') sink.error(TurnErrors.cancelled());
       if (reason === 'shutdown') sink.error(TurnErrors.shuttingDown());
     } else {
-      const info = services.toErrorInfo(error, 'tts');
+      const info = toTurnErrorInfo(error, 'tts');
       record.outcome = 'error';
       record.error = info.code;
       record.errorCause = describeCause(error);

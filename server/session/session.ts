@@ -1,6 +1,7 @@
 // A conversation: its bounded history and per-session settings, plus the rules for changing them.
+// Session state is plain data (it round-trips through JSON), so every store keeps copies, never
+// shared objects: the in-memory store and Redis behave the same (issue 10).
 import type { ChatMessage, SessionSettings } from '../../protocol/index.ts';
-import { hashSessionId } from '../log.ts';
 import { CONTEXT_RULES, enforceContextBudget, formatContextMessage, type StoredContext } from './context.ts';
 
 export const WELCOME_MESSAGE = 'Hello. How can I help you today?';
@@ -12,14 +13,10 @@ export interface HistoryEntry extends ChatMessage {
   context?: StoredContext;
 }
 
-export interface Session {
-  readonly id: string;
-  /** Logged instead of the id. */
-  readonly hash: string;
+export interface SessionState {
   /** User and assistant messages only; the system prompt and welcome are added per request. */
   history: HistoryEntry[];
   settings: SessionSettings;
-  lastActiveAt: number;
 }
 
 export interface UpstreamMessage {
@@ -27,12 +24,12 @@ export interface UpstreamMessage {
   content: string;
 }
 
-export function createSession(id: string, now = Date.now()): Session {
-  return { id, hash: hashSessionId(id), history: [], settings: {}, lastActiveAt: now };
+export function emptySessionState(): SessionState {
+  return { history: [], settings: {} };
 }
 
 /** Keeps the newest `maxTurns` exchanges (two messages each). */
-export function trimHistory(session: Session, maxTurns: number): void {
+export function trimHistory(session: SessionState, maxTurns: number): void {
   const max = maxTurns * 2;
   if (session.history.length > max) session.history.splice(0, session.history.length - max);
 }
@@ -44,11 +41,11 @@ export function trimHistory(session: Session, maxTurns: number): void {
  * history exactly once.
  */
 export function addUserMessage(
-  session: Session,
+  session: SessionState,
   text: string,
   maxTurns: number,
   attached?: { context: StoredContext; maxTokens: number },
-): HistoryEntry {
+): void {
   const lastUser = session.history.findLastIndex((entry) => entry.role === 'user');
   const previous = session.history[lastUser];
   let context = attached?.context;
@@ -57,16 +54,21 @@ export function addUserMessage(
     // A retry without re-attaching keeps the attachment the first try carried (it is in history once).
     context ??= previous.context;
   }
-  const entry: HistoryEntry = context ? { role: 'user', content: text, answered: false, context } : { role: 'user', content: text, answered: false };
-  session.history.push(entry);
+  session.history.push(context ? { role: 'user', content: text, answered: false, context } : { role: 'user', content: text, answered: false });
   trimHistory(session, maxTurns);
   if (attached) enforceContextBudget(session.history, attached.maxTokens);
-  return entry;
 }
 
-/** Records a complete answer. Failed or cancelled answers are never added (partial text is dropped). */
-export function addAssistantMessage(session: Session, question: HistoryEntry, answer: string, maxTurns: number): void {
-  question.answered = true;
+/**
+ * Records a complete answer to `question` and marks the question answered. State is a copy loaded
+ * again after the answer streamed, so the question is found by content: the newest unanswered entry
+ * with that text (a concurrent turn of the same session may have added entries after it).
+ * Failed or cancelled answers are never added (partial text is dropped).
+ */
+export function addAssistantMessage(session: SessionState, question: string, answer: string, maxTurns: number): void {
+  const index = session.history.findLastIndex((entry) => entry.role === 'user' && entry.answered === false && entry.content === question);
+  const entry = session.history[index];
+  if (entry !== undefined) entry.answered = true;
   session.history.push({ role: 'assistant', content: answer });
   trimHistory(session, maxTurns);
 }
@@ -75,14 +77,14 @@ export function addAssistantMessage(session: Session, question: HistoryEntry, an
  * Resume after a relay restart: the client's transcript becomes the history, unless the relay still
  * holds this session, whose own history wins (it is what the model actually saw).
  */
-export function seedHistory(session: Session, messages: readonly ChatMessage[], maxTurns: number): void {
+export function seedHistory(session: SessionState, messages: readonly ChatMessage[], maxTurns: number): void {
   const start = messages[0]?.role === 'assistant' && messages[0].content === WELCOME_MESSAGE ? 1 : 0;
   session.history = messages.slice(start).map((m) => ({ role: m.role, content: m.content, answered: true }));
   trimHistory(session, maxTurns);
 }
 
 /** What the chat model sees: system prompt, the welcome as first assistant turn, then the history. */
-export function buildChatMessages(session: Session, defaultSystemPrompt: string): UpstreamMessage[] {
+export function buildChatMessages(session: SessionState, defaultSystemPrompt: string): UpstreamMessage[] {
   const prompt = session.settings.systemPrompt?.trim() ? session.settings.systemPrompt : defaultSystemPrompt;
   const hasContext = session.history.some((entry) => entry.context);
   const messages: UpstreamMessage[] = [

@@ -2,12 +2,15 @@
 // Transport-agnostic: the WebSocket connection and the HTTP API give it a sink.
 import type { ErrorInfo } from '../../protocol/index.ts';
 import { describeCause, type TurnKind, type TurnLogRecord } from '../log.ts';
+import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
+import { createSpeechPipeline, type SpeechPipeline } from '../speech/speech-pipeline.ts';
 import type { StoredContext } from './context.ts';
 import { runReadAloud } from './read-aloud.ts';
-import { addAssistantMessage, addUserMessage, buildChatMessages, type Session } from './session.ts';
+import { recordAnswer, recordQuestion } from './session-ops.ts';
+import type { SessionKey, SessionStore } from './session-store.ts';
 import { isTurnAbortReason, OUTCOME_BY_REASON } from './turn-abort.ts';
-import { TurnErrors } from './turn-errors.ts';
-import type { TurnDefaults, TurnServices, UpstreamStage } from './turn-services.ts';
+import { toTurnErrorInfo, TurnErrors } from './turn-errors.ts';
+import type { TurnDefaults, TurnUpstream, UpstreamStage } from './turn-services.ts';
 
 export { isTurnAbortReason, type TurnAbortReason } from './turn-abort.ts';
 
@@ -26,12 +29,26 @@ export type TurnInput =
   /** Read-aloud: speak the text sentence by sentence; no chat request, no history. */
   | { kind: 'speak'; text: string };
 
+/** What a turn works with: the upstream seam, the session store, the relay's defaults. */
+export interface TurnDeps {
+  upstream: TurnUpstream;
+  store: SessionStore;
+  defaults: TurnDefaults;
+}
+
+/** Which session a turn belongs to; the state itself is loaded from the store, never held. */
+export interface SessionRef {
+  key: SessionKey;
+  /** Logged instead of the key (sessionHash). */
+  hash: string;
+}
+
 export interface TurnRequest {
-  session: Session;
+  session: SessionRef;
   turnId: number;
   input: TurnInput;
-  /** Synthesise speech (v1 sessions with speech on, the HTTP API). */
-  speech: boolean;
+  /** Synthesise speech: false for legacy clients, true for the HTTP API, undefined = the session's setting. */
+  speech: boolean | undefined;
   signal: AbortSignal;
   sink: TurnSink;
   /** An attachment for this question (parley.v1 AttachContext), and the session's budget for all of them. */
@@ -47,14 +64,14 @@ class TurnFailure extends Error {
   }
 }
 
-export async function runTurn(services: TurnServices, defaults: TurnDefaults, request: TurnRequest): Promise<TurnResult> {
-  if (request.input.kind === 'speak') return runReadAloud(services, defaults, { ...request, input: request.input });
-  return runAnswer(services, defaults, request, request.input);
+export async function runTurn(deps: TurnDeps, request: TurnRequest): Promise<TurnResult> {
+  if (request.input.kind === 'speak') return runReadAloud(deps, { ...request, input: request.input });
+  return runAnswer(deps, request, request.input);
 }
 
-async function runAnswer(services: TurnServices, defaults: TurnDefaults, request: TurnRequest, input: Exclude<TurnInput, { kind: 'speak' }>): Promise<TurnResult> {
+async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<TurnInput, { kind: 'speak' }>): Promise<TurnResult> {
+  const { upstream, store, defaults } = deps;
   const { session, signal, sink, turnId } = request;
-  const settings = session.settings;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const kind: TurnKind = input.kind;
@@ -64,18 +81,21 @@ async function runAnswer(services: TurnServices, defaults: TurnDefaults, request
     if (!signal.aborted) fn(...args);
   };
   let stage: UpstreamStage = input.kind === 'voice' ? 'stt' : 'chat';
-  let speech: ReturnType<TurnServices['createSpeechPipeline']> | undefined;
+  let speech: SpeechPipeline | undefined;
   // Lets a failed answer stop its own speech requests without touching the caller's controller.
   const failure = new AbortController();
   const speechSignal = AbortSignal.any([signal, failure.signal]);
 
   try {
+    // A snapshot for this turn's choices; history is read again when the question is recorded.
+    const settings = (await store.load(session.key))?.settings ?? {};
+    const speak = request.speech ?? settings.speech ?? defaults.speech;
     let text: string;
     if (input.kind === 'voice') {
       if (input.audio.byteLength === 0) throw new TurnFailure(TurnErrors.emptyAudio());
       const language = settings.language ?? defaults.language;
       text = (
-        await services.upstream.transcribe({
+        await upstream.transcribe({
           audio: input.audio,
           mimeType: input.mimeType,
           model: defaults.sttModel,
@@ -92,17 +112,22 @@ async function runAnswer(services: TurnServices, defaults: TurnDefaults, request
     }
     record.userText = text;
 
-    const question = addUserMessage(session, text, defaults.historyMaxTurns, request.context);
+    const messages = await recordQuestion(store, session.key, text, {
+      maxTurns: defaults.historyMaxTurns,
+      systemPrompt: defaults.systemPrompt,
+      ...(request.context ? { attached: request.context } : {}),
+    });
     if (request.context) record.contextTokens = request.context.context.tokens;
+    signal.throwIfAborted();
     stage = 'chat';
-    const splitter = request.speech ? services.createSentenceSplitter(settings.language || defaults.language || undefined) : undefined;
+    const splitter = speak ? createSentenceSplitter(settings.language || defaults.language || undefined) : undefined;
     let sentences = 0;
     let speechErrors = 0;
-    if (request.speech) {
+    if (speak) {
       const voice = settings.voice ?? defaults.voice;
-      speech = services.createSpeechPipeline({
+      speech = createSpeechPipeline({
         speak: (sentence, speakSignal) =>
-          services.upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal }),
+          upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal }),
         concurrency: defaults.ttsConcurrency,
         signal: speechSignal,
         onAudio: live((index: number, sentence: string, audio: Uint8Array) => {
@@ -113,7 +138,7 @@ async function runAnswer(services: TurnServices, defaults: TurnDefaults, request
         onError: (_index, _sentence, error) => {
           if (speechSignal.aborted) return;
           speechErrors++;
-          record.error ??= services.toErrorInfo(error, 'tts').code;
+          record.error ??= toTurnErrorInfo(error, 'tts').code;
         },
       });
     }
@@ -125,8 +150,8 @@ async function runAnswer(services: TurnServices, defaults: TurnDefaults, request
     };
 
     let answer = '';
-    const stream = services.upstream.streamChat({
-      messages: buildChatMessages(session, defaults.systemPrompt),
+    const stream = upstream.streamChat({
+      messages,
       model: settings.model ?? defaults.chatModel,
       signal,
     });
@@ -141,8 +166,9 @@ async function runAnswer(services: TurnServices, defaults: TurnDefaults, request
     }
     signal.throwIfAborted();
     if (splitter) pushSentences(splitter.flush());
-    // History first, so a client that sends its next message on TextEnd already has this answer in context.
-    addAssistantMessage(session, question, answer, defaults.historyMaxTurns);
+    // History first, so a client that sends its next message on TextEnd already has this answer in
+    // context; and TextEnd is only sent once the answer is saved (a store outage fails the turn).
+    await recordAnswer(store, session.key, text, answer, defaults.historyMaxTurns);
     record.answerText = answer;
     record.answer = answer;
     stage = 'tts';
@@ -151,7 +177,7 @@ async function runAnswer(services: TurnServices, defaults: TurnDefaults, request
     // TextEnd is the turn's last frame (docs/protocol.md): clients may forget the turn when they see it,
     // so it waits for the last SpeechAudio.
     live(sink.textEnd)();
-    if (request.speech) {
+    if (speak) {
       record.sentences = sentences;
       record.speechErrors = speechErrors;
     }
@@ -164,7 +190,7 @@ async function runAnswer(services: TurnServices, defaults: TurnDefaults, request
       if (reason === 'shutdown') sink.error(TurnErrors.shuttingDown());
       // Disconnected and slow clients get nothing: their socket is gone or being closed.
     } else {
-      const info = error instanceof TurnFailure ? error.info : services.toErrorInfo(error, stage);
+      const info = error instanceof TurnFailure ? error.info : toTurnErrorInfo(error, stage);
       record.outcome = 'error';
       record.error = info.code;
       record.errorCause = describeCause(error);

@@ -2,16 +2,17 @@
 // retries keep them, and the per-session budget (issue 12).
 import { describe, expect, it } from 'vitest';
 import { CONTEXT_RULES, formatContextMessage, prepareContext } from '../../../../server/session/context.ts';
-import { addAssistantMessage, addUserMessage, buildChatMessages, createSession } from '../../../../server/session/session.ts';
+import { addAssistantMessage, addUserMessage, buildChatMessages, emptySessionState } from '../../../../server/session/session.ts';
 
 const caps = { maxChars: 1000, maxTokens: 1000 };
 const page = (text: string, title = 'Pricing') => prepareContext({ kind: 'page', title, url: 'https://shop.example/pricing', text }, caps);
 
 describe('context attachments', () => {
   it('quotes the page once, right before its question, on this turn and later ones', () => {
-    const s = createSession('a');
+    const s = emptySessionState();
     const { context } = page('The Pro plan costs 12 euros a month.');
-    addAssistantMessage(s, addUserMessage(s, 'How much is Pro?', 20, { context, maxTokens: 1000 }), '12 euros.', 20);
+    addUserMessage(s, 'How much is Pro?', 20, { context, maxTokens: 1000 });
+    addAssistantMessage(s, 'How much is Pro?', '12 euros.', 20);
     addUserMessage(s, 'And yearly?', 20);
     const messages = buildChatMessages(s, 'be brief');
     expect(messages[0]?.content).toBe(`be brief\n\n${CONTEXT_RULES}`);
@@ -25,7 +26,7 @@ describe('context attachments', () => {
   });
 
   it('adds the rule to a user-set system prompt too, and only when something is attached', () => {
-    const s = createSession('a');
+    const s = emptySessionState();
     s.settings.systemPrompt = 'talk like a pirate';
     addUserMessage(s, 'hi', 20);
     expect(buildChatMessages(s, 'x')[0]?.content).toBe('talk like a pirate');
@@ -52,19 +53,20 @@ describe('context attachments', () => {
   });
 
   it('keeps the attachment when a failed question is retried without it', () => {
-    const s = createSession('a');
+    const s = emptySessionState();
     const { context } = page('Fact: the sky is green here.');
     addUserMessage(s, 'What colour?', 20, { context, maxTokens: 1000 }); // failed
-    const retry = addUserMessage(s, 'What colour?', 20);
+    addUserMessage(s, 'What colour?', 20);
     expect(s.history).toHaveLength(1);
-    expect(retry.context).toBe(context);
+    expect(s.history[0]?.context).toBe(context);
   });
 
   it('keeps at most one budget of attachments: a new page drops the older one, not its question', () => {
-    const s = createSession('a');
+    const s = emptySessionState();
     const first = page('a'.repeat(400));
     const second = page('b'.repeat(400));
-    addAssistantMessage(s, addUserMessage(s, 'q1', 20, { context: first.context, maxTokens: 150 }), 'a1', 20);
+    addUserMessage(s, 'q1', 20, { context: first.context, maxTokens: 150 });
+    addAssistantMessage(s, 'q1', 'a1', 20);
     addUserMessage(s, 'q2', 20, { context: second.context, maxTokens: 150 });
     expect(s.history.map((e) => [e.content, e.context?.text[0]])).toEqual([['q1', undefined], ['a1', undefined], ['q2', 'b']]);
   });
