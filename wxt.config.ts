@@ -17,9 +17,15 @@ export default defineConfig({
     // Fewest permissions that work (each is explained in the README):
     // - storage: settings (sync), token and conversation (local).
     // - offscreen (Chrome only): the hidden page that records the microphone; a service worker has no getUserMedia.
+    // - contextMenus (Firefox: menus): "Ask Parley about the selection", "Read aloud", "Read this page aloud".
+    // - activeTab + scripting (Firefox MV2: activeTab, for tabs.executeScript): read the page or the
+    //   selection on the user's action only, by injecting extract-page.js / extract-selection.js then.
+    //   A content script's <all_urls> match does not allow executeScript; activeTab grants it to the
+    //   tab the user just acted on (menu click, toolbar button, shortcut), and only until it navigates.
     // No "tabs": tabs.query for the active tab's id, tabs.create and tabs.sendMessage work without it.
     // Host access comes from the content script's <all_urls> match, which is what puts the bubble on pages.
-    permissions: browser === 'firefox' ? ['storage'] : ['storage', 'offscreen'],
+    permissions:
+      browser === 'firefox' ? ['storage', 'menus', 'activeTab'] : ['storage', 'offscreen', 'contextMenus', 'activeTab', 'scripting'],
     commands: {
       'toggle-chat': {
         suggested_key: { default: 'Alt+Shift+P', mac: 'MacCtrl+Shift+P' },
@@ -35,8 +41,10 @@ export default defineConfig({
               // 140 is the first desktop Firefox that knows data_collection_permissions (docs/firefox.md).
               strict_min_version: '140.0',
               // Chat messages and voice recordings go to the relay the user configured: that is
-              // "personal communications". Nothing else (no page content, no browsing history) leaves.
-              data_collection_permissions: { required: ['personalCommunications'] },
+              // "personal communications". A page's text, title and address (origin and path) go too,
+              // but only when the user attaches the page or a selection, or has it read aloud:
+              // "website content". No browsing history leaves.
+              data_collection_permissions: { required: ['personalCommunications', 'websiteContent'] },
             },
           },
           // Firefox's default MV3 extension CSP has upgrade-insecure-requests, which turns ws://127.0.0.1

@@ -1,4 +1,5 @@
 import { defineExtensionMessaging } from '@webext-core/messaging';
+import type { AttachmentPreview } from './background/page-context.ts';
 
 /**
  * The extension's one typed message map. Two channels:
@@ -48,6 +49,8 @@ export interface ChatEntry {
   error?: { code: string; message: string; retryable: boolean };
   /** User message that came from the microphone (content is the transcript). */
   voice?: boolean;
+  /** User message sent with a page or selection attached (what the chip showed; the text is not stored). */
+  attachment?: { kind: 'page' | 'selection'; title: string; chars: number; truncated: boolean };
   createdAt: number;
 }
 
@@ -78,7 +81,14 @@ export type ContentToBackground =
   | { type: 'startRecording' }
   | { type: 'stopRecording' } // stop and send
   | { type: 'discardRecording' }
-  | { type: 'reconnect' };
+  | { type: 'reconnect' }
+  // Issue 12. Attach the tab's page or selection to the next message (read only now, on this click).
+  | { type: 'attachPage' }
+  | { type: 'attachSelection' }
+  | { type: 'removeAttachment' }
+  // Read the tab's page (no text) or the given text aloud; stop a reading.
+  | { type: 'readAloud'; text?: string }
+  | { type: 'stopReadAloud' };
 
 export type BackgroundToContent =
   | { type: 'snapshot'; conversation: Conversation; status: ConnectionStatus; recording: RecordingState }
@@ -87,7 +97,12 @@ export type BackgroundToContent =
   | { type: 'speech'; entryId: string; index: number; sentence: string; audioBase64: string; mimeType: string }
   | { type: 'status'; status: ConnectionStatus }
   | { type: 'recording'; recording: RecordingState }
-  | { type: 'toggle' }; // keyboard shortcut or toolbar popup: open/close the panel
+  | { type: 'toggle' } // keyboard shortcut or toolbar popup: open/close the panel
+  /** The tab's pending attachment changed (null: removed or sent), or attaching failed. */
+  | { type: 'attachment'; preview: AttachmentPreview | null; error?: { code: string; message: string } }
+  | { type: 'readAloud'; state: 'started' | 'ended' | 'stopped' | 'error'; title?: string; error?: { code: string; message: string } }
+  /** One sentence of a reading, in order; the panel plays it and highlights `sentence`. */
+  | { type: 'readAloudSpeech'; index: number; sentence: string; audioBase64: string; mimeType: string };
 
 // ------------------------------------------------------------------ request/response
 

@@ -12,6 +12,12 @@ import { createTurns } from './turns.ts';
 import { createVoice } from './voice.ts';
 import { openPermissionPage } from './permission-page.ts';
 import { toggleChatInTab } from './toggle-chat.ts';
+import { createContextFeature } from './context-feature.ts';
+import { browserMenus, registerContextMenus } from './context-menus.ts';
+import { injectScript } from './inject-script.ts';
+import { DEFAULT_CONTEXT_CAPS, DEFAULT_READ_ALOUD_CHARS } from './page-context.ts';
+import { isSiteEnabled } from '../settings.ts';
+import { sendMessage } from '../messages.ts';
 
 /**
  * Wires the background. Every listener is registered synchronously (MV3 only
@@ -34,6 +40,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
       void whenReady().then(() => {
         turns.cancelTab(tabId);
         voice.discard(tabId);
+        context.forgetTab(tabId);
       });
     },
   });
@@ -46,15 +53,41 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     },
     getSessionSettings: async () => toSessionSettings(await loadSettings()),
   });
+  const context = createContextFeature({
+    relay,
+    post: ports.post,
+    nextTurnId,
+    pageContext: {
+      getHost: (tabId) => sendMessage('getPageHost', undefined, tabId),
+      isSiteAllowed: async (host) => isSiteEnabled(await loadSettings(), host),
+      inject: injectScript,
+      caps: () => {
+        const limits = relay.okInfo()?.limits;
+        return { maxChars: limits?.maxContextChars ?? DEFAULT_CONTEXT_CAPS.maxChars, maxTokens: limits?.maxContextTokens ?? DEFAULT_CONTEXT_CAPS.maxTokens };
+      },
+      readAloudChars: () => relay.okInfo()?.limits.maxReadAloudChars ?? DEFAULT_READ_ALOUD_CHARS,
+    },
+    // TODO [2026-12-15]: an explicit "open" once issue 9's panel has one; toggling a tab that has a port could close it.
+    openChat: (tabId) => (ports.has(tabId) ? Promise.resolve(true) : toggleChatInTab(tabId)),
+  });
   const turns = createTurns({
     store,
     relay,
     ports,
     nextTurnId,
     onVoiceFailed: (tabId, error) => voice.failFor(tabId, error),
+    attachments: context.attachments,
   });
-  const voice = createVoice({ host: options.recorderHost, relay, turns, ports, nextTurnId, requestMicPermission: openPermissionPage });
-  const contentHandlers = createContentHandlers({ store, relay, turns, voice, post: ports.post });
+  const voice = createVoice({
+    host: options.recorderHost,
+    relay,
+    turns,
+    ports,
+    nextTurnId,
+    requestMicPermission: openPermissionPage,
+    attachments: context.attachments,
+  });
+  const contentHandlers = createContentHandlers({ store, relay, turns, voice, context: context.actions, post: ports.post });
 
   let loaded: Promise<void> | undefined;
   function whenReady(): Promise<void> {
@@ -81,8 +114,12 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     relay.on('lost', () => {
       turns.handleConnectionLost();
       voice.handleConnectionLost();
+      context.readAloud.handleConnectionLost();
     }),
-    relay.on('message', (message) => turns.handleServerMessage(message)),
+    relay.on('message', (message) => {
+      if (!context.readAloud.handleServerMessage(message)) turns.handleServerMessage(message);
+    }),
+    registerContextMenus(browserMenus(), context.menuHandlers, log),
     // A 4401 stops retrying until the token or URL changes; other settings go to the live session.
     settingsItem.watch((next, previous) => {
       const settings = { ...DEFAULT_SETTINGS, ...next };

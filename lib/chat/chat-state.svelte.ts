@@ -76,6 +76,10 @@ export class ChatState {
       this.recording = message.recording;
     },
     toggle: () => this.setOpen(!this.open),
+    // TODO [2026-12-15]: attachment chip and read-aloud controls, in the extension-page panel of issue 9 (issue 12, step 4).
+    attachment: () => undefined,
+    readAloud: () => undefined,
+    readAloudSpeech: () => undefined,
   };
 
   apply(message: BackgroundToContent, now: number): void {

@@ -33,7 +33,7 @@ describe('sender validation', () => {
   it('ignores malformed chat messages instead of acting on them', async () => {
     const h = await createHarness();
     const tab = h.connect(1);
-    tab.send({ type: 'send', text: 42 });
+    tab.send({ type: 'send', text: 42 } as Record<string, unknown>);
     tab.send({ type: 'send', text: 'x'.repeat(40_000) });
     tab.send({ type: '__proto__' });
     tab.send({ type: 'toString' });
