@@ -10,6 +10,8 @@ import { createHostCheck } from './http/host-check.ts';
 import { createHttpServer } from './http/http-server.ts';
 import type { Logger } from './log.ts';
 import { createUpstream } from './openai/upstream.ts';
+import { connectRedis } from './redis/redis-client.ts';
+import { createRedisSessionStore } from './redis/redis-session-store.ts';
 import { createMemorySessionStore } from './session/memory-store.ts';
 import { createRateLimiter, type RateLimiter } from './session/rate-limiter.ts';
 import type { RelayContext } from './session/relay-context.ts';
@@ -51,9 +53,22 @@ function memoryBackends(config: RelayConfig): Backends {
   return { store, rateLimiter: createRateLimiter(), close: () => store.close() };
 }
 
+/** REDIS_URL: sessions and budgets shared by every instance; fails start-up if Redis is unreachable. */
+async function redisBackends(config: RelayConfig, url: string, logger: Logger): Promise<Backends> {
+  const redis = await connectRedis(url, logger);
+  return {
+    store: createRedisSessionStore({ redis, ttlMs: config.history.ttlMs, maxPerToken: config.history.maxSessionsPerToken }),
+    rateLimiter: createRateLimiter({ redis }),
+    async close() {
+      // QUIT lets in-flight writes finish; when Redis is away there is nothing to wait for.
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
 export async function createRelay(options: RelayOptions): Promise<Relay> {
   const { config, logger } = options;
-  const backends = memoryBackends(config);
+  const backends = config.redisUrl === undefined ? memoryBackends(config) : await redisBackends(config, config.redisUrl, logger);
   const upstream =
     options.upstream ??
     createUpstream({

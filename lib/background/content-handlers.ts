@@ -15,10 +15,12 @@ export interface ContentHandlerDeps {
   voice: Voice;
   context: ContextActions;
   post: (tabId: number, message: BackgroundToContent) => void;
+  /** Hides the in-page panel of a tab (its launcher owns the frame). */
+  closePanel: (tabId: number) => void;
 }
 
 /** What each chat port message does: one named handler per message type. */
-export function createContentHandlers({ store, relay, turns, voice, context, post }: ContentHandlerDeps): ContentHandlers {
+export function createContentHandlers({ store, relay, turns, voice, context, post, closePanel }: ContentHandlerDeps): ContentHandlers {
   return {
     hello(tabId) {
       // After a worker restart this is usually the first event: it reconnects on its own.
@@ -41,6 +43,8 @@ export function createContentHandlers({ store, relay, turns, voice, context, pos
     stopRecording: (tabId) => voice.stop(tabId),
     discardRecording: (tabId) => voice.discard(tabId),
     reconnect: () => relay.restart(),
+    // Side panels (negative ids) close themselves; only a tab has a launcher to tell.
+    close: (tabId) => (tabId >= 0 ? closePanel(tabId) : undefined),
     attachPage: (tabId) => context.attach(tabId, 'page'),
     attachSelection: (tabId) => context.attach(tabId, 'selection'),
     removeAttachment: (tabId) => context.removeAttachment(tabId),

@@ -22,6 +22,7 @@ const PARSERS: Record<ContentToBackground['type'], Parser> = {
   stopRecording: bare('stopRecording'),
   discardRecording: bare('discardRecording'),
   reconnect: bare('reconnect'),
+  close: bare('close'),
   attachPage: bare('attachPage'),
   attachSelection: bare('attachSelection'),
   removeAttachment: bare('removeAttachment'),

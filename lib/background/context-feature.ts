@@ -5,6 +5,7 @@ import { createAttachments, type Attachments } from './attachments.ts';
 import { createContextActions, type ContextActions } from './context-actions.ts';
 import type { MenuHandlers } from './context-menus.ts';
 import type { PageContextDeps } from './page-context.ts';
+import { SIDE_PANEL_MENU_ID } from '../side-panel.ts';
 import { createReadAloud, type ReadAloud, type ReadAloudOptions } from './read-aloud.ts';
 
 export interface ContextFeature {
@@ -22,6 +23,8 @@ export function createContextFeature(options: {
   nextTurnId: () => number;
   pageContext: PageContextDeps;
   openChat: (tabId: number) => Promise<unknown>;
+  /** Issue 9's "Open Parley in side panel" (it needs the window of the click). */
+  openSidePanel: (windowId: number | undefined) => Promise<void>;
 }): ContextFeature {
   const { post } = options;
   const attachments = createAttachments((tabId, preview) => post(tabId, { type: 'attachment', preview: preview ?? null }));
@@ -32,6 +35,7 @@ export function createContextFeature(options: {
     readAloud,
     actions,
     menuHandlers: {
+      [SIDE_PANEL_MENU_ID]: (_tabId, tab) => options.openSidePanel(tab.windowId),
       'parley-ask-selection': (tabId) => actions.attach(tabId, 'selection', { openChat: true }),
       'parley-read-selection': (tabId) => actions.readAloud(tabId, { kind: 'selection' }),
       'parley-read-page': (tabId) => actions.readAloud(tabId, { kind: 'page' }),

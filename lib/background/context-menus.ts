@@ -1,23 +1,35 @@
-// Every context-menu entry Parley adds, registered in one place (issue 12; the side-panel entry
-// of issue 9 belongs here too). A menu click is a user action on that tab, which is what grants
-// activeTab, so these entries can read the page; nothing is read until one is clicked.
+// Every context-menu entry Parley adds, registered in one place: one removeAll, then every create
+// (two modules each clearing and creating would race and delete each other's entries). A menu click
+// is a user action on that tab, which is what grants activeTab, so the issue 12 entries can read the
+// page; nothing is read until one is clicked.
 import { browser } from 'wxt/browser';
+import { SIDE_PANEL_MENU_ID } from '../side-panel.ts';
+
+// MV3's toolbar button context is "action", MV2's (Firefox) "browser_action".
+const TOOLBAR_CONTEXT = import.meta.env.FIREFOX ? 'browser_action' : 'action';
 
 export const MENU_ITEMS = {
+  [SIDE_PANEL_MENU_ID]: { title: 'Open Parley in side panel', contexts: ['page', TOOLBAR_CONTEXT] },
   'parley-ask-selection': { title: 'Ask Parley about the selection', contexts: ['selection'] },
   'parley-read-selection': { title: 'Read aloud', contexts: ['selection'] },
   'parley-read-page': { title: 'Read this page aloud', contexts: ['page'] },
 } as const;
 export type MenuItemId = keyof typeof MENU_ITEMS;
 
-export type MenuHandlers = Record<MenuItemId, (tabId: number) => void | Promise<void>>;
+export interface MenuTab {
+  id?: number;
+  windowId?: number;
+}
+/** Handlers get the tab id (already checked) and the tab (the side panel needs its window). */
+export type MenuHandlers = Record<MenuItemId, (tabId: number, tab: MenuTab) => void | Promise<void>>;
 
+type ClickListener = (info: { menuItemId: string | number }, tab?: MenuTab) => void;
 interface MenusApi {
   removeAll(): Promise<void>;
   create(properties: { id: string; title: string; contexts: string[] }): unknown;
   onClicked: {
-    addListener(listener: (info: { menuItemId: string | number }, tab?: { id?: number }) => void): void;
-    removeListener(listener: (info: { menuItemId: string | number }, tab?: { id?: number }) => void): void;
+    addListener(listener: ClickListener): void;
+    removeListener(listener: ClickListener): void;
   };
 }
 
@@ -40,9 +52,10 @@ export function registerContextMenus(
   handlers: MenuHandlers,
   onError: (message: string, error: unknown) => void,
 ): () => void {
-  const onClicked = (info: { menuItemId: string | number }, tab?: { id?: number }) => {
+  const onClicked: ClickListener = (info, tab) => {
     if (!isMenuItemId(info.menuItemId) || tab?.id === undefined || tab.id < 0) return;
-    Promise.resolve(handlers[info.menuItemId](tab.id)).catch((error: unknown) => onError(`menu "${String(info.menuItemId)}" failed`, error));
+    // Called synchronously: opening the side panel is only allowed while handling the click.
+    Promise.resolve(handlers[info.menuItemId](tab.id, tab)).catch((error: unknown) => onError(`menu "${String(info.menuItemId)}" failed`, error));
   };
   // Registered first and synchronously: a click may be what woke the worker.
   menus.onClicked.addListener(onClicked);

@@ -5,10 +5,11 @@
 // whatever is in flight. No chat request, nothing added to history.
 import type { ErrorInfo } from '../../protocol/index.ts';
 import { describeCause } from '../log.ts';
+import { isTurnAbortReason, OUTCOME_BY_REASON } from './turn-abort.ts';
+import { TurnErrors } from './turn-errors.ts';
 import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
 import { createSpeechPipeline } from '../speech/speech-pipeline.ts';
-import { isTurnAbortReason, OUTCOME_BY_REASON } from './turn-abort.ts';
-import { toTurnErrorInfo, TurnErrors } from './turn-errors.ts';
+import { toTurnErrorInfo } from './turn-errors.ts';
 import type { TurnDeps, TurnRequest, TurnResult } from './turn-runner.ts';
 
 export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { input: { kind: 'speak'; text: string } }): Promise<TurnResult> {
@@ -22,13 +23,12 @@ export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { inpu
   let firstError: ErrorInfo | undefined;
 
   try {
-    // Only the voice and language are read; nothing is written (read-aloud is not conversation).
     const settings = (await store.load(session.key))?.settings ?? {};
-    signal.throwIfAborted();
     const voice = settings.voice ?? defaults.voice;
+    const speed = settings.speed;
     const speech = createSpeechPipeline({
       speak: (sentence, speakSignal) =>
-        upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal }),
+        upstream.speak({ text: sentence, model: defaults.ttsModel, voice, ...(speed === undefined ? {} : { speed }), format: 'mp3', signal: speakSignal }),
       concurrency: defaults.ttsConcurrency,
       signal,
       onAudio: (index, sentence, audio) => {

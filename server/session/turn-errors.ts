@@ -42,13 +42,6 @@ export function checkText(text: string, maxChars: number): ErrorInfo | undefined
   return undefined;
 }
 
-/** Checks read-aloud text before any upstream work. */
-export function checkSpeakText(text: string, maxChars: number): ErrorInfo | undefined {
-  if (text.trim() === '') return TurnErrors.emptyMessage();
-  if (text.length > maxChars) return TurnErrors.speakTooLong(maxChars);
-  return undefined;
-}
-
 /**
  * The one place anything a turn threw becomes a wire-safe ErrorInfo: store outages first, then the
  * upstream's own mapping (the upstream already throws UpstreamError with keys scrubbed).
@@ -56,4 +49,11 @@ export function checkSpeakText(text: string, maxChars: number): ErrorInfo | unde
 export function toTurnErrorInfo(error: unknown, stage: UpstreamStage): ErrorInfo {
   if (error instanceof StoreUnavailableError) return TurnErrors.storeUnavailable();
   return toUpstreamError(error, stage).info;
+}
+
+/** Checks read-aloud text before any upstream work. */
+export function checkSpeakText(text: string, maxChars: number): ErrorInfo | undefined {
+  if (text.trim() === '') return TurnErrors.emptyMessage();
+  if (text.length > maxChars) return TurnErrors.speakTooLong(maxChars);
+  return undefined;
 }

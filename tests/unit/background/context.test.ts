@@ -163,20 +163,20 @@ describe('read-aloud', () => {
     h.page.results['/extract-page.js'] = pageResult();
     h.page.results['/extract-selection.js'] = selectionResult('Only this sentence.');
     const tab = h.connect(3);
-    await h.context.menuHandlers['parley-read-page'](3);
+    await h.context.menuHandlers['parley-read-page'](3, { id: 3 });
     expect(h.relay.sentOf('speakText')[0]?.text).toBe(ARTICLE);
     h.fromRelay({ type: 'textEnd', turnId: h.relay.sentOf('speakText')[0]!.turnId });
     expect(tab.of('readAloud').at(-1)?.state).toBe('ended');
 
-    await h.context.menuHandlers['parley-ask-selection'](3);
+    await h.context.menuHandlers['parley-ask-selection'](3, { id: 3 });
     expect(h.opened).toEqual([3]);
     expect(tab.of('attachment').at(-1)?.preview).toMatchObject({ kind: 'selection', excerpt: 'Only this sentence.' });
   });
 });
 
 describe('context menu registration', () => {
-  it('creates the three entries once, after clearing old ones, and routes clicks by id', async () => {
-    const listeners: Array<(info: { menuItemId: string | number }, tab?: { id?: number }) => void> = [];
+  it('creates every entry (side panel and the three of issue 12) once, after clearing old ones, and routes clicks by id', async () => {
+    const listeners: Array<(info: { menuItemId: string | number }, tab?: { id?: number; windowId?: number }) => void> = [];
     const created: Array<{ id: string; title: string; contexts: string[] }> = [];
     const menus = {
       removeAll: vi.fn(async () => undefined),
@@ -187,6 +187,7 @@ describe('context menu registration', () => {
     const remove = registerContextMenus(
       menus,
       {
+        'parley-open-side-panel': (_tabId, tab) => void calls.push(`side:${tab.windowId}`),
         'parley-ask-selection': (tabId) => void calls.push(`ask:${tabId}`),
         'parley-read-selection': (tabId) => void calls.push(`read:${tabId}`),
         'parley-read-page': (tabId) => void calls.push(`page:${tabId}`),
@@ -199,7 +200,8 @@ describe('context menu registration', () => {
     listeners[0]?.({ menuItemId: 'parley-read-page' }, { id: 4 });
     listeners[0]?.({ menuItemId: 'someone-else' }, { id: 4 });
     listeners[0]?.({ menuItemId: 'parley-ask-selection' }, {});
-    expect(calls).toEqual(['page:4']);
+    listeners[0]?.({ menuItemId: 'parley-open-side-panel' }, { id: 5, windowId: 9 });
+    expect(calls).toEqual(['page:4', 'side:9']);
     remove();
     expect(menus.onClicked.removeListener).toHaveBeenCalledOnce();
   });

@@ -50,6 +50,14 @@ export const tabSender = (tabId: number, extra: Partial<NonNullable<PortLike['se
   ...extra,
 });
 
+/** The chat panel page framed into tab `tabId` (Chrome's dynamic-id URL), or the side panel when `tabId` is undefined. */
+export const panelSender = (tabId: number | undefined, extra: Partial<NonNullable<PortLike['sender']>> = {}) => ({
+  id: RUNTIME_ID,
+  url: 'chrome-extension://0f1e2d3c-dynamic-id/chat.html',
+  ...(tabId === undefined ? {} : { frameId: 3, tab: { id: tabId } }),
+  ...extra,
+});
+
 /** The relay client's surface, with the socket replaced by arrays the test reads and feeds. */
 export class FakeRelay {
   sent: ClientMessage[] = [];
@@ -117,9 +125,8 @@ export async function createHarness() {
   const permissionPages: number[] = [];
   const ports = createChatPorts({
     runtimeId: RUNTIME_ID,
-    extensionOrigin: ORIGIN,
     onMessage: (tabId, message) => void dispatchContentMessage(handlers, tabId, message),
-    onTabGone: (tabId) => {
+    onPanelGone: (tabId) => {
       turns.cancelTab(tabId);
       voice.discard(tabId);
     },
@@ -137,6 +144,7 @@ export async function createHarness() {
     nextTurnId: () => nextTurn++,
     pageContext: page,
     openChat: async (tabId) => opened.push(tabId),
+    openSidePanel: async () => undefined,
   });
   const turns = createTurns({
     store,
@@ -156,10 +164,19 @@ export async function createHarness() {
     requestMicPermission: () => permissionPages.push(1),
     attachments: context.attachments,
   });
-  const handlers = createContentHandlers({ store, relay: relayClient, turns, voice, context: context.actions, post: ports.post });
+  const closedPanels: number[] = [];
+  const handlers = createContentHandlers({
+    store,
+    relay: relayClient,
+    turns,
+    voice,
+    context: context.actions,
+    post: ports.post,
+    closePanel: (tabId) => closedPanels.push(tabId),
+  });
 
   const connect = (tabId: number) => {
-    const port = new TestPort(tabSender(tabId));
+    const port = new TestPort(panelSender(tabId));
     ports.accept(port);
     port.send({ type: 'hello' });
     return port;
@@ -167,5 +184,5 @@ export async function createHarness() {
   const fromRelay = (message: ServerMessage) => {
     if (!context.readAloud.handleServerMessage(message)) turns.handleServerMessage(message);
   };
-  return { relay, host, ports, store, turns, voice, context, page, opened, connect, fromRelay, permissionPages };
+  return { relay, host, ports, store, turns, voice, context, page, opened, connect, fromRelay, permissionPages, closedPanels };
 }
