@@ -71,7 +71,7 @@ export class ChatState {
     recording: (message) => {
       this.recording = message.recording;
     },
-    // TODO [2026-12-15]: attachment chip and read-aloud controls (issue 12, step 4).
+    // Issue 12's messages: chat-controller routes them to PageContextState; they never reach here.
     attachment: () => undefined,
     readAloud: () => undefined,
     readAloudSpeech: () => undefined,

@@ -23,7 +23,7 @@ export async function startPanel(target: HTMLElement, mode: PanelMode): Promise<
   });
   document.documentElement.dataset.mode = mode;
   await controller.init();
-  mount(PanelApp, { target, props: { chat: controller.state, actions: controller.actions } });
+  mount(PanelApp, { target, props: { chat: controller.state, actions: controller.actions, pageContext: controller.pageContext } });
   watchPanelVisibility(target, (visible) => controller.actions.setOpen(visible));
   // The launcher focuses the frame when it shows it: the cursor goes to the message box.
   const focusMessage = () => target.querySelector('textarea')?.focus();
