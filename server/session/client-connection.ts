@@ -17,6 +17,7 @@ import { admitTurn, launchTurn } from './launch-turn.ts';
 import type { RelayContext } from './relay-context.ts';
 import { changeSettings, openSession, recordHeard, resumeSession, type SessionSummary } from './session-ops.ts';
 import { sessionHash } from './session-store.ts';
+import { StoreUnavailableError } from './store-error.ts';
 import { checkSpeakText, checkText, TurnErrors } from './turn-errors.ts';
 import type { SessionRef, TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
 
@@ -46,6 +47,8 @@ interface RunningTurn {
 interface Collecting {
   chunks: Uint8Array[];
   bytes: number;
+  /** Discards the recording when no chunk arrives for limits.recordingIdleMs. */
+  idle: ReturnType<typeof setTimeout>;
 }
 
 type Handlers = { [K in ClientMessageType]: (message: ClientMessageOf<K>) => Promise<void> | void };
@@ -77,6 +80,12 @@ export function createClientConnection(
   let queue: Promise<void> = Promise.resolve();
 
   const maxTurns = legacy ? 1 : ctx.limits.maxConcurrentTurns;
+  /** Forgets a recording being collected (and its idle timer); true if there was one. */
+  const dropRecording = (turnId: number): boolean => {
+    const recording = collecting.get(turnId);
+    if (recording) clearTimeout(recording.idle);
+    return collecting.delete(turnId);
+  };
   const sendError = (turnId: number, error: ErrorInfo) => send({ type: 'error', turnId, error });
 
   const okInfo = (s: SessionSummary, resumed: boolean): OkInfo => ({
@@ -93,10 +102,13 @@ export function createClientConnection(
     },
   });
 
-  const attach = (clientId: string) => {
+  // Set before the store answers: if Redis is away, this frame fails with STORE_UNAVAILABLE but the
+  // connection still knows its session, so turns work as soon as Redis is back (legacy clients do
+  // not send SetClientID twice). Pending settings are dropped only once they were saved.
+  const attach = (clientId: string): SessionRef => {
     const key = { tokenId, clientId };
     session = { key, hash: sessionHash(key) };
-    pendingSettings = {};
+    return session;
   };
 
   /** Why a new turn with this id cannot start, if it cannot. Audio being collected counts as a turn. */
@@ -110,7 +122,7 @@ export function createClientConnection(
   const sinkFor = (turnId: number): TurnSink => ({
     transcript: (text) => send({ type: 'transcript', turnId, text }),
     textChunk: (text) => send({ type: 'textChunk', turnId, text }),
-    textEnd: () => send({ type: 'textEnd', turnId }),
+    textEnd: (cut) => send(cut ? { type: 'textEnd', turnId, speech: cut } : { type: 'textEnd', turnId }),
     speechAudio: (index, sentence, audio) => send({ type: 'speechAudio', turnId, index, sentence, audio }),
     error: (error) => sendError(turnId, error),
   });
@@ -120,7 +132,7 @@ export function createClientConnection(
     // Taken whether or not the turn is admitted: a refused turn's attachment is sent again with the retry.
     const context = attached.get(turnId);
     attached.delete(turnId);
-    const refusal = await admitTurn(ctx, s.key);
+    const refusal = await admitTurn(ctx, s.key, input);
     if (refusal) return sendError(turnId, refusal);
     // The socket may have closed while Redis answered.
     if (closed) return;
@@ -150,16 +162,19 @@ export function createClientConnection(
 
   const handlers: Handlers = {
     async setClientId({ clientId }) {
-      const found = await openSession(ctx.store, { tokenId, clientId }, pendingSettings);
-      attach(clientId);
+      const found = await openSession(ctx.store, attach(clientId).key, pendingSettings);
+      pendingSettings = {};
       send(legacy ? { type: 'ok' } : { type: 'ok', info: okInfo(found, found.existed) });
     },
     async resume({ clientId, messages }) {
-      const found = await resumeSession(ctx.store, { tokenId, clientId }, messages, pendingSettings, ctx.defaults.historyMaxTurns);
-      attach(clientId);
+      const found = await resumeSession(ctx.store, attach(clientId).key, messages, pendingSettings, ctx.defaults.historyMaxTurns);
+      pendingSettings = {};
       send({ type: 'ok', info: okInfo(found, found.existed || messages.length > 0) });
     },
     async settings({ settings }) {
+      const allowed = ctx.limits.allowedModels;
+      if (settings.model !== undefined && allowed.length > 0 && !allowed.includes(settings.model))
+        return sendError(0, TurnErrors.modelNotAllowed(settings.model, allowed));
       if (session) {
         await changeSettings(ctx.store, session.key, settings);
       } else {
@@ -176,7 +191,7 @@ export function createClientConnection(
       if (refusal) return sendError(turnId, refusal);
       await start(session, turnId, { kind: 'text', text });
     },
-    audioChunk({ turnId, data }) {
+    async audioChunk({ turnId, data }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
       if (rejected.has(turnId)) return;
       let recording = collecting.get(turnId);
@@ -186,11 +201,23 @@ export function createClientConnection(
           rejected.add(turnId);
           return sendError(turnId, refusal);
         }
-        recording = { chunks: [], bytes: 0 };
+        // Refused at the first chunk when today's voice budget is already spent, not after the upload.
+        if ((await ctx.audioBudget.remaining(tokenId, ctx.limits.audioBytesPerDay)) === 0) {
+          rejected.add(turnId);
+          return sendError(turnId, TurnErrors.audioBudgetExceeded(ctx.audioBudget.renewsInMs()));
+        }
+        const idle = setTimeout(() => {
+          if (closed || !dropRecording(turnId)) return;
+          rejected.add(turnId);
+          sendError(turnId, TurnErrors.recordingIdle(Math.round(ctx.limits.recordingIdleMs / 1000)));
+        }, ctx.limits.recordingIdleMs);
+        idle.unref();
+        recording = { chunks: [], bytes: 0, idle };
         collecting.set(turnId, recording);
       }
+      recording.idle.refresh();
       if (recording.bytes + data.byteLength > ctx.limits.maxAudioBytes) {
-        collecting.delete(turnId);
+        dropRecording(turnId);
         rejected.add(turnId);
         return sendError(turnId, TurnErrors.audioTooLarge(ctx.limits.maxAudioBytes));
       }
@@ -206,13 +233,14 @@ export function createClientConnection(
         const refusal = running.has(turnId) || legacy ? refuseNewTurn(turnId) : undefined;
         return sendError(turnId, refusal ?? TurnErrors.emptyAudio());
       }
-      collecting.delete(turnId);
+      dropRecording(turnId);
       if (recording.bytes === 0) return sendError(turnId, TurnErrors.emptyAudio());
       await start(session, turnId, { kind: 'voice', audio: Buffer.concat(recording.chunks), mimeType: VOICE_MIME_TYPE });
     },
     attachContext({ turnId, attachment }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
-      if (running.has(turnId) || collecting.has(turnId)) return sendError(turnId, TurnErrors.attachTooLate(turnId));
+      // A recording may still be collecting: its turn starts at AudioEnd.
+      if (running.has(turnId)) return sendError(turnId, TurnErrors.attachTooLate(turnId));
       // Bounded like turns: a client cannot park attachments for turns it never starts.
       if (!attached.has(turnId) && attached.size >= maxTurns) return sendError(turnId, TurnErrors.tooManyAttachments(maxTurns));
       const prepared = prepareContext(attachment, { maxChars: ctx.limits.maxContextChars, maxTokens: ctx.limits.maxContextTokens });
@@ -236,7 +264,7 @@ export function createClientConnection(
         turn.controller.abort(reason);
         return;
       }
-      if (collecting.delete(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
+      if (dropRecording(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
       sendError(turnId, TurnErrors.unknownTurn(turnId));
     },
     /** Barge-in: cancel like Cancel if the turn runs, then keep in history only what was heard. */
@@ -257,7 +285,7 @@ export function createClientConnection(
         // No frame answers this: the turn already ended with TextEnd (docs/protocol.md, Interrupt).
         return recordHeard(ctx.store, finished.session.key, finished.spoken, heard, maxHistory);
       }
-      if (collecting.delete(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
+      if (dropRecording(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
       sendError(turnId, TurnErrors.unknownTurn(turnId));
     },
   };
@@ -278,7 +306,8 @@ export function createClientConnection(
       queue = queue
         .then(() => (closed ? undefined : dispatch(data)))
         .catch((error: unknown) => {
-          // A store failure or relay bug affects this frame only; the connection stays usable.
+          // A store outage or relay bug affects this frame only; the connection stays usable.
+          if (error instanceof StoreUnavailableError) return sendError(0, TurnErrors.storeUnavailable());
           ctx.logger.error('frame handling failed', { error: error instanceof Error ? error.stack : String(error) });
           sendError(0, TurnErrors.internal());
         });
@@ -288,7 +317,7 @@ export function createClientConnection(
       closed = true;
       for (const turn of running.values()) turn.controller.abort(reason);
       finishedSpoken.clear();
-      collecting.clear();
+      for (const turnId of [...collecting.keys()]) dropRecording(turnId);
       rejected.clear();
       attached.clear();
     },

@@ -1,3 +1,6 @@
+import type { ContextCaps } from '../../../../protocol/index.ts';
+import { createContextFeature } from '../../../../lib/background/context-feature.ts';
+import type { ExtractScript, PageContextDeps } from '../../../../lib/background/page-context.ts';
 import { createChatPorts, type PortLike } from '../../../../lib/background/chat-ports.ts';
 import { createContentHandlers, dispatchContentMessage } from '../../../../lib/background/content-handlers.ts';
 import { createConversationStore } from '../../../../lib/background/conversation-store.ts';
@@ -48,6 +51,14 @@ export const tabSender = (tabId: number, extra: Partial<NonNullable<PortLike['se
   ...extra,
 });
 
+/** The chat panel page framed into tab `tabId` (Chrome's dynamic-id URL), or the side panel when `tabId` is undefined. */
+export const panelSender = (tabId: number | undefined, extra: Partial<NonNullable<PortLike['sender']>> = {}) => ({
+  id: RUNTIME_ID,
+  url: 'chrome-extension://0f1e2d3c-dynamic-id/chat.html',
+  ...(tabId === undefined ? {} : { frameId: 3, tab: { id: tabId } }),
+  ...extra,
+});
+
 /** The relay client's surface, with the socket replaced by arrays the test reads and feeds. */
 export class FakeRelay {
   sent: ClientMessage[] = [];
@@ -68,6 +79,24 @@ export class FakeRelay {
   sentOf<K extends ClientMessage['type']>(type: K) {
     return this.sent.filter((message): message is Extract<ClientMessage, { type: K }> => message.type === type);
   }
+}
+
+/** A tab's page as the extraction scripts would report it (issue 12). */
+export class FakePage implements PageContextDeps {
+  host: string | undefined = 'news.example';
+  allowed = true;
+  results: Partial<Record<ExtractScript, unknown>> = {};
+  injected: Array<{ tabId: number; file: ExtractScript }> = [];
+  contextCaps: ContextCaps = { maxChars: 24_000, maxTokens: 6_000 };
+  getHost = async () => this.host;
+  isSiteAllowed = async () => this.allowed;
+  inject = async (tabId: number, file: ExtractScript) => {
+    this.injected.push({ tabId, file });
+    if (!(file in this.results)) throw new Error('Cannot access contents of the page.');
+    return this.results[file];
+  };
+  caps = () => this.contextCaps;
+  readAloudChars = () => 100_000;
 }
 
 export class FakeRecorderHost implements RecorderHost {
@@ -114,9 +143,8 @@ export async function createHarness() {
   const permissionPages: number[] = [];
   const ports = createChatPorts({
     runtimeId: RUNTIME_ID,
-    extensionOrigin: ORIGIN,
     onMessage: (tabId, message) => void dispatchContentMessage(handlers, tabId, message),
-    onTabGone: (tabId) => {
+    onPanelGone: (tabId) => {
       turns.cancelTab(tabId);
       voice.discard(tabId);
     },
@@ -126,6 +154,16 @@ export async function createHarness() {
   live.push(store);
   await store.ready();
   const relayClient = relay as unknown as RelayClient;
+  const page = new FakePage();
+  const opened: number[] = [];
+  const context = createContextFeature({
+    relay: relayClient,
+    post: ports.post,
+    nextTurnId: () => nextTurn++,
+    pageContext: page,
+    openChat: async (tabId) => opened.push(tabId),
+    openSidePanel: async () => undefined,
+  });
   const turns = createTurns({
     store,
     relay: relayClient,
@@ -133,20 +171,41 @@ export async function createHarness() {
     nextTurnId: () => nextTurn++,
     onVoiceFailed: (tabId, error) => voice.failFor(tabId, error),
     newId: () => `id-${++nextId}`,
+    attachments: context.attachments,
     takeSpeech: (turnId, index, audio) => conversation.takeSpeech(turnId, index, audio),
     onTurnEnded: (turnId) => conversation.turnEnded(turnId),
   });
-  const voice = createVoice({ host, relay: relayClient, turns, ports, nextTurnId: () => nextTurn++, requestMicPermission: () => permissionPages.push(1) });
+  const voice = createVoice({
+    host,
+    relay: relayClient,
+    turns,
+    ports,
+    nextTurnId: () => nextTurn++,
+    requestMicPermission: () => permissionPages.push(1),
+    attachments: context.attachments,
+  });
   const engine = new FakeEngine();
   const conversation = createConversation({ host, engine, relay: relayClient, voice, turns, settings: async () => ({ silenceMs: 800, echoCancellation: true }), log: () => undefined });
-  const handlers = createContentHandlers({ store, relay: relayClient, turns, voice, conversation, post: ports.post });
+  const closedPanels: number[] = [];
+  const handlers = createContentHandlers({
+    store,
+    relay: relayClient,
+    turns,
+    voice,
+    context: context.actions,
+    conversation,
+    post: ports.post,
+    closePanel: (tabId) => closedPanels.push(tabId),
+  });
 
   const connect = (tabId: number) => {
-    const port = new TestPort(tabSender(tabId));
+    const port = new TestPort(panelSender(tabId));
     ports.accept(port);
     port.send({ type: 'hello' });
     return port;
   };
-  const fromRelay = (message: ServerMessage) => turns.handleServerMessage(message);
-  return { relay, host, ports, store, turns, voice, conversation, engine, connect, fromRelay, permissionPages };
+  const fromRelay = (message: ServerMessage) => {
+    if (!context.readAloud.handleServerMessage(message)) turns.handleServerMessage(message);
+  };
+  return { relay, host, ports, store, turns, voice, context, conversation, engine, page, opened, connect, fromRelay, permissionPages, closedPanels };
 }
