@@ -96,7 +96,20 @@ export type ContentToBackground =
   | { type: 'readAloud'; text?: string }
   | { type: 'stopReadAloud' };
 
+/** Conversation mode as the panel shows it (issue 11). */
+export interface ConversationView {
+  active: boolean;
+  phase: 'off' | 'listening' | 'capturing' | 'userTurn' | 'thinking' | 'speaking' | 'paused';
+  /** Input level in dBFS, for the meter. */
+  levelDb?: number;
+  /** The self-check found the speakers audible in the mic: no interruption (headphones enable it). */
+  halfDuplex?: boolean;
+  /** A failure or pause to show, e.g. "Paused: no speech for a while." */
+  notice?: string;
+}
+
 export type BackgroundToContent =
+  | { type: 'conversationState'; conversation: ConversationView }
   | { type: 'snapshot'; conversation: Conversation; status: ConnectionStatus; recording: RecordingState }
   | { type: 'conversation'; conversation: Conversation }
   | { type: 'textChunk'; entryId: string; text: string }

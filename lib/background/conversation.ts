@@ -5,7 +5,7 @@
  * the engine when the answer's turn ended, and turns the engine's barge-in into an Interrupt frame
  * with what was heard. One conversation at a time (one microphone).
  */
-import type { EngineEvent } from '../messages.ts';
+import type { BackgroundToContent, ConversationView, EngineEvent } from '../messages.ts';
 import type { RecorderHost } from '../recorder/recorder-host.ts';
 import { bytesToBase64 } from './base64.ts';
 import type { RelayClient } from './relay-client.ts';
@@ -26,8 +26,8 @@ export interface ConversationOptions {
   voice: Pick<Voice, 'beginEngineTurn' | 'failFor'>;
   turns: Pick<Turns, 'interrupted'>;
   settings: () => Promise<{ silenceMs: number; echoCancellation: boolean }>;
-  /** What the engine reported last, for whoever shows it (the panel, once it has the control). */
-  onEvent?: (tabId: number, event: EngineEvent) => void;
+  /** The panel of the conversation's tab (its chat port). */
+  post?: (tabId: number, message: BackgroundToContent) => void;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -62,9 +62,16 @@ export function createConversation(options: ConversationOptions): Conversation {
   const turnIds = new Set<number>();
   /** The turn whose answer is coming or playing: a barge-in before any audio interrupts it. */
   let answering: number | undefined;
+  let view: ConversationView = { active: false, phase: 'off' };
 
-  async function stop(): Promise<void> {
+  function show(tab: number, next: ConversationView): void {
+    view = next;
+    options.post?.(tab, { type: 'conversationState', conversation: view });
+  }
+
+  async function stop(notice?: string): Promise<void> {
     if (tabId === undefined) return;
+    show(tabId, { active: false, phase: 'off', ...(notice ? { notice } : {}) });
     tabId = undefined;
     turnIds.clear();
     answering = undefined;
@@ -79,6 +86,7 @@ export function createConversation(options: ConversationOptions): Conversation {
       return options.voice.failFor(tab, { code: 'UNSUPPORTED', message: 'Conversation mode needs Chrome for now; push-to-talk works here.' });
     }
     tabId = tab;
+    show(tab, { active: true, phase: 'listening', notice: 'Checking for echo…' });
     try {
       release = await options.host.holdEngine();
       const settings = await options.settings();
@@ -86,14 +94,16 @@ export function createConversation(options: ConversationOptions): Conversation {
       if (!result.ok) throw new Error(result.message);
     } catch (error) {
       await stop();
-      options.voice.failFor(tab, { code: 'FAILED', message: `Conversation mode could not start: ${error instanceof Error ? error.message : String(error)}` });
+      const message = `Conversation mode could not start: ${error instanceof Error ? error.message : String(error)}`;
+      show(tab, { active: false, phase: 'off', notice: message });
+      options.voice.failFor(tab, { code: 'FAILED', message });
     }
   }
 
   return {
     toggle: (tab) => (tabId === tab ? stop() : start(tab)),
     start,
-    stop,
+    stop: () => stop(),
     activeTab: () => tabId,
     beginTurn() {
       if (tabId === undefined) throw new Error('No conversation is running.');
@@ -117,7 +127,31 @@ export function createConversation(options: ConversationOptions): Conversation {
         }
         answering = undefined;
       }
-      options.onEvent?.(tabId, event);
+      const tab = tabId;
+      switch (event.type) {
+        case 'phase':
+          if (event.phase === 'off') return;
+          show(tab, { ...view, phase: event.phase, notice: view.phase === 'paused' ? undefined : view.notice });
+          break;
+        case 'level':
+          show(tab, { ...view, levelDb: event.db });
+          break;
+        case 'echo':
+          show(tab, {
+            ...view,
+            halfDuplex: !event.fullDuplex,
+            notice: event.fullDuplex ? undefined : 'Parley can hear its own voice here, so it will not listen while it speaks. Use headphones to interrupt it.',
+          });
+          break;
+        case 'paused':
+          // The engine already released the microphone; the conversation ends until the user starts it again.
+          void stop('Paused after a while without speech. Start the conversation again to go on.');
+          break;
+        case 'interrupt':
+        case 'clipStart':
+        case 'clipDropped':
+          break;
+      }
     },
     takeSpeech(turnId, index, audio) {
       if (tabId === undefined || !turnIds.has(turnId)) return false;

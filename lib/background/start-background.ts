@@ -104,6 +104,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     relay,
     voice,
     turns,
+    post: ports.post,
     settings: async () => {
       const settings = await loadSettings();
       return { silenceMs: settings.endOfTurnSilenceMs, echoCancellation: settings.echoCancellation };

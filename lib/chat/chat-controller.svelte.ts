@@ -21,6 +21,8 @@ export interface ChatActions {
   newChat(): void;
   /** `fromUser`: the press was a real user action (`isTrusted`); only such a press starts the microphone. */
   toggleRecording(fromUser: boolean): void;
+  /** Conversation mode on/off for this tab; only a real, visible user action starts it (like the mic). */
+  toggleConversation(fromUser: boolean): void;
   discardRecording(): void;
   toggleMute(): void;
   revealAll(entryId: string): void;
@@ -275,6 +277,13 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       }
       unlockAudio();
       post({ type: 'startRecording' });
+    },
+    toggleConversation(fromUser) {
+      if (!state.conversation.active && (!fromUser || deps.canStartRecording?.() === false)) {
+        console.warn('[parley] ignored a conversation press that was not a visible user action');
+        return;
+      }
+      post({ type: 'toggleConversation' });
     },
     discardRecording() {
       post({ type: 'discardRecording' });

@@ -1,4 +1,4 @@
-import type { BackgroundToContent, ChatEntry, ConnectionStatus, Conversation, RecordingState } from '../messages.ts';
+import type { BackgroundToContent, ChatEntry, ConnectionStatus, Conversation, ConversationView, RecordingState } from '../messages.ts';
 import { Typewriter } from './typewriter.ts';
 
 /** How replies are typed; read from settings and media queries by the controller. */
@@ -33,6 +33,8 @@ export class ChatState {
   clientId = $state('');
   status = $state<ConnectionStatus>({ state: 'idle' });
   recording = $state<RecordingState>({ recording: false });
+  /** Conversation mode in this tab (issue 11): state, input level, notices. */
+  conversation = $state<ConversationView>({ active: false, phase: 'off' });
   /** The panel is on screen (its frame shown, or the side panel open). */
   open = $state(false);
   draft = $state('');
@@ -70,6 +72,9 @@ export class ChatState {
     },
     recording: (message) => {
       this.recording = message.recording;
+    },
+    conversationState: (message) => {
+      this.conversation = message.conversation;
     },
     // Issue 12's messages: chat-controller routes them to PageContextState; they never reach here.
     attachment: () => undefined,

@@ -67,6 +67,22 @@ describe('conversation mode in the background', () => {
     expect(h.host.holds).toBe(0);
   });
 
+  it('shows the panel its state, the half-duplex notice, and ends on the idle pause', async () => {
+    const { h, tab } = await inConversation();
+    expect(tab.of('conversationState')[0]?.conversation).toMatchObject({ active: true, phase: 'listening' });
+    h.conversation.handleEvent({ type: 'echo', fullDuplex: false, reason: 'echoHeard', residualDb: -40 });
+    h.conversation.handleEvent({ type: 'phase', phase: 'speaking' });
+    h.conversation.handleEvent({ type: 'level', db: -33 });
+    expect(tab.of('conversationState').at(-1)?.conversation).toMatchObject({ active: true, phase: 'speaking', levelDb: -33, halfDuplex: true });
+    expect(tab.of('conversationState').at(-1)?.conversation.notice).toMatch(/headphones/);
+    h.conversation.handleEvent({ type: 'paused', reason: 'noSpeech' });
+    await settle();
+    expect(tab.of('conversationState').at(-1)?.conversation).toMatchObject({ active: false, phase: 'off' });
+    expect(tab.of('conversationState').at(-1)?.conversation.notice).toMatch(/Paused/);
+    expect(h.engine.calls.at(-1)).toBe('stop');
+    expect(h.host.holds).toBe(0);
+  });
+
   it('parses clip ids strictly', () => {
     expect(parseClipId('12:3')).toEqual({ turnId: 12, index: 3 });
     expect(parseClipId('12:x')).toBeUndefined();

@@ -185,7 +185,7 @@ export async function createHarness() {
     attachments: context.attachments,
   });
   const engine = new FakeEngine();
-  const conversation = createConversation({ host, engine, relay: relayClient, voice, turns, settings: async () => ({ silenceMs: 800, echoCancellation: true }), log: () => undefined });
+  const conversation = createConversation({ host, engine, relay: relayClient, voice, turns, post: ports.post, settings: async () => ({ silenceMs: 800, echoCancellation: true }), log: () => undefined });
   const closedPanels: number[] = [];
   const handlers = createContentHandlers({
     store,
