@@ -9,7 +9,8 @@ import type { SessionState } from '../session/session.ts';
 import { StoreUnavailableError } from '../session/store-error.ts';
 
 // KEYS: session, token index. ARGV: expected version ('' = absent), JSON, TTL ms, per-token cap.
-// Redis's own clock orders sessions, so instances with skewed clocks agree on which is oldest.
+// Redis's own clock (in microseconds) orders sessions, so instances with skewed clocks agree on
+// which is oldest.
 const SAVE_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], 'v')
 if (current or '') ~= ARGV[1] then return -1 end
@@ -17,9 +18,12 @@ local version = (tonumber(current) or 0) + 1
 redis.call('HSET', KEYS[1], 'v', version, 'd', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+-- Microseconds, and strictly after the newest entry, so two saves in the same instant still order.
+local newest = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+if newest[2] and tonumber(newest[2]) >= now then now = tonumber(newest[2]) + 1 end
 redis.call('ZADD', KEYS[2], now, KEYS[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[3]))
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[3]) * 1000)
 local count = redis.call('ZCARD', KEYS[2])
 local cap = tonumber(ARGV[4])
 if count > cap then
@@ -85,7 +89,7 @@ export function createRedisSessionStore(options: RedisStoreOptions): SessionStor
       await call('delete', () => redis.multi().del(k).zrem(indexKey(key.tokenId), k).exec());
     },
     async countForToken(tokenId) {
-      return call('count', () => redis.zcount(indexKey(tokenId), Date.now() - options.ttlMs, '+inf'));
+      return call('count', () => redis.zcount(indexKey(tokenId), (Date.now() - options.ttlMs) * 1000, '+inf'));
     },
     async close() {
       // The client belongs to the composition root, which quits it after everything that uses it.
