@@ -17,9 +17,21 @@ export default defineConfig({
     // Fewest permissions that work (each is explained in the README):
     // - storage: settings (sync), token and conversation (local).
     // - offscreen (Chrome only): the hidden page that records the microphone; a service worker has no getUserMedia.
+    // - sidePanel (Chrome only; Firefox's sidebar_action needs none): the chat in the browser's side panel.
+    // - contextMenus: the "Open Parley in side panel" entry on pages and on the toolbar button, and (issue 12)
+    //   "Ask Parley about the selection", "Read aloud", "Read this page aloud".
+    // - activeTab + scripting (Firefox MV2: activeTab, for tabs.executeScript): read the page or the
+    //   selection on the user's action only, by injecting extract-page.js / extract-selection.js then.
+    //   A content script's <all_urls> match does not allow executeScript; activeTab grants it to the
+    //   tab the user just acted on (menu click, toolbar button, shortcut), and only until it navigates.
     // No "tabs": tabs.query for the active tab's id, tabs.create and tabs.sendMessage work without it.
     // Host access comes from the content script's <all_urls> match, which is what puts the bubble on pages.
-    permissions: browser === 'firefox' ? ['storage'] : ['storage', 'offscreen'],
+    // E2E builds only (tests/e2e/support/global-setup.ts): stands in for the activeTab gesture.
+    ...(process.env.PARLEY_E2E_HOST_ACCESS === '1' ? { host_permissions: ['<all_urls>'] } : {}),
+    permissions:
+      browser === 'firefox'
+        ? ['storage', 'contextMenus', 'activeTab']
+        : ['storage', 'offscreen', 'sidePanel', 'contextMenus', 'activeTab', 'scripting'],
     commands: {
       'toggle-chat': {
         suggested_key: { default: 'Alt+Shift+P', mac: 'MacCtrl+Shift+P' },
@@ -27,6 +39,17 @@ export default defineConfig({
       },
     },
     action: { default_title: 'Parley' },
+    // The chat panel is an extension page the launcher frames into pages (docs/panel.md). Only that
+    // one HTML file is web-accessible; the scripts it loads come from its own origin. Chrome serves it
+    // under a per-session dynamic id, so a page cannot probe for Parley or frame the panel itself.
+    // WXT turns this into MV2's plain list for Firefox.
+    // The same page in the side panel (Chrome) or sidebar (Firefox), told so by its query.
+    ...(browser === 'firefox'
+      ? { sidebar_action: { default_panel: 'chat.html?mode=side', default_title: 'Parley', open_at_install: false } }
+      : { side_panel: { default_path: 'chat.html?mode=side' } }),
+    web_accessible_resources: [
+      { resources: ['chat.html'], matches: ['<all_urls>'], ...(browser === 'firefox' ? {} : { use_dynamic_url: true }) },
+    ],
     ...(browser === 'firefox'
       ? {
           browser_specific_settings: {
@@ -35,8 +58,10 @@ export default defineConfig({
               // 140 is the first desktop Firefox that knows data_collection_permissions (docs/firefox.md).
               strict_min_version: '140.0',
               // Chat messages and voice recordings go to the relay the user configured: that is
-              // "personal communications". Nothing else (no page content, no browsing history) leaves.
-              data_collection_permissions: { required: ['personalCommunications'] },
+              // "personal communications". A page's text, title and address (origin and path) go too,
+              // but only when the user attaches the page or a selection, or has it read aloud:
+              // "website content". No browsing history leaves.
+              data_collection_permissions: { required: ['personalCommunications', 'websiteContent'] },
             },
           },
           // Firefox's default MV3 extension CSP has upgrade-insecure-requests, which turns ws://127.0.0.1

@@ -1,10 +1,11 @@
 import { storage } from 'wxt/utils/storage';
+import type { SiteRules } from './site-rules.ts';
 
 /**
  * User settings. Everything but the token syncs across the user's browsers;
  * the token stays on this device (storage.local) because it unlocks the relay.
  */
-export interface ParleySettings {
+export interface ParleySettings extends SiteRules {
   /** ws:// (local relay) or wss:// (remote relay) URL of the relay's WebSocket port. */
   relayUrl: string;
   /** Chat model; empty means the relay's default. */
@@ -14,14 +15,14 @@ export interface ParleySettings {
   language: string;
   /** Spoken answers on/off. */
   speech: boolean;
+  /** Speaking rate of spoken answers (text-to-speech `speed`), one of SPEECH_SPEEDS. */
+  speechSpeed: number;
+  /** Conversation mode: silence that ends the user's turn, END_OF_TURN_SILENCE_MS range. */
+  endOfTurnSilenceMs: number;
   /** Type replies character by character (in step with audio when speech is on). */
   typingEffect: boolean;
   /** Empty means the relay's default system prompt. */
   systemPrompt: string;
-  /** Where the launcher bubble shows. */
-  siteMode: 'all' | 'allowlist' | 'blocklist';
-  /** Hostnames for siteMode allowlist/blocklist, e.g. "example.com" (also matches subdomains). */
-  siteList: string[];
 }
 
 export const DEFAULT_SETTINGS: ParleySettings = {
@@ -30,6 +31,8 @@ export const DEFAULT_SETTINGS: ParleySettings = {
   voice: 'alloy',
   language: '',
   speech: true,
+  speechSpeed: 1,
+  endOfTurnSilenceMs: 800,
   typingEffect: true,
   systemPrompt: '',
   siteMode: 'all',
@@ -37,6 +40,10 @@ export const DEFAULT_SETTINGS: ParleySettings = {
 };
 
 export const VOICES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer', 'verse'] as const;
+
+export const SPEECH_SPEEDS = [0.75, 1, 1.25, 1.5, 2] as const;
+/** Issue 11: 800 ms by default; shorter cuts people off mid-thought, longer feels slow. */
+export const END_OF_TURN_SILENCE_MS = { min: 300, max: 3000 } as const;
 
 export const settingsItem = storage.defineItem<ParleySettings>('sync:settings', { fallback: DEFAULT_SETTINGS });
 export const tokenItem = storage.defineItem<string>('local:token', { fallback: '' });
@@ -46,13 +53,4 @@ export async function loadSettings(): Promise<ParleySettings> {
   return { ...DEFAULT_SETTINGS, ...(await settingsItem.getValue()) };
 }
 
-/** True when the bubble should show on a page with this hostname. */
-export function isSiteEnabled(settings: Pick<ParleySettings, 'siteMode' | 'siteList'>, hostname: string): boolean {
-  if (settings.siteMode === 'all') return true;
-  const host = hostname.toLowerCase();
-  const listed = settings.siteList.some((entry) => {
-    const site = entry.trim().toLowerCase();
-    return site !== '' && (host === site || host.endsWith(`.${site}`));
-  });
-  return settings.siteMode === 'allowlist' ? listed : !listed;
-}
+export { isSiteEnabled } from './site-rules.ts';

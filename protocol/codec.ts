@@ -4,10 +4,13 @@ import { LANGUAGE_RE, MODEL_NAME_RE, ProtocolLimits, VOICE_RE } from './limits.t
 import type {
   ChatMessage,
   ClientMessage,
+  ContextAttachment,
+  ContextReceipt,
   Dialect,
   OkInfo,
   ServerMessage,
   SessionSettings,
+  SpeechCut,
 } from './messages.ts';
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: FrameDecodeError };
@@ -100,6 +103,12 @@ export function encodeClientMessage(message: ClientMessage, dialect: Dialect = '
       return frame(ClientFrame.Resume, json({ clientId: message.clientId, messages: message.messages }));
     case 'ping':
       return frame(ClientFrame.Ping, u32(message.nonce));
+    case 'interrupt':
+      return frame(ClientFrame.Interrupt, u32(message.turnId), u16(message.heard.index), u16(message.heard.permille));
+    case 'attachContext':
+      return frame(ClientFrame.AttachContext, u32(message.turnId), json(message.attachment));
+    case 'speakText':
+      return frame(ClientFrame.SpeakText, u32(message.turnId), utf8(message.text));
   }
 }
 
@@ -138,6 +147,11 @@ export function validateSettings(value: unknown): DecodeResult<SessionSettings> 
         if (typeof field !== 'boolean') return fail(ErrorCode.BadSettings, 'Speech must be true or false.');
         settings.speech = field;
         break;
+      case 'speed':
+        if (typeof field !== 'number' || !(field >= ProtocolLimits.minSpeechSpeed && field <= ProtocolLimits.maxSpeechSpeed))
+          return fail(ErrorCode.BadSettings, `Speed must be a number from ${ProtocolLimits.minSpeechSpeed} to ${ProtocolLimits.maxSpeechSpeed}.`);
+        settings.speed = field;
+        break;
       case 'systemPrompt':
         if (typeof field !== 'string' || field.length > ProtocolLimits.maxSystemPromptChars)
           return fail(ErrorCode.BadSettings, `System prompt must be text of at most ${ProtocolLimits.maxSystemPromptChars} characters.`);
@@ -169,6 +183,25 @@ function validateResume(value: unknown): DecodeResult<{ clientId: string; messag
     messages.push({ role: item.role, content: item.content });
   }
   return ok({ clientId: id.value, messages });
+}
+
+const URL_RE = /^https?:\/\/\S+$/;
+
+/** Checks an attachment's shape. Its size is the relay's business (it truncates and says so). */
+export function validateAttachment(value: unknown): DecodeResult<ContextAttachment> {
+  const shape = 'Attachment must be {"kind": "page"|"selection", "title": string, "url"?: string, "text": string}.';
+  if (!isRecord(value)) return fail(ErrorCode.BadContext, shape);
+  const { kind, title, url, text } = value;
+  for (const key of Object.keys(value))
+    if (key !== 'kind' && key !== 'title' && key !== 'url' && key !== 'text') return fail(ErrorCode.BadContext, `Unknown attachment field "${key.slice(0, 40)}".`);
+  if ((kind !== 'page' && kind !== 'selection') || typeof title !== 'string' || typeof text !== 'string')
+    return fail(ErrorCode.BadContext, shape);
+  if (title.length > ProtocolLimits.maxContextTitleChars || CONTROL_RE.test(title))
+    return fail(ErrorCode.BadContext, `Attachment title must be one line of at most ${ProtocolLimits.maxContextTitleChars} characters.`);
+  if (url !== undefined && (typeof url !== 'string' || url.length > ProtocolLimits.maxContextUrlChars || !URL_RE.test(url)))
+    return fail(ErrorCode.BadContext, `Attachment url must be an http(s) URL of at most ${ProtocolLimits.maxContextUrlChars} characters.`);
+  if (text.trim() === '') return fail(ErrorCode.BadContext, 'Attachment text is empty.');
+  return ok(url === undefined ? { kind, title, text } : { kind, title, url, text });
 }
 
 function readTurnId(payload: Uint8Array, exact: boolean): DecodeResult<number> {
@@ -246,6 +279,31 @@ export function decodeClientFrame(bytes: Uint8Array, dialect: Dialect): DecodeRe
       if (payload.byteLength !== 4) return fail(ErrorCode.BadFrame, 'Ping carries a 4-byte nonce.');
       return ok({ type: 'ping', nonce: view(payload).getUint32(0) });
     }
+    case ClientFrame.Interrupt: {
+      if (payload.byteLength !== 8) return fail(ErrorCode.BadFrame, 'Interrupt carries a turn id, a u16 sentence index and a u16 permille.');
+      const turn = readTurnId(payload.subarray(0, 4), true);
+      if (!turn.ok) return turn;
+      const index = view(payload).getUint16(4);
+      const permille = view(payload).getUint16(6);
+      if (permille > 1000) return fail(ErrorCode.BadFrame, 'Interrupt permille must be 0-1000.');
+      return ok({ type: 'interrupt', turnId: turn.value, heard: { index, permille } });
+    }
+    case ClientFrame.AttachContext: {
+      const turn = readTurnId(payload, false);
+      if (!turn.ok) return turn;
+      const value = readJson(payload.subarray(4));
+      if (value === undefined) return fail(ErrorCode.BadFrame, 'Attachment is not valid JSON.');
+      const attachment = validateAttachment(value);
+      return attachment.ok ? ok({ type: 'attachContext', turnId: turn.value, attachment: attachment.value }) : attachment;
+    }
+    case ClientFrame.SpeakText: {
+      const turn = readTurnId(payload, false);
+      if (!turn.ok) return turn;
+      const text = readUtf8(payload.subarray(4));
+      return text === undefined
+        ? fail(ErrorCode.BadFrame, 'Text is not valid UTF-8.')
+        : ok({ type: 'speakText', turnId: turn.value, text });
+    }
   }
   return fail(ErrorCode.UnknownFrame, `Unknown frame type 0x${type.toString(16).padStart(2, '0')}.`);
 }
@@ -266,7 +324,8 @@ export function encodeServerMessage(message: ServerMessage, dialect: Dialect = '
         ? frame(ServerFrame.TextChunk, utf8(message.text))
         : frame(ServerFrame.TextChunk, u32(message.turnId), utf8(message.text));
     case 'textEnd':
-      return legacy ? frame(ServerFrame.TextEnd) : frame(ServerFrame.TextEnd, u32(message.turnId));
+      if (legacy) return frame(ServerFrame.TextEnd);
+      return message.speech ? frame(ServerFrame.TextEnd, u32(message.turnId), json(message.speech)) : frame(ServerFrame.TextEnd, u32(message.turnId));
     case 'transcript':
       return frame(ServerFrame.Transcript, u32(message.turnId), utf8(message.text));
     case 'speechAudio': {
@@ -275,6 +334,8 @@ export function encodeServerMessage(message: ServerMessage, dialect: Dialect = '
     }
     case 'pong':
       return frame(ServerFrame.Pong, u32(message.nonce));
+    case 'contextInfo':
+      return frame(ServerFrame.ContextInfo, u32(message.turnId), json(message.info));
   }
 }
 
@@ -289,18 +350,38 @@ function readErrorInfo(value: unknown): ErrorInfo | undefined {
   return info;
 }
 
+function readSpeechCut(value: unknown): SpeechCut | undefined {
+  if (!isRecord(value) || !Number.isInteger(value.spoken) || !Number.isInteger(value.unspoken)) return undefined;
+  return { spoken: value.spoken as number, unspoken: value.unspoken as number };
+}
+
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
+
+function readContextReceipt(value: unknown): ContextReceipt | undefined {
+  if (!isRecord(value) || (value.kind !== 'page' && value.kind !== 'selection') || typeof value.truncated !== 'boolean') return undefined;
+  const { chars, originalChars, tokens, maxChars, maxTokens } = value;
+  if (!isCount(chars) || !isCount(originalChars) || !isCount(tokens) || !isCount(maxChars) || !isCount(maxTokens)) return undefined;
+  return { kind: value.kind, chars, originalChars, tokens, truncated: value.truncated, maxChars, maxTokens };
+}
+
 function readOkInfo(value: unknown): OkInfo | undefined {
   if (!isRecord(value) || typeof value.protocol !== 'number' || typeof value.resumed !== 'boolean' || typeof value.historyLength !== 'number')
     return undefined;
   const limits = value.limits;
   if (!isRecord(limits) || typeof limits.maxTextChars !== 'number' || typeof limits.maxAudioBytes !== 'number' || typeof limits.maxConcurrentTurns !== 'number')
     return undefined;
-  return {
+  const info: OkInfo = {
     protocol: value.protocol,
     resumed: value.resumed,
     historyLength: value.historyLength,
     limits: { maxTextChars: limits.maxTextChars, maxAudioBytes: limits.maxAudioBytes, maxConcurrentTurns: limits.maxConcurrentTurns },
   };
+  // Optional: relays older than AttachContext/SpeakText do not send them.
+  for (const key of ['maxContextChars', 'maxContextTokens', 'maxReadAloudChars'] as const) {
+    const limit = limits[key];
+    if (isCount(limit)) info.limits[key] = limit;
+  }
+  return info;
 }
 
 /** Decodes one relay frame (used by the extension and by tests). Never throws. */
@@ -349,8 +430,11 @@ export function decodeServerFrame(bytes: Uint8Array, dialect: Dialect): DecodeRe
       const text = readUtf8(rest);
       return text === undefined ? badUtf8() : ok({ type: 'textChunk', turnId: id, text });
     }
-    case ServerFrame.TextEnd:
-      return ok({ type: 'textEnd', turnId: id });
+    case ServerFrame.TextEnd: {
+      if (rest.byteLength === 0) return ok({ type: 'textEnd', turnId: id });
+      const speech = readSpeechCut(readJson(rest));
+      return speech ? ok({ type: 'textEnd', turnId: id, speech }) : fail(ErrorCode.BadFrame, 'TextEnd speech info is malformed.');
+    }
     case ServerFrame.Transcript: {
       const text = readUtf8(rest);
       return text === undefined ? badUtf8() : ok({ type: 'transcript', turnId: id, text });
@@ -366,6 +450,10 @@ export function decodeServerFrame(bytes: Uint8Array, dialect: Dialect): DecodeRe
     }
     case ServerFrame.Pong:
       return ok({ type: 'pong', nonce: id });
+    case ServerFrame.ContextInfo: {
+      const info = readContextReceipt(readJson(rest));
+      return info ? ok({ type: 'contextInfo', turnId: id, info }) : fail(ErrorCode.BadFrame, 'Context info is malformed.');
+    }
   }
   return fail(ErrorCode.UnknownFrame, `Unknown frame type 0x${type.toString(16)}.`);
 }

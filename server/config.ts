@@ -2,6 +2,8 @@
 // Every variable is documented with its default in docs/configuration.md.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { defaultAllowedHosts } from './http/host-check.ts';
+import { STRONG_TOKEN_HINT, weakTokenReason } from './tokens/token-strength.ts';
 
 export const DEFAULT_SYSTEM_PROMPT =
   'You are Parley, a helpful voice assistant in a small browser popup. ' +
@@ -36,6 +38,10 @@ export interface RelayConfig {
   allowedOrigins: string[];
   /** When non-empty, extension origins must carry one of these ids. */
   extensionIds: string[];
+  /** Host names the listeners answer to (besides IP literals): PARLEY_ALLOWED_HOSTS or loopback + bind host. */
+  allowedHosts: string[];
+  /** Applied to both listeners before any relay code runs. */
+  server: { headersTimeoutMs: number; requestTimeoutMs: number; maxSockets: number };
   limits: {
     maxTextChars: number;
     maxAudioBytes: number;
@@ -46,6 +52,11 @@ export interface RelayConfig {
     maxConnections: number;
     maxSendBufferBytes: number;
     maxHttpBodyBytes: number;
+    /** One context attachment, after truncation: characters and estimated tokens (protocol/context-size.ts). */
+    maxContextChars: number;
+    maxContextTokens: number;
+    /** Longest text one read-aloud request may carry. */
+    maxReadAloudChars: number;
   };
   /** maxSessions bounds the in-memory store; maxSessionsPerToken bounds every store, per token. */
   history: { maxTurns: number; ttlMs: number; maxSessions: number; maxSessionsPerToken: number };
@@ -53,11 +64,30 @@ export interface RelayConfig {
   redisUrl: string | undefined;
   /** PARLEY_WORKERS: relay processes on this machine sharing the ports (more than 1 needs redisUrl). */
   workers: number;
+  /** Failed authentications per client address before it is refused with 429 (PARLEY_AUTH_*). */
+  authThrottle: { maxFailures: number; windowMs: number; baseBlockMs: number; maxBlockMs: number };
+  /** Take the client address from the last X-Forwarded-For entry (behind a reverse proxy). */
+  trustProxy: boolean;
+  /** Accept `?token=` on WebSocket upgrades (legacy clients); PARLEY_LEGACY_QUERY_TOKEN=0 switches it off. */
+  legacyQueryToken: boolean;
   upstream: { timeoutMs: number; retries: number; retryBaseMs: number };
   ttsConcurrency: number;
   heartbeatMs: number;
   shutdownGraceMs: number;
   logText: boolean;
+  /** What a client may choose and how long an answer may get. */
+  answer: {
+    /** Empty = any model name; otherwise Settings may choose only these (the default chat model is always included). */
+    allowedModels: string[];
+    /** 0 = not sent (the upstream's own limit). */
+    maxCompletionTokens: number;
+    /** 0 = no cap; beyond it sentences are sent as text only. */
+    maxSpokenSentences: number;
+  };
+  /** Per token, per UTC day; 0 = no budget. */
+  audioBytesPerDay: number;
+  /** An open recording with no chunk for this long is discarded (RECORDING_IDLE). */
+  recordingIdleMs: number;
   /** Non-empty when the relay runs against the demo fake (`npm run demo`). */
   demo: string;
 }
@@ -126,6 +156,11 @@ function defaultConfigDir(env: Env): string {
   return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.config'), 'parley');
 }
 
+/** Where the token file and the token registry live; the tokens CLI needs only this. */
+export function configDirFrom(env: Env): string {
+  return text(env, 'PARLEY_CONFIG_DIR', defaultConfigDir(env));
+}
+
 /** `--port 4000 --host 0.0.0.0` style flags that mirror a few variables. */
 export function flagsToEnv(argv: readonly string[]): Record<string, string> {
   const names: Record<string, string> = {
@@ -180,15 +215,17 @@ export function loadConfig(env: Env): RelayConfig {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(voice)) throw new ConfigError(`PARLEY_TTS_VOICE must be a voice name (got "${voice}").`);
 
   const token = text(env, 'PARLEY_TOKEN', '');
-  if (token !== '' && token.length < 16)
-    throw new ConfigError('PARLEY_TOKEN must be at least 16 characters; unset it to have one generated.');
   if (/[^\x21-\x7e]/.test(token))
     throw new ConfigError('PARLEY_TOKEN must be printable ASCII without spaces (it travels in a WebSocket subprotocol).');
+  const weakMain = token === '' ? undefined : weakTokenReason(token);
+  if (weakMain !== undefined) throw new ConfigError(`PARLEY_TOKEN is too weak: ${weakMain}. ${STRONG_TOKEN_HINT}`);
   const tokens = list(env, 'PARLEY_TOKENS');
   // Messages name the entry's position, never its value: a token is as good as a password.
   tokens.forEach((entry, i) => {
-    if (entry.length < 16 || /[^\x21-\x7e]/.test(entry) || entry.includes(','))
-      throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} must be at least 16 printable ASCII characters without spaces.`);
+    if (/[^\x21-\x7e]/.test(entry) || entry.includes(','))
+      throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} must be printable ASCII characters without spaces.`);
+    const weak = weakTokenReason(entry);
+    if (weak !== undefined) throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} is too weak: ${weak}. ${STRONG_TOKEN_HINT}`);
     if (entry === token || tokens.indexOf(entry) !== i)
       throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} repeats another token; give each person or device its own.`);
   });
@@ -201,12 +238,33 @@ export function loadConfig(env: Env): RelayConfig {
       throw new ConfigError(`PARLEY_ALLOWED_ORIGINS entries must be origins like https://example.com (got "${origin}").`);
   }
 
+  const host = text(env, 'PARLEY_HOST', '127.0.0.1');
+  const chatModel = model(env, 'PARLEY_CHAT_MODEL', 'gpt-4o-mini');
+  const allowedModels = list(env, 'PARLEY_ALLOWED_MODELS');
+  for (const name of allowedModels) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/.test(name)) throw new ConfigError(`PARLEY_ALLOWED_MODELS entries must be model names (got "${name}").`);
+  }
+  const allowedHosts = list(env, 'PARLEY_ALLOWED_HOSTS');
+  for (const name of allowedHosts) {
+    if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.:-]+)$/.test(name))
+      throw new ConfigError(`PARLEY_ALLOWED_HOSTS entries must be host names like relay.example.com, without scheme or path (got "${name}").`);
+  }
+  const maxConnections = integer(env, 'PARLEY_MAX_CONNECTIONS', 100, 1);
+  // Room for refused sockets still closing and handshakes in progress on top of the accepted ones.
+  const maxSockets = integer(env, 'PARLEY_MAX_SOCKETS', maxConnections * 2 + 100, 2);
+  if (maxSockets <= maxConnections)
+    throw new ConfigError(`PARLEY_MAX_SOCKETS (${maxSockets}) must be larger than PARLEY_MAX_CONNECTIONS (${maxConnections}), or the cap on accepted WebSockets is never reached.`);
+  const headersTimeoutMs = integer(env, 'PARLEY_HTTP_HEADERS_TIMEOUT_MS', 10_000, 100);
+  const requestTimeoutMs = integer(env, 'PARLEY_HTTP_REQUEST_TIMEOUT_MS', 120_000, 100);
+  if (requestTimeoutMs < headersTimeoutMs)
+    throw new ConfigError(`PARLEY_HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs}) must be at least PARLEY_HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}).`);
+
   return {
     chat,
     stt: endpoint('PARLEY_STT'),
     tts: endpoint('PARLEY_TTS'),
     models: {
-      chat: model(env, 'PARLEY_CHAT_MODEL', 'gpt-4o-mini'),
+      chat: chatModel,
       stt: model(env, 'PARLEY_STT_MODEL', 'gpt-4o-mini-transcribe'),
       tts: model(env, 'PARLEY_TTS_MODEL', 'gpt-4o-mini-tts'),
     },
@@ -216,12 +274,14 @@ export function loadConfig(env: Env): RelayConfig {
     systemPrompt: text(env, 'PARLEY_SYSTEM_PROMPT', DEFAULT_SYSTEM_PROMPT),
     token: token === '' ? undefined : token,
     tokens,
-    configDir: text(env, 'PARLEY_CONFIG_DIR', defaultConfigDir(env)),
-    host: text(env, 'PARLEY_HOST', '127.0.0.1'),
+    configDir: configDirFrom(env),
+    host,
     httpPort: integer(env, 'PARLEY_HTTP_PORT', 3001, 0, 65535),
     wsPort: integer(env, 'PARLEY_WS_PORT', 3002, 0, 65535),
     allowedOrigins,
     extensionIds: list(env, 'PARLEY_EXTENSION_IDS'),
+    allowedHosts: allowedHosts.length > 0 ? allowedHosts : defaultAllowedHosts(host),
+    server: { headersTimeoutMs, requestTimeoutMs, maxSockets },
     limits: {
       maxTextChars: integer(env, 'PARLEY_MAX_TEXT_CHARS', 8000, 1),
       maxAudioBytes: integer(env, 'PARLEY_MAX_AUDIO_BYTES', 25 * MIB, 1),
@@ -229,10 +289,13 @@ export function loadConfig(env: Env): RelayConfig {
       turnsPerMinute: integer(env, 'PARLEY_TURNS_PER_MINUTE', 30, 1),
       turnsPerMinutePerSession: integer(env, 'PARLEY_TURNS_PER_MINUTE_PER_SESSION', 20, 1),
       maxConcurrentTurns: integer(env, 'PARLEY_MAX_CONCURRENT_TURNS', 3, 1),
-      maxConnections: integer(env, 'PARLEY_MAX_CONNECTIONS', 100, 1),
+      maxConnections,
       maxSendBufferBytes: integer(env, 'PARLEY_MAX_SEND_BUFFER_BYTES', 4 * MIB, 64 * 1024),
       // base64 audio grows by 4/3, plus the JSON around it.
       maxHttpBodyBytes: Math.ceil((integer(env, 'PARLEY_MAX_AUDIO_BYTES', 25 * MIB, 1) * 4) / 3) + 64 * 1024,
+      maxContextChars: integer(env, 'PARLEY_MAX_CONTEXT_CHARS', 24_000, 100, 1_000_000),
+      maxContextTokens: integer(env, 'PARLEY_MAX_CONTEXT_TOKENS', 6_000, 25, 1_000_000),
+      maxReadAloudChars: integer(env, 'PARLEY_MAX_READ_ALOUD_CHARS', 100_000, 100, 1_000_000),
     },
     history: {
       maxTurns: integer(env, 'PARLEY_HISTORY_MAX_TURNS', 20, 1),
@@ -242,6 +305,14 @@ export function loadConfig(env: Env): RelayConfig {
     },
     redisUrl,
     workers,
+    authThrottle: {
+      maxFailures: integer(env, 'PARLEY_AUTH_MAX_FAILURES', 10, 1),
+      windowMs: integer(env, 'PARLEY_AUTH_WINDOW_SECONDS', 60, 1) * 1000,
+      baseBlockMs: integer(env, 'PARLEY_AUTH_BLOCK_SECONDS', 30, 1) * 1000,
+      maxBlockMs: integer(env, 'PARLEY_AUTH_MAX_BLOCK_SECONDS', 3600, 1) * 1000,
+    },
+    trustProxy: flag(env, 'PARLEY_TRUST_PROXY'),
+    legacyQueryToken: flag(env, 'PARLEY_LEGACY_QUERY_TOKEN', true),
     upstream: {
       timeoutMs: integer(env, 'PARLEY_UPSTREAM_TIMEOUT_MS', 60_000, 100),
       retries: integer(env, 'PARLEY_UPSTREAM_RETRIES', 2, 0, 10),
@@ -252,5 +323,12 @@ export function loadConfig(env: Env): RelayConfig {
     shutdownGraceMs: integer(env, 'PARLEY_SHUTDOWN_GRACE_MS', 10_000, 0),
     logText: flag(env, 'PARLEY_LOG_TEXT'),
     demo: text(env, 'PARLEY_DEMO', ''),
+    answer: {
+      allowedModels: allowedModels.length === 0 ? [] : [...new Set([chatModel, ...allowedModels])],
+      maxCompletionTokens: integer(env, 'PARLEY_MAX_COMPLETION_TOKENS', 0, 0),
+      maxSpokenSentences: integer(env, 'PARLEY_MAX_SPOKEN_SENTENCES', 0, 0, 65_535),
+    },
+    audioBytesPerDay: integer(env, 'PARLEY_AUDIO_BYTES_PER_DAY', 0, 0),
+    recordingIdleMs: integer(env, 'PARLEY_RECORDING_IDLE_SECONDS', 30, 1) * 1000,
   };
 }

@@ -1,5 +1,5 @@
 // Structured logging: one JSON object per stdout line, secrets redacted from every line.
-export type TurnKind = 'text' | 'voice';
+export type TurnKind = 'text' | 'voice' | 'speak';
 export type TurnOutcome = 'ok' | 'error' | 'cancelled' | 'disconnected' | 'shutdown';
 
 /** The one log line every turn produces. Timings are milliseconds since the turn started. */
@@ -16,6 +16,8 @@ export interface TurnLogRecord {
   chunks: number;
   sentences?: number;
   speechErrors?: number;
+  /** Estimated tokens of an attachment that came with this turn. */
+  contextTokens?: number;
   error?: string;
   /** Why, beyond the code: the cause chain's class names and error codes, never messages (see describeCause). */
   errorCause?: string;

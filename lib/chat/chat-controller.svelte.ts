@@ -2,13 +2,16 @@ import { loadSettings, settingsItem } from '../settings.ts';
 import type { BackgroundToContent, ContentToBackground } from '../messages.ts';
 import { createAudioPlayer, type AudioPlayer } from './audio-player.ts';
 import { ChatState } from './chat-state.svelte.ts';
-import { clampBubble, type BubblePosition } from './layout.ts';
+import { isContextMessage, PageContextState, READ_ALOUD_ENTRY } from './page-context-state.svelte.ts';
 import { createPortClient, type ChatPortLike, type PortClient } from './port-client.ts';
-import { bubblePositionItem, draftItem, mutedItem } from './storage-items.ts';
+import { draftItem, mutedItem } from './storage-items.ts';
 
 /** What the components may do; they never message anything themselves. */
 export interface ChatActions {
+  /** The panel came on screen or left it (its frame shown or hidden, the side panel opened). */
   setOpen(open: boolean): void;
+  /** The user closed the panel (Escape, Close). */
+  close(): void;
   setDraft(text: string): void;
   /** Sends the draft. */
   send(): void;
@@ -16,13 +19,23 @@ export interface ChatActions {
   /** Stop generating and stop speaking. */
   stop(): void;
   newChat(): void;
-  toggleRecording(): void;
+  /** `fromUser`: the press was a real user action (`isTrusted`); only such a press starts the microphone. */
+  toggleRecording(fromUser: boolean): void;
   discardRecording(): void;
   toggleMute(): void;
   revealAll(entryId: string): void;
-  moveBubble(position: BubblePosition, persist: boolean): void;
   openOptions(): void;
   reconnect(): void;
+  /** Issue 12: attach the tab's page or selection to the next message; the chip's controls. */
+  attachPage(): void;
+  attachSelection(): void;
+  removeAttachment(): void;
+  togglePreview(): void;
+  /** Read the tab's page aloud; pause, resume, stop the reading. */
+  readPage(): void;
+  pauseReading(): void;
+  resumeReading(): void;
+  stopReading(): void;
 }
 
 export interface ChatControllerDeps {
@@ -30,20 +43,32 @@ export interface ChatControllerDeps {
   /** The extension went away (reload/update): unmount. */
   onInvalidated: () => void;
   openOptions: () => void;
+  /** Whether the panel is visible and uncovered right now (lib/chat/panel-visibility.ts); absent means yes. */
+  canStartRecording?: () => boolean;
+  /**
+   * Closes the panel: in a page, the launcher hides its frame (asked through the
+   * background, the only way to the tab's launcher); in the side panel, the window closes.
+   */
+  close: (post: (message: ContentToBackground) => void) => void;
   now?: () => number;
 }
 
 export interface ChatController {
   state: ChatState;
+  pageContext: PageContextState;
   actions: ChatActions;
-  /** Loads draft, mute, bubble position and typing settings. */
+  /** Loads draft, mute and typing settings. */
   init(): Promise<void>;
-  /** A BackgroundToContent that came another way (tabs messaging `toggleChat`). */
-  toggle(): void;
   dispose(): void;
 }
 
 const TYPING_FRAME_MS = 33;
+/**
+ * Streamed chunks are applied at most once per this many ms, joined per entry: a chunk per
+ * token re-rendered and re-laid-out the panel thousands of times in a long answer, and made
+ * long tasks (tests/e2e/long-answer.test.ts). One frame at 60 Hz is below what anyone sees.
+ */
+const CHUNK_BATCH_MS = 16;
 const CLOCK_MS = 1000;
 const DRAFT_SAVE_MS = 300;
 
@@ -56,12 +81,12 @@ function base64ToArrayBuffer(base64: string): ArrayBuffer {
 
 /**
  * Wires the chat state to the background port, the audio player, storage and
- * timers. Nothing heavy happens before the panel is first opened: the port opens
- * on first open (or on a toggle), the AudioContext on the first gesture.
+ * timers. The port opens when the panel first shows; the AudioContext on the first gesture.
  */
 export function createChatController(deps: ChatControllerDeps): ChatController {
   const now = deps.now ?? (() => performance.now());
   const state = new ChatState();
+  const pageContext = new PageContextState();
   const cleanups: Array<() => void> = [];
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
   let clockTimer: ReturnType<typeof setInterval> | undefined;
@@ -90,15 +115,18 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
   function getPlayer(): AudioPlayer {
     player ??= createAudioPlayer({
       onSentenceStart(item, durationMs) {
+        if (item.entryId === READ_ALOUD_ENTRY) return pageContext.sentenceStarted(item.sentence);
         state.sentenceStarted(item.entryId, item.sentence, durationMs, now());
         animate();
       },
       onSentenceDropped(item) {
+        if (item.entryId === READ_ALOUD_ENTRY) return;
         state.audioDropped(item.entryId, now());
         animate();
       },
       onSpeakingChange(speaking) {
         state.speaking = speaking;
+        if (!speaking) pageContext.playerIdle();
       },
     });
     return player;
@@ -127,10 +155,48 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     }
   }
 
+  let chunks: Array<Extract<BackgroundToContent, { type: 'textChunk' }>> = [];
+  let chunkTimer: ReturnType<typeof setTimeout> | undefined;
+
+  function flushChunks() {
+    if (chunkTimer) clearTimeout(chunkTimer);
+    chunkTimer = undefined;
+    const pending = chunks;
+    chunks = [];
+    for (let i = 0; i < pending.length; ) {
+      const entryId = pending[i]?.entryId ?? '';
+      let text = '';
+      for (; i < pending.length && pending[i]?.entryId === entryId; i++) text += pending[i]?.text ?? '';
+      state.apply({ type: 'textChunk', entryId, text }, now());
+    }
+    if (pending.length > 0) animate();
+  }
+
+  /** A read-aloud sentence: played like an answer's, highlighted in the read-aloud bar. */
+  function handleReadAloudSpeech(message: Extract<BackgroundToContent, { type: 'readAloudSpeech' }>) {
+    if (pageContext.reading === 'idle') return;
+    const audio = getPlayer();
+    if (!audio.canPlay()) return;
+    try {
+      audio.enqueue({ entryId: READ_ALOUD_ENTRY, sentence: message.sentence, data: base64ToArrayBuffer(message.audioBase64) });
+    } catch (error) {
+      // Malformed base64: that sentence is skipped.
+      console.warn('[parley] unreadable read-aloud audio', error);
+    }
+  }
+
   function handleMessage(message: BackgroundToContent) {
+    if (message.type === 'textChunk') {
+      chunks.push(message);
+      chunkTimer ??= setTimeout(flushChunks, CHUNK_BATCH_MS);
+      return;
+    }
+    // Anything else may refer to text that arrived before it: apply that text first.
+    flushChunks();
     if (message.type === 'speech') handleSpeech(message);
+    else if (message.type === 'readAloudSpeech') handleReadAloudSpeech(message);
+    else if (isContextMessage(message)) pageContext.apply(message);
     else state.apply(message, now());
-    if (message.type === 'toggle') runClock(state.open);
     animate();
   }
 
@@ -163,6 +229,9 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       runClock(open);
       if (open) port.ensureConnected();
     },
+    close() {
+      deps.close(post);
+    },
     setDraft(text) {
       state.draft = text;
       saveDraft();
@@ -184,6 +253,8 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     },
     stop() {
       post({ type: 'cancel' });
+      // What already arrived is shown at once, whole.
+      flushChunks();
       player?.stop();
       state.stopAll(now());
     },
@@ -192,9 +263,18 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       state.stopAll(now());
       post({ type: 'newChat' });
     },
-    toggleRecording() {
+    toggleRecording(fromUser) {
+      if (state.recording.recording) {
+        post({ type: 'stopRecording' });
+        return;
+      }
+      // A synthetic press, or one on a panel that something covers, never opens the microphone.
+      if (!fromUser || deps.canStartRecording?.() === false) {
+        console.warn('[parley] ignored a record press that was not a visible user action');
+        return;
+      }
       unlockAudio();
-      post({ type: state.recording.recording ? 'stopRecording' : 'startRecording' });
+      post({ type: 'startRecording' });
     },
     discardRecording() {
       post({ type: 'discardRecording' });
@@ -208,26 +288,44 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       void mutedItem.setValue(muted).catch((error: unknown) => console.warn('[parley] cannot save mute', error));
     },
     revealAll(entryId) {
+      flushChunks();
       state.revealAll(entryId, now());
-    },
-    moveBubble(position, persist) {
-      state.bubble = clampBubble(position, state.viewport);
-      if (persist) void bubblePositionItem.setValue(state.bubble).catch((error: unknown) => console.warn('[parley] cannot save the bubble position', error));
     },
     openOptions: () => deps.openOptions(),
     reconnect: () => post({ type: 'reconnect' }),
+    attachPage() {
+      pageContext.attaching = true;
+      post({ type: 'attachPage' });
+    },
+    attachSelection() {
+      pageContext.attaching = true;
+      post({ type: 'attachSelection' });
+    },
+    removeAttachment: () => post({ type: 'removeAttachment' }),
+    togglePreview() {
+      pageContext.previewOpen = !pageContext.previewOpen;
+    },
+    readPage() {
+      unlockAudio();
+      player?.stop();
+      pageContext.reading = 'starting';
+      post({ type: 'readAloud' });
+    },
+    pauseReading() {
+      player?.pause();
+      pageContext.reading = 'paused';
+    },
+    resumeReading() {
+      player?.resume();
+      pageContext.reading = 'reading';
+    },
+    stopReading() {
+      post({ type: 'stopReadAloud' });
+      player?.resume();
+      player?.stop();
+      pageContext.endReading();
+    },
   };
-
-  function watchViewport() {
-    // The stored position stays as the user left it; the view clamps it (App.svelte), so a
-    // window that shrinks and grows again gets the bubble back where it was.
-    const update = () => {
-      state.viewport = { width: window.innerWidth, height: window.innerHeight };
-    };
-    update();
-    window.addEventListener('resize', update);
-    cleanups.push(() => window.removeEventListener('resize', update));
-  }
 
   function watchPrefs() {
     const motion = window.matchMedia?.('(prefers-reduced-motion: reduce)');
@@ -247,22 +345,19 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
 
   return {
     state,
+    pageContext,
     actions,
     async init() {
-      watchViewport();
       watchPrefs();
-      const [settings, draft, muted, bubble] = await Promise.all([loadSettings(), draftItem.getValue(), mutedItem.getValue(), bubblePositionItem.getValue()]);
+      const [settings, draft, muted] = await Promise.all([loadSettings(), draftItem.getValue(), mutedItem.getValue()]);
       state.setPrefs({ speech: settings.speech, typingEffect: settings.typingEffect }, now());
       // Something typed before init finished wins over the stored draft.
       if (state.draft === '') state.draft = draft;
       state.muted = muted;
-      state.bubble = bubble;
-    },
-    toggle() {
-      actions.setOpen(!state.open);
     },
     dispose() {
       for (const cleanup of cleanups.splice(0)) cleanup();
+      if (chunkTimer) clearTimeout(chunkTimer);
       if (typingTimer) clearTimeout(typingTimer);
       if (draftTimer) {
         clearTimeout(draftTimer);

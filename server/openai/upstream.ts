@@ -26,6 +26,8 @@ export interface UpstreamConfig {
   maxRetries: number;
   /** Backoff base (default 500 ms), full jitter; retry-after(-ms) is honoured up to 20 s. */
   retryBaseMs?: number;
+  /** max_completion_tokens on every chat request; undefined = the server's own limit. */
+  maxCompletionTokens?: number;
 }
 
 export interface Upstream {
@@ -35,7 +37,7 @@ export interface Upstream {
   complete(req: { messages: UpstreamChatMessage[]; model: string; signal: AbortSignal }): Promise<string>;
   transcribe(req: { audio: Uint8Array; mimeType: string; model: string; language?: string; signal: AbortSignal }): Promise<string>;
   /** Returns encoded audio (mp3 by default). */
-  speak(req: { text: string; model: string; voice: string; format?: 'mp3' | 'wav' | 'opus'; signal: AbortSignal }): Promise<Uint8Array>;
+  speak(req: { text: string; model: string; voice: string; speed?: number; format?: 'mp3' | 'wav' | 'opus'; signal: AbortSignal }): Promise<Uint8Array>;
 }
 
 export function createUpstream(config: UpstreamConfig): Upstream {
@@ -48,6 +50,7 @@ export function createUpstream(config: UpstreamConfig): Upstream {
   const ttsClient = client(config.tts);
   const secrets = [...new Set([config.chat.apiKey, config.stt.apiKey, config.tts.apiKey])];
   const policy: RetryPolicy = { maxRetries: config.maxRetries, baseMs: config.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, capMs: DEFAULT_RETRY_CAP_MS };
+  const answerCap = config.maxCompletionTokens === undefined ? {} : { max_completion_tokens: config.maxCompletionTokens };
 
   /** One guarded, retried request: the watchdog covers the body too, which the SDK timeout does not. */
   const request = <T>(stage: UpstreamStage, signal: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> =>
@@ -66,11 +69,11 @@ export function createUpstream(config: UpstreamConfig): Upstream {
     );
 
   return {
-    streamChat: (req) => streamChat(chatClient, req, { timeoutMs: config.timeoutMs, policy, secrets }),
+    streamChat: (req) => streamChat(chatClient, req, { timeoutMs: config.timeoutMs, policy, secrets, maxCompletionTokens: config.maxCompletionTokens }),
 
     complete: (req) =>
       request('chat', req.signal, async (signal) => {
-        const completion = await chatClient.chat.completions.create({ model: req.model, messages: req.messages }, { signal });
+        const completion = await chatClient.chat.completions.create({ model: req.model, messages: req.messages, ...answerCap }, { signal });
         return completion.choices[0]?.message.content ?? '';
       }),
 
@@ -88,7 +91,7 @@ export function createUpstream(config: UpstreamConfig): Upstream {
     speak: (req) =>
       request('tts', req.signal, async (signal) => {
         const response = await ttsClient.audio.speech.create(
-          { model: req.model, voice: req.voice, input: req.text, response_format: req.format ?? 'mp3' },
+          { model: req.model, voice: req.voice, input: req.text, response_format: req.format ?? 'mp3', ...(req.speed === undefined ? {} : { speed: req.speed }) },
           { signal },
         );
         return new Uint8Array(await response.arrayBuffer());

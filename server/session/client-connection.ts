@@ -11,12 +11,14 @@ import {
   type ServerMessage,
   type SessionSettings,
 } from '../../protocol/index.ts';
+import { createSpokenTurn, type SpokenTurn } from './heard.ts';
+import { prepareContext, type StoredContext } from './context.ts';
 import { admitTurn, launchTurn } from './launch-turn.ts';
 import type { RelayContext } from './relay-context.ts';
-import { changeSettings, openSession, resumeSession, type SessionSummary } from './session-ops.ts';
+import { changeSettings, openSession, recordHeard, resumeSession, type SessionSummary } from './session-ops.ts';
 import { sessionHash } from './session-store.ts';
 import { StoreUnavailableError } from './store-error.ts';
-import { checkText, TurnErrors } from './turn-errors.ts';
+import { checkSpeakText, checkText, TurnErrors } from './turn-errors.ts';
 import type { SessionRef, TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
 
 /** MediaRecorder's output in the extension; the original design sends webm/opus too. */
@@ -29,9 +31,24 @@ export interface ClientConnection {
   runningTurns(): number;
 }
 
+/**
+ * Finished spoken turns remembered for a late Interrupt: answers finish streaming long before the
+ * client finishes playing them, so most barge-ins arrive after TextEnd.
+ */
+const MAX_FINISHED_SPOKEN_TURNS = 4;
+
+interface RunningTurn {
+  controller: AbortController;
+  done: Promise<unknown>;
+  session: SessionRef;
+  spoken: SpokenTurn;
+}
+
 interface Collecting {
   chunks: Uint8Array[];
   bytes: number;
+  /** Discards the recording when no chunk arrives for limits.recordingIdleMs. */
+  idle: ReturnType<typeof setTimeout>;
 }
 
 type Handlers = { [K in ClientMessageType]: (message: ClientMessageOf<K>) => Promise<void> | void };
@@ -51,22 +68,38 @@ export function createClientConnection(
   let session: SessionRef | undefined;
   // Settings sent before SetClientID/Resume apply to the session once it is known.
   let pendingSettings: SessionSettings = {};
-  const running = new Map<number, AbortController>();
+  const running = new Map<number, RunningTurn>();
+  const finishedSpoken = new Map<number, { session: SessionRef; spoken: SpokenTurn }>();
   const collecting = new Map<number, Collecting>();
   // Recordings refused part-way (too large, too many turns): later chunks are dropped silently until AudioEnd.
   const rejected = new Set<number>();
+  // Attachments waiting for the turn they came with (AttachContext precedes its UserText / AudioEnd).
+  const attached = new Map<number, StoredContext>();
   let closed = false;
   // Frames are handled strictly in order even though session lookups are async.
   let queue: Promise<void> = Promise.resolve();
 
   const maxTurns = legacy ? 1 : ctx.limits.maxConcurrentTurns;
+  /** Forgets a recording being collected (and its idle timer); true if there was one. */
+  const dropRecording = (turnId: number): boolean => {
+    const recording = collecting.get(turnId);
+    if (recording) clearTimeout(recording.idle);
+    return collecting.delete(turnId);
+  };
   const sendError = (turnId: number, error: ErrorInfo) => send({ type: 'error', turnId, error });
 
   const okInfo = (s: SessionSummary, resumed: boolean): OkInfo => ({
     protocol: PROTOCOL_VERSION,
     resumed,
     historyLength: s.historyLength,
-    limits: { maxTextChars: ctx.limits.maxTextChars, maxAudioBytes: ctx.limits.maxAudioBytes, maxConcurrentTurns: maxTurns },
+    limits: {
+      maxTextChars: ctx.limits.maxTextChars,
+      maxAudioBytes: ctx.limits.maxAudioBytes,
+      maxConcurrentTurns: maxTurns,
+      maxContextChars: ctx.limits.maxContextChars,
+      maxContextTokens: ctx.limits.maxContextTokens,
+      maxReadAloudChars: ctx.limits.maxReadAloudChars,
+    },
   });
 
   // Set before the store answers: if Redis is away, this frame fails with STORE_UNAVAILABLE but the
@@ -89,28 +122,41 @@ export function createClientConnection(
   const sinkFor = (turnId: number): TurnSink => ({
     transcript: (text) => send({ type: 'transcript', turnId, text }),
     textChunk: (text) => send({ type: 'textChunk', turnId, text }),
-    textEnd: () => send({ type: 'textEnd', turnId }),
+    textEnd: (cut) => send(cut ? { type: 'textEnd', turnId, speech: cut } : { type: 'textEnd', turnId }),
     speechAudio: (index, sentence, audio) => send({ type: 'speechAudio', turnId, index, sentence, audio }),
     error: (error) => sendError(turnId, error),
   });
 
   // Awaited by its handler, so the next frame waits for admission (frames stay in order).
   const start = async (s: SessionRef, turnId: number, input: TurnInput) => {
-    const refusal = await admitTurn(ctx, s.key);
+    // Taken whether or not the turn is admitted: a refused turn's attachment is sent again with the retry.
+    const context = attached.get(turnId);
+    attached.delete(turnId);
+    const refusal = await admitTurn(ctx, s.key, input);
     if (refusal) return sendError(turnId, refusal);
     // The socket may have closed while Redis answered.
     if (closed) return;
+    const spoken = createSpokenTurn();
     const turn = launchTurn(ctx, 'ws', {
       session: s,
       turnId,
       input,
-      // Legacy clients cannot receive audio frames, so they never cost TTS requests.
-      speech: legacy ? false : undefined,
+      // Legacy clients cannot receive audio frames, so they never cost TTS requests. Read-aloud always speaks.
+      speech: input.kind === 'speak' ? true : legacy ? false : undefined,
       sink: sinkFor(turnId),
+      spoken,
+      ...(context && input.kind !== 'speak' ? { context: { context, maxTokens: ctx.limits.maxContextTokens } } : {}),
     });
-    running.set(turnId, turn.controller);
+    const entry: RunningTurn = { controller: turn.controller, done: turn.done, session: s, spoken };
+    running.set(turnId, entry);
     void turn.done.finally(() => {
-      if (running.get(turnId) === turn.controller) running.delete(turnId);
+      if (running.get(turnId) !== entry) return;
+      running.delete(turnId);
+      if (!spoken.speaking || spoken.answer === undefined || closed) return;
+      finishedSpoken.delete(turnId);
+      finishedSpoken.set(turnId, { session: s, spoken });
+      // Oldest first (Map insertion order).
+      for (const id of finishedSpoken.keys()) if (finishedSpoken.size > MAX_FINISHED_SPOKEN_TURNS) finishedSpoken.delete(id);
     });
   };
 
@@ -126,6 +172,9 @@ export function createClientConnection(
       send({ type: 'ok', info: okInfo(found, found.existed || messages.length > 0) });
     },
     async settings({ settings }) {
+      const allowed = ctx.limits.allowedModels;
+      if (settings.model !== undefined && allowed.length > 0 && !allowed.includes(settings.model))
+        return sendError(0, TurnErrors.modelNotAllowed(settings.model, allowed));
       if (session) {
         await changeSettings(ctx.store, session.key, settings);
       } else {
@@ -142,7 +191,7 @@ export function createClientConnection(
       if (refusal) return sendError(turnId, refusal);
       await start(session, turnId, { kind: 'text', text });
     },
-    audioChunk({ turnId, data }) {
+    async audioChunk({ turnId, data }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
       if (rejected.has(turnId)) return;
       let recording = collecting.get(turnId);
@@ -152,11 +201,23 @@ export function createClientConnection(
           rejected.add(turnId);
           return sendError(turnId, refusal);
         }
-        recording = { chunks: [], bytes: 0 };
+        // Refused at the first chunk when today's voice budget is already spent, not after the upload.
+        if ((await ctx.audioBudget.remaining(tokenId, ctx.limits.audioBytesPerDay)) === 0) {
+          rejected.add(turnId);
+          return sendError(turnId, TurnErrors.audioBudgetExceeded(ctx.audioBudget.renewsInMs()));
+        }
+        const idle = setTimeout(() => {
+          if (closed || !dropRecording(turnId)) return;
+          rejected.add(turnId);
+          sendError(turnId, TurnErrors.recordingIdle(Math.round(ctx.limits.recordingIdleMs / 1000)));
+        }, ctx.limits.recordingIdleMs);
+        idle.unref();
+        recording = { chunks: [], bytes: 0, idle };
         collecting.set(turnId, recording);
       }
+      recording.idle.refresh();
       if (recording.bytes + data.byteLength > ctx.limits.maxAudioBytes) {
-        collecting.delete(turnId);
+        dropRecording(turnId);
         rejected.add(turnId);
         return sendError(turnId, TurnErrors.audioTooLarge(ctx.limits.maxAudioBytes));
       }
@@ -172,20 +233,59 @@ export function createClientConnection(
         const refusal = running.has(turnId) || legacy ? refuseNewTurn(turnId) : undefined;
         return sendError(turnId, refusal ?? TurnErrors.emptyAudio());
       }
-      collecting.delete(turnId);
+      dropRecording(turnId);
       if (recording.bytes === 0) return sendError(turnId, TurnErrors.emptyAudio());
       await start(session, turnId, { kind: 'voice', audio: Buffer.concat(recording.chunks), mimeType: VOICE_MIME_TYPE });
     },
+    attachContext({ turnId, attachment }) {
+      if (!session) return sendError(turnId, TurnErrors.noClientId());
+      // A recording may still be collecting: its turn starts at AudioEnd.
+      if (running.has(turnId)) return sendError(turnId, TurnErrors.attachTooLate(turnId));
+      // Bounded like turns: a client cannot park attachments for turns it never starts.
+      if (!attached.has(turnId) && attached.size >= maxTurns) return sendError(turnId, TurnErrors.tooManyAttachments(maxTurns));
+      const prepared = prepareContext(attachment, { maxChars: ctx.limits.maxContextChars, maxTokens: ctx.limits.maxContextTokens });
+      // A second attachment for the same turn replaces the first.
+      attached.set(turnId, prepared.context);
+      send({ type: 'contextInfo', turnId, info: prepared.receipt });
+    },
+    async speakText({ turnId, text }) {
+      if (!session) return sendError(turnId, TurnErrors.noClientId());
+      const refusal = refuseNewTurn(turnId) ?? checkSpeakText(text, ctx.limits.maxReadAloudChars);
+      if (refusal) return sendError(turnId, refusal);
+      await start(session, turnId, { kind: 'speak', text });
+    },
     cancel({ turnId }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
-      const controller = running.get(turnId);
-      if (controller) {
+      if (attached.delete(turnId) && !running.has(turnId) && !collecting.has(turnId)) return sendError(turnId, TurnErrors.cancelled());
+      const turn = running.get(turnId);
+      if (turn) {
         const reason: TurnAbortReason = 'cancel';
         // The turn answers with exactly one Error CANCELLED and nothing after it.
-        controller.abort(reason);
+        turn.controller.abort(reason);
         return;
       }
-      if (collecting.delete(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
+      if (dropRecording(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
+      sendError(turnId, TurnErrors.unknownTurn(turnId));
+    },
+    /** Barge-in: cancel like Cancel if the turn runs, then keep in history only what was heard. */
+    async interrupt({ turnId, heard }) {
+      if (!session) return sendError(turnId, TurnErrors.noClientId());
+      const maxHistory = ctx.defaults.historyMaxTurns;
+      const turn = running.get(turnId);
+      if (turn) {
+        const reason: TurnAbortReason = 'cancel';
+        turn.controller.abort(reason);
+        // Frames are handled in order: waiting here means the next turn already sees the trimmed history.
+        await turn.done;
+        return recordHeard(ctx.store, turn.session.key, turn.spoken, heard, maxHistory);
+      }
+      const finished = finishedSpoken.get(turnId);
+      if (finished) {
+        finishedSpoken.delete(turnId);
+        // No frame answers this: the turn already ended with TextEnd (docs/protocol.md, Interrupt).
+        return recordHeard(ctx.store, finished.session.key, finished.spoken, heard, maxHistory);
+      }
+      if (dropRecording(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
       sendError(turnId, TurnErrors.unknownTurn(turnId));
     },
   };
@@ -215,9 +315,11 @@ export function createClientConnection(
     close(reason) {
       if (closed) return;
       closed = true;
-      for (const controller of running.values()) controller.abort(reason);
-      collecting.clear();
+      for (const turn of running.values()) turn.controller.abort(reason);
+      finishedSpoken.clear();
+      for (const turnId of [...collecting.keys()]) dropRecording(turnId);
       rejected.clear();
+      attached.clear();
     },
     runningTurns: () => running.size,
   };

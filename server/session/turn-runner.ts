@@ -1,31 +1,36 @@
 // One turn, text or voice: transcribe, stream the answer, speak it sentence by sentence.
 // Transport-agnostic: the WebSocket connection and the HTTP API give it a sink.
-import type { ErrorInfo } from '../../protocol/index.ts';
-import { describeCause, type TurnKind, type TurnLogRecord, type TurnOutcome } from '../log.ts';
+import type { ErrorInfo, SpeechCut } from '../../protocol/index.ts';
+import { describeCause, type TurnKind, type TurnLogRecord } from '../log.ts';
 import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
 import { createSpeechPipeline, type SpeechPipeline } from '../speech/speech-pipeline.ts';
+import { createSpeechTextCleaner } from '../speech/speech-text.ts';
+import type { SpokenTurn } from './heard.ts';
 import { recordAnswer, recordQuestion } from './session-ops.ts';
 import type { SessionKey, SessionStore } from './session-store.ts';
 import { toTurnErrorInfo, TurnErrors } from './turn-errors.ts';
 import type { TurnDefaults, TurnUpstream, UpstreamStage } from './turn-services.ts';
+import type { StoredContext } from './context.ts';
+import { runReadAloud } from './read-aloud.ts';
+import { isTurnAbortReason, OUTCOME_BY_REASON } from './turn-abort.ts';
 
-/** Why a turn's AbortController fired; passed as the abort reason. */
-export type TurnAbortReason = 'cancel' | 'disconnect' | 'shutdown' | 'slow-consumer';
-
-export function isTurnAbortReason(value: unknown): value is TurnAbortReason {
-  return value === 'cancel' || value === 'disconnect' || value === 'shutdown' || value === 'slow-consumer';
-}
+export { isTurnAbortReason, type TurnAbortReason } from './turn-abort.ts';
 
 /** Where a turn's output goes. Nothing is called after the turn is aborted, except the final error. */
 export interface TurnSink {
   transcript(text: string): void;
   textChunk(text: string): void;
-  textEnd(): void;
+  /** `cut` when PARLEY_MAX_SPOKEN_SENTENCES left sentences unspoken. */
+  textEnd(cut?: SpeechCut): void;
   speechAudio(index: number, sentence: string, audio: Uint8Array): void;
   error(info: ErrorInfo): void;
 }
 
-export type TurnInput = { kind: 'text'; text: string } | { kind: 'voice'; audio: Uint8Array; mimeType: string };
+export type TurnInput =
+  | { kind: 'text'; text: string }
+  | { kind: 'voice'; audio: Uint8Array; mimeType: string }
+  /** Read-aloud: speak the text sentence by sentence; no chat request, no history. */
+  | { kind: 'speak'; text: string };
 
 /** What a turn works with: the upstream seam, the session store, the relay's defaults. */
 export interface TurnDeps {
@@ -49,16 +54,13 @@ export interface TurnRequest {
   speech: boolean | undefined;
   signal: AbortSignal;
   sink: TurnSink;
+  /** Filled with what the turn spoke, so a barge-in can keep only what was heard (heard.ts). */
+  spoken?: SpokenTurn;
+  /** An attachment for this question (parley.v1 AttachContext), and the session's budget for all of them. */
+  context?: { context: StoredContext; maxTokens: number };
 }
 
 export type TurnResult = Omit<TurnLogRecord, 'transport'> & { answer?: string };
-
-const OUTCOME_BY_REASON: Record<TurnAbortReason, TurnOutcome> = {
-  cancel: 'cancelled',
-  disconnect: 'disconnected',
-  'slow-consumer': 'disconnected',
-  shutdown: 'shutdown',
-};
 
 /** Thrown inside the runner to end a turn with a relay-made error (no speech, empty audio). */
 class TurnFailure extends Error {
@@ -68,8 +70,13 @@ class TurnFailure extends Error {
 }
 
 export async function runTurn(deps: TurnDeps, request: TurnRequest): Promise<TurnResult> {
+  if (request.input.kind === 'speak') return runReadAloud(deps, { ...request, input: request.input });
+  return runAnswer(deps, request, request.input);
+}
+
+async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<TurnInput, { kind: 'speak' }>): Promise<TurnResult> {
   const { upstream, store, defaults } = deps;
-  const { session, input, signal, sink, turnId } = request;
+  const { session, signal, sink, turnId } = request;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const kind: TurnKind = input.kind;
@@ -110,22 +117,34 @@ export async function runTurn(deps: TurnDeps, request: TurnRequest): Promise<Tur
     }
     record.userText = text;
 
-    const messages = await recordQuestion(store, session.key, text, { maxTurns: defaults.historyMaxTurns, systemPrompt: defaults.systemPrompt });
+    if (request.spoken) {
+      request.spoken.question = text;
+      request.spoken.speaking = speak;
+    }
+    const messages = await recordQuestion(store, session.key, text, { maxTurns: defaults.historyMaxTurns, systemPrompt: defaults.systemPrompt }, request.context);
     signal.throwIfAborted();
+    if (request.context) record.contextTokens = request.context.context.tokens;
     stage = 'chat';
     const splitter = speak ? createSentenceSplitter(settings.language || defaults.language || undefined) : undefined;
     let sentences = 0;
+    let pastCap = 0;
     let speechErrors = 0;
+    // Sentences as written (the panel types them in step with their audio); TTS gets the cleaned text.
+    const written: string[] = [];
+    const cleaner = speak ? createSpeechTextCleaner() : undefined;
+    // Written text with nothing to say (a rule, the inside of a code block) counts as heard with the next spoken sentence.
+    let unspoken = '';
     if (speak) {
       const voice = settings.voice ?? defaults.voice;
+      const speed = settings.speed;
       speech = createSpeechPipeline({
         speak: (sentence, speakSignal) =>
-          upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal }),
+          upstream.speak({ text: sentence, model: defaults.ttsModel, voice, ...(speed === undefined ? {} : { speed }), format: 'mp3', signal: speakSignal }),
         concurrency: defaults.ttsConcurrency,
         signal: speechSignal,
-        onAudio: live((index: number, sentence: string, audio: Uint8Array) => {
+        onAudio: live((index: number, _said: string, audio: Uint8Array) => {
           record.firstAudioMs ??= elapsed();
-          sink.speechAudio(index, sentence, audio);
+          sink.speechAudio(index, written[index] ?? '', audio);
         }),
         // A sentence that cannot be spoken is skipped: the text answer stands, the log says why.
         onError: (_index, _sentence, error) => {
@@ -137,8 +156,21 @@ export async function runTurn(deps: TurnDeps, request: TurnRequest): Promise<Tur
     }
     const pushSentences = (list: string[]) => {
       for (const sentence of list) {
+        // Past the cap the answer goes on as text only: speech is the costly, slow part of a long answer.
+        if (defaults.maxSpokenSentences && sentences >= defaults.maxSpokenSentences) {
+          pastCap++;
+          continue;
+        }
+        const said = cleaner?.clean(sentence) ?? '';
+        if (said === '') {
+          unspoken += `${sentence}\n`;
+          continue;
+        }
         sentences++;
-        speech?.push(sentence);
+        written.push(sentence);
+        request.spoken?.sentences.push(unspoken + sentence);
+        unspoken = '';
+        speech?.push(said);
       }
     };
 
@@ -162,6 +194,7 @@ export async function runTurn(deps: TurnDeps, request: TurnRequest): Promise<Tur
     // History first, so a client that sends its next message on TextEnd already has this answer in
     // context; and TextEnd is only sent once the answer is saved (a store outage fails the turn).
     await recordAnswer(store, session.key, text, answer, defaults.historyMaxTurns);
+    if (request.spoken) request.spoken.answer = answer;
     record.answerText = answer;
     record.answer = answer;
     stage = 'tts';
@@ -169,7 +202,7 @@ export async function runTurn(deps: TurnDeps, request: TurnRequest): Promise<Tur
     signal.throwIfAborted();
     // TextEnd is the turn's last frame (docs/protocol.md): clients may forget the turn when they see it,
     // so it waits for the last SpeechAudio.
-    live(sink.textEnd)();
+    live(sink.textEnd)(pastCap > 0 ? { spoken: sentences, unspoken: pastCap } : undefined);
     if (speak) {
       record.sentences = sentences;
       record.speechErrors = speechErrors;

@@ -8,7 +8,7 @@ export type UpstreamStage = 'chat' | 'stt' | 'tts';
 export interface TurnUpstream {
   streamChat(request: { messages: UpstreamMessage[]; model: string; signal: AbortSignal }): AsyncIterable<string>;
   transcribe(request: { audio: Uint8Array; mimeType: string; model: string; language?: string; signal: AbortSignal }): Promise<string>;
-  speak(request: { text: string; model: string; voice: string; format?: 'mp3'; signal: AbortSignal }): Promise<Uint8Array>;
+  speak(request: { text: string; model: string; voice: string; speed?: number; format?: 'mp3'; signal: AbortSignal }): Promise<Uint8Array>;
 }
 
 export interface TurnDefaults {
@@ -20,6 +20,8 @@ export interface TurnDefaults {
   systemPrompt: string;
   historyMaxTurns: number;
   ttsConcurrency: number;
+  /** 0 or absent = no cap (PARLEY_MAX_SPOKEN_SENTENCES). */
+  maxSpokenSentences?: number;
   /** Speak answers on sessions whose settings do not say. */
   speech: boolean;
 }

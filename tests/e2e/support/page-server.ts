@@ -1,5 +1,5 @@
 // Serves tests/e2e/pages/*.html on 127.0.0.1 with per-page headers: the hostile page
-// gets a strict CSP with a fresh nonce per response, so the extension's UI must live
+// gets a strict CSP with a fresh nonce per response, csp-none.html `default-src 'none'`, so the extension's UI must live
 // with a page that allows no foreign scripts, styles from elsewhere or connections.
 import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 const PAGES_DIR = join(import.meta.dirname, '..', 'pages');
+/** Issue 12's extraction fixtures (an article with navigation, ads and comments, ...), served as pages too. */
+const FIXTURE_PAGES_DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'pages');
 
 export interface PageServer {
   readonly origin: string;
@@ -20,6 +22,8 @@ function headersFor(page: string, nonce: string): Record<string, string> {
   if (page === 'hostile.html') {
     return { ...base, 'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'` };
   }
+  // Nothing at all: no scripts, styles, frames or connections (issue 9's Bar).
+  if (page === 'csp-none.html') return { ...base, 'content-security-policy': "default-src 'none'" };
   return base;
 }
 
@@ -31,7 +35,7 @@ export async function startPageServer(): Promise<PageServer> {
       res.writeHead(404).end();
       return;
     }
-    readFile(join(PAGES_DIR, name), 'utf8').then(
+    readFile(join(PAGES_DIR, name), 'utf8').catch(() => readFile(join(FIXTURE_PAGES_DIR, name), 'utf8')).then(
       (html) => {
         const nonce = randomBytes(12).toString('base64');
         res.writeHead(200, headersFor(name, nonce));

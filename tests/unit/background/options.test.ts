@@ -2,6 +2,7 @@ import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import Options from '../../../components/options/Options.svelte';
 import { checkOptions, normaliseHost, toForm } from '../../../components/options/validate-options.ts';
+import { toSessionSettings } from '../../../lib/background/relay-config.ts';
 import { disableSite } from '../../../components/popup/popup-logic.ts';
 import { DEFAULT_SETTINGS, type ParleySettings } from '../../../lib/settings.ts';
 
@@ -15,13 +16,19 @@ describe('options validation', () => {
     expect(result.token).toBe('good-token');
   });
 
-  it('refuses non-WebSocket URLs, warns about ws:// to a remote host', () => {
+  it('refuses non-WebSocket URLs, and ws:// to anything but this computer', () => {
     expect(checkOptions(form({ relayUrl: 'http://127.0.0.1:3002' })).errors.relayUrl).toMatch(/ws:\/\/ or wss:\/\//);
     expect(checkOptions(form({ relayUrl: 'not a url' })).settings).toBeUndefined();
-    const remote = checkOptions(form({ relayUrl: 'ws://relay.example.com' }));
-    expect(remote.settings).toBeDefined();
-    expect(remote.warnings.relayUrl).toMatch(/localhost/);
-    expect(checkOptions(form({ relayUrl: 'wss://relay.example.com' })).warnings).toEqual({});
+    for (const relayUrl of ['ws://relay.example.com', 'ws://192.168.1.20:3002', 'ws://[2001:db8::1]:3002', 'ws://localhost.evil.example', 'ws://127.0.0.1.nip.io']) {
+      const remote = checkOptions(form({ relayUrl }));
+      expect(remote.settings).toBeUndefined();
+      expect(remote.errors.relayUrl).toMatch(/needs wss:\/\//);
+    }
+    for (const relayUrl of ['ws://127.0.0.1:3002', 'ws://localhost:3002', 'ws://[::1]:3002', 'ws://127.0.0.2:3002', 'wss://relay.example.com']) {
+      const ok = checkOptions(form({ relayUrl }));
+      expect(ok.errors).toEqual({});
+      expect(ok.warnings).toEqual({});
+    }
   });
 
   it('checks token, model, system prompt length and the site list', () => {
@@ -34,6 +41,19 @@ describe('options validation', () => {
     expect(checkOptions(form({ siteMode: 'blocklist', siteList: 'not a host!' })).errors.siteList).toMatch(/not a host!/);
     const ok = checkOptions(form({ siteMode: 'blocklist', siteList: 'https://Example.com/path\n*.news.org, example.com' }));
     expect(ok.settings?.siteList).toEqual(['example.com', 'news.org']);
+  });
+
+  it('checks speaking speed and the end-of-turn silence (300-3000 ms)', () => {
+    expect(checkOptions(form({ speechSpeed: 1.5, endOfTurnSilenceMs: 300 })).settings).toMatchObject({ speechSpeed: 1.5, endOfTurnSilenceMs: 300 });
+    expect(checkOptions(form({ speechSpeed: 7 })).errors.speechSpeed).toBeDefined();
+    expect(checkOptions(form({ endOfTurnSilenceMs: 299 })).errors.endOfTurnSilenceMs).toMatch(/300 to 3000/);
+    expect(checkOptions(form({ endOfTurnSilenceMs: 3001 })).errors.endOfTurnSilenceMs).toBeDefined();
+    expect(checkOptions(form({ endOfTurnSilenceMs: Number.NaN })).errors.endOfTurnSilenceMs).toBeDefined();
+  });
+
+  it('sends the speed to the relay only when it is not the default', () => {
+    expect(toSessionSettings(DEFAULT_SETTINGS).speed).toBeUndefined();
+    expect(toSessionSettings({ ...DEFAULT_SETTINGS, speechSpeed: 1.25 }).speed).toBe(1.25);
   });
 
   it('normalises hostnames', () => {

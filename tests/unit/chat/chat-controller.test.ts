@@ -1,19 +1,21 @@
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createChatController, type ChatController } from '../../../lib/chat/chat-controller.svelte.ts';
-import { bubblePositionItem, draftItem } from '../../../lib/chat/storage-items.ts';
+import { draftItem } from '../../../lib/chat/storage-items.ts';
 import { FakePort } from './support/fake-port.ts';
 
 describe('createChatController', () => {
   let ports: FakePort[];
   let controller: ChatController;
   let invalidated: number;
+  let closes: number;
 
   beforeEach(async () => {
     fakeBrowser.reset();
     vi.useFakeTimers();
     ports = [];
     invalidated = 0;
+    closes = 0;
     controller = createChatController({
       connect: () => {
         const port = new FakePort();
@@ -22,6 +24,10 @@ describe('createChatController', () => {
       },
       onInvalidated: () => invalidated++,
       openOptions: () => undefined,
+      close: (post) => {
+        closes++;
+        post({ type: 'close' });
+      },
       now: () => Date.now(),
     });
   });
@@ -30,12 +36,10 @@ describe('createChatController', () => {
     vi.useRealTimers();
   });
 
-  it('restores the unsent draft and the bubble position', async () => {
+  it('restores the unsent draft', async () => {
     await draftItem.setValue('half a thought');
-    await bubblePositionItem.setValue({ right: 100, bottom: 200 });
     await controller.init();
     expect(controller.state.draft).toBe('half a thought');
-    expect(controller.state.bubble).toEqual({ right: 100, bottom: 200 });
   });
 
   it('opens the port only on first open, then shows the snapshot', async () => {
@@ -84,22 +88,50 @@ describe('createChatController', () => {
     expect(controller.state.displayText(controller.state.entries[0]!)).toBe('A partial answer');
   });
 
-  it('a toggle from the background opens and closes the panel', async () => {
+  it('closing asks the background to hide the panel, over the port', async () => {
     await controller.init();
-    controller.toggle();
-    expect(controller.state.open).toBe(true);
-    ports[0]?.deliver({ type: 'toggle' });
-    expect(controller.state.open).toBe(false);
+    controller.actions.setOpen(true);
+    controller.actions.close();
+    expect(closes).toBe(1);
+    expect(ports[0]?.sent.at(-1)).toEqual({ type: 'close' });
   });
 
   it('maps the mic button to start/stop recording from the background state', async () => {
     await controller.init();
     controller.actions.setOpen(true);
-    controller.actions.toggleRecording();
+    controller.actions.toggleRecording(true);
     expect(ports[0]?.sent.at(-1)).toEqual({ type: 'startRecording' });
     ports[0]?.deliver({ type: 'recording', recording: { recording: true, startedAt: Date.now() } });
-    controller.actions.toggleRecording();
+    // Stopping is always allowed, whatever pressed the button.
+    controller.actions.toggleRecording(false);
     expect(ports[0]?.sent.at(-1)).toEqual({ type: 'stopRecording' });
+  });
+
+  it('never starts recording from a synthetic press or on a covered panel', async () => {
+    let uncovered = true;
+    const guarded = createChatController({
+      connect: () => {
+        const port = new FakePort();
+        ports.push(port);
+        return port;
+      },
+      onInvalidated: () => undefined,
+      openOptions: () => undefined,
+      close: () => undefined,
+      canStartRecording: () => uncovered,
+    });
+    await guarded.init();
+    guarded.actions.setOpen(true);
+    const port = ports.at(-1);
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    guarded.actions.toggleRecording(false);
+    uncovered = false;
+    guarded.actions.toggleRecording(true);
+    expect(port?.sent).toEqual([{ type: 'hello' }]);
+    uncovered = true;
+    guarded.actions.toggleRecording(true);
+    expect(port?.sent.at(-1)).toEqual({ type: 'startRecording' });
+    guarded.dispose();
   });
 
   it('reconnects after the worker stopped while the panel is open', async () => {

@@ -18,9 +18,17 @@ function recordingActions(calls: string[]): ChatActions {
     discardRecording: record('discardRecording'),
     toggleMute: record('toggleMute'),
     revealAll: record('revealAll'),
-    moveBubble: record('moveBubble'),
+    close: record('close'),
     openOptions: record('openOptions'),
     reconnect: record('reconnect'),
+    attachPage: record('attachPage'),
+    attachSelection: record('attachSelection'),
+    removeAttachment: record('removeAttachment'),
+    togglePreview: record('togglePreview'),
+    readPage: record('readPage'),
+    pauseReading: record('pauseReading'),
+    resumeReading: record('resumeReading'),
+    stopReading: record('stopReading'),
   };
 }
 
@@ -48,7 +56,7 @@ describe('ChatPanel', () => {
   function render() {
     app = mount(ChatPanel, {
       target,
-      props: { chat, actions: recordingActions(calls), placement: { left: 0, top: 0, width: 380, height: 560 }, onClose: () => closed++ },
+      props: { chat, actions: recordingActions(calls), onClose: () => closed++ },
     });
     flushSync();
   }
