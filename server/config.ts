@@ -2,6 +2,7 @@
 // Every variable is documented with its default in docs/configuration.md.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { readAdminConfig, type AdminConfig } from './admin-config.ts';
 
 export const DEFAULT_SYSTEM_PROMPT =
   'You are Parley, a helpful voice assistant in a small browser popup. ' +
@@ -55,6 +56,7 @@ export interface RelayConfig {
   logText: boolean;
   /** Non-empty when the relay runs against the demo fake (`npm run demo`). */
   demo: string;
+  admin: AdminConfig;
 }
 
 /** A configuration mistake; the message says what to set. */
@@ -230,5 +232,6 @@ export function loadConfig(env: Env): RelayConfig {
     shutdownGraceMs: integer(env, 'PARLEY_SHUTDOWN_GRACE_MS', 10_000, 0),
     logText: flag(env, 'PARLEY_LOG_TEXT'),
     demo: text(env, 'PARLEY_DEMO', ''),
+    admin: readAdminConfig(env, [token, ...tokens]),
   };
 }

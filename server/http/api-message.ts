@@ -99,6 +99,7 @@ export async function handleApiMessage(ctx: RelayContext, req: IncomingMessage, 
   const turn = launchTurn(ctx, 'http', {
     session,
     turnId: 0,
+    tokenId: tokenKey,
     input: parsed.input,
     speech: true,
     sink: {

@@ -13,6 +13,8 @@ export interface HttpServerOptions {
   maxBodyBytes: number;
   version: string;
   connections: () => number;
+  /** Operator routes (GET /admin/usage, /metrics, server/http/admin.ts); true when the path was theirs. */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 const startedAt = Date.now();
@@ -57,6 +59,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
         return sendJson(res, 401, { error: 'Missing or wrong token: send "Authorization: Bearer <token>".', code: ErrorCode.Unauthorized }, { 'WWW-Authenticate': 'Bearer' });
       return handleApiMessage(options.ctx, req, res, tokenKey(token ?? ''), options.maxBodyBytes);
     }
+    if (options.extraRoutes && (await options.extraRoutes(req, res, url))) return;
     sendJson(res, 404, { error: 'Not found. Endpoints: GET /healthz, POST /api/message.', code: 'NOT_FOUND' });
   };
 

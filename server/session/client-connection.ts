@@ -91,6 +91,7 @@ export function createClientConnection(
     const turn = launchTurn(ctx, 'ws', {
       session: s,
       turnId,
+      tokenId: tokenKey,
       input,
       // Legacy clients cannot receive audio frames, so they never cost TTS requests.
       speech: !legacy && (s.settings.speech ?? ctx.defaults.speech),

@@ -6,9 +6,16 @@ import { runTurn, type TurnRequest, type TurnResult } from './turn-runner.ts';
 
 /**
  * Undefined when the turn may start; takes a slot from the token's budget and from the session's
- * share of it, so one flooding session cannot spend every other session's turns.
+ * share of it, so one flooding session cannot spend every other session's turns. Refusals are
+ * reported to the observer (metrics count them by code).
  */
 export function admitTurn(ctx: RelayContext, tokenKey: string, sessionId: string): ErrorInfo | undefined {
+  const refusal = refuseTurn(ctx, tokenKey, sessionId);
+  if (refusal) ctx.observer.turnRefused(tokenKey, refusal.code);
+  return refusal;
+}
+
+function refuseTurn(ctx: RelayContext, tokenKey: string, sessionId: string): ErrorInfo | undefined {
   if (!ctx.tracker.accepting()) return TurnErrors.shuttingDown();
   const slot = ctx.rateLimiter.take([
     { key: `token:${tokenKey}`, limit: ctx.limits.turnsPerMinute },
@@ -26,7 +33,7 @@ export interface LaunchedTurn {
 export function launchTurn(
   ctx: RelayContext,
   transport: 'ws' | 'http',
-  request: Omit<TurnRequest, 'signal'>,
+  request: Omit<TurnRequest, 'signal'> & { tokenId: string },
 ): LaunchedTurn {
   const controller = new AbortController();
   const done = runTurn(ctx.services, ctx.defaults, { ...request, signal: controller.signal })
@@ -37,8 +44,10 @@ export function launchTurn(
       return { sessionHash: request.session.hash, turnId: request.turnId, kind: request.input.kind, outcome: 'error', totalMs: 0, chunks: 0, error: 'INTERNAL' };
     })
     .then(async (result) => {
-      const { answer: _answer, ...record } = result;
-      ctx.logger.turn({ ...record, transport });
+      const { answer: _answer, ...rest } = result;
+      const record = { ...rest, tokenId: request.tokenId, transport };
+      ctx.logger.turn(record);
+      ctx.observer.turnEnded(record);
       await ctx.store.save(request.session).catch((error: unknown) => {
         // The answer was delivered; a store hiccup only costs history, which the log records.
         ctx.logger.error('session save failed', { error: String(error) });

@@ -2,6 +2,7 @@
 import type { Logger } from '../log.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { SessionStore } from './session-store.ts';
+import type { TurnObserver } from './turn-observer.ts';
 import type { TurnTracker } from './turn-tracker.ts';
 import type { TurnDefaults, TurnServices } from './turn-services.ts';
 
@@ -21,4 +22,6 @@ export interface RelayContext {
   rateLimiter: RateLimiter;
   tracker: TurnTracker;
   logger: Logger;
+  /** Metrics and usage accounting (server/metrics, server/usage). */
+  observer: TurnObserver;
 }

@@ -2,6 +2,7 @@
 // Transport-agnostic: the WebSocket connection and the HTTP API give it a sink.
 import type { ErrorInfo } from '../../protocol/index.ts';
 import { describeCause, type TurnKind, type TurnLogRecord, type TurnOutcome } from '../log.ts';
+import { webmDurationMs } from '../usage/webm-duration.ts';
 import { addAssistantMessage, addUserMessage, buildChatMessages, type Session } from './session.ts';
 import { TurnErrors } from './turn-errors.ts';
 import type { TurnDefaults, TurnServices, UpstreamStage } from './turn-services.ts';
@@ -34,7 +35,7 @@ export interface TurnRequest {
   sink: TurnSink;
 }
 
-export type TurnResult = Omit<TurnLogRecord, 'transport'> & { answer?: string };
+export type TurnResult = Omit<TurnLogRecord, 'transport' | 'tokenId'> & { answer?: string };
 
 const OUTCOME_BY_REASON: Record<TurnAbortReason, TurnOutcome> = {
   cancel: 'cancelled',
@@ -72,6 +73,7 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
     if (input.kind === 'voice') {
       if (input.audio.byteLength === 0) throw new TurnFailure(TurnErrors.emptyAudio());
       const language = settings.language ?? defaults.language;
+      let billedSeconds: number | undefined;
       text = (
         await services.upstream.transcribe({
           audio: input.audio,
@@ -79,9 +81,12 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
           model: defaults.sttModel,
           ...(language === '' ? {} : { language }),
           signal,
+          onUsage: (usage) => (billedSeconds = usage.seconds),
         })
       ).trim();
       record.sttMs = elapsed();
+      // Token-billed models report no duration; the recording's own timestamps then say how long it was.
+      record.transcribedMs = billedSeconds !== undefined ? Math.round(billedSeconds * 1000) : webmDurationMs(input.audio);
       signal.throwIfAborted();
       live(sink.transcript)(text);
       if (text === '') throw new TurnFailure(TurnErrors.noSpeech());
@@ -98,8 +103,10 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
     if (request.speech) {
       const voice = settings.voice ?? defaults.voice;
       speech = services.createSpeechPipeline({
-        speak: (sentence, speakSignal) =>
-          services.upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal }),
+        speak: (sentence, speakSignal) => {
+          record.spokenChars = (record.spokenChars ?? 0) + [...sentence].length;
+          return services.upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal });
+        },
         concurrency: defaults.ttsConcurrency,
         signal: speechSignal,
         onAudio: live((index: number, sentence: string, audio: Uint8Array) => {
@@ -110,7 +117,9 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
         onError: (_index, _sentence, error) => {
           if (speechSignal.aborted) return;
           speechErrors++;
-          record.error ??= services.toErrorInfo(error, 'tts').code;
+          if (record.error !== undefined) return;
+          record.error = services.toErrorInfo(error, 'tts').code;
+          record.errorStage = 'tts';
         },
       });
     }
@@ -126,6 +135,10 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
       messages: buildChatMessages(session, defaults.systemPrompt),
       model: settings.model ?? defaults.chatModel,
       signal,
+      onUsage: (usage) => {
+        record.promptTokens = (record.promptTokens ?? 0) + usage.promptTokens;
+        record.completionTokens = (record.completionTokens ?? 0) + usage.completionTokens;
+      },
     });
     for await (const delta of stream) {
       signal.throwIfAborted();
@@ -164,6 +177,7 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
       const info = error instanceof TurnFailure ? error.info : services.toErrorInfo(error, stage);
       record.outcome = 'error';
       record.error = info.code;
+      record.errorStage = error instanceof TurnFailure ? 'relay' : stage;
       record.errorCause = describeCause(error);
       live(sink.error)(info);
       // Speech requests still in flight are useless once the answer failed.

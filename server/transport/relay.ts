@@ -5,6 +5,7 @@ import { CloseCode } from '../../protocol/index.ts';
 import type { RelayConfig } from '../config.ts';
 import { createHttpServer } from '../http/http-server.ts';
 import type { Logger } from '../log.ts';
+import { createObservability } from '../metrics/observability.ts';
 import { createMemorySessionStore } from '../session/memory-store.ts';
 import { createRateLimiter } from '../session/rate-limiter.ts';
 import type { RelayContext } from '../session/relay-context.ts';
@@ -22,6 +23,7 @@ export interface Relay {
 
 export function createRelay(options: { config: RelayConfig; token: string; logger: Logger; services: TurnServices; version: string }): Relay {
   const { config, logger } = options;
+  const observability = createObservability({ config, token: options.token, logger, connections: () => ws.connections() });
   const ctx: RelayContext = {
     store: createMemorySessionStore({ maxSessions: config.history.maxSessions, ttlMs: config.history.ttlMs }),
     services: options.services,
@@ -46,6 +48,7 @@ export function createRelay(options: { config: RelayConfig; token: string; logge
     rateLimiter: createRateLimiter(),
     tracker: createTurnTracker(),
     logger,
+    observer: observability.observer,
   };
   const checkToken = createTokenCheck([options.token, ...config.tokens]);
   const origins = { allowedOrigins: config.allowedOrigins, extensionIds: config.extensionIds };
@@ -66,6 +69,7 @@ export function createRelay(options: { config: RelayConfig; token: string; logge
     maxBodyBytes: config.limits.maxHttpBodyBytes,
     version: options.version,
     connections: ws.connections,
+    extraRoutes: observability.routes,
   });
 
   const listenOn = (server: Server, port: number) =>
@@ -94,6 +98,7 @@ export function createRelay(options: { config: RelayConfig; token: string; logge
       ws.closeAll(CloseCode.GoingAway, 'going away');
       http.closeAllConnections();
       ctx.store.close();
+      observability.close();
       return result;
     },
   };

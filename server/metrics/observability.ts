@@ -1,0 +1,40 @@
+// Wires usage accounting and metrics for the composition root: one observer for turns, the admin
+// routes for the HTTP listener, and what shutdown must close.
+import type { RelayConfig } from '../config.ts';
+import { createAdminRoutes, type AdminRoutes } from '../http/admin.ts';
+import type { Logger } from '../log.ts';
+import { combineObservers, type TurnObserver } from '../session/turn-observer.ts';
+import { createTokenDirectory } from '../tokens/token-directory.ts';
+import { createMemoryUsageStore } from '../usage/memory-usage-store.ts';
+import { createUsageRecorder } from '../usage/usage-recorder.ts';
+import type { UsageStore } from '../usage/usage-store.ts';
+import { createRelayMetrics } from './relay-metrics.ts';
+
+export interface Observability {
+  observer: TurnObserver;
+  routes: AdminRoutes;
+  close(): void;
+}
+
+export interface ObservabilityOptions {
+  config: RelayConfig;
+  /** The main client token (PARLEY_TOKEN or the generated one), named "default". */
+  token: string;
+  logger: Logger;
+  connections: () => number;
+  /** Defaults to the in-memory store; a shared store (Redis) keeps usage across instances. */
+  usage?: UsageStore;
+}
+
+export function createObservability(options: ObservabilityOptions): Observability {
+  const { config, logger } = options;
+  const tokens = createTokenDirectory([{ token: options.token, name: 'default' }, ...config.tokens.map((token) => ({ token }))]);
+  const usage = options.usage ?? createMemoryUsageStore({ retentionDays: config.admin.usageDays });
+  const metrics = createRelayMetrics({ connections: options.connections, tokenLabel: tokens.label });
+  const onError = (error: unknown) => logger.error('usage accounting failed', { error: error instanceof Error ? error.message : String(error) });
+  return {
+    observer: combineObservers([metrics.observer, createUsageRecorder(usage, onError)], onError),
+    routes: createAdminRoutes({ config: config.admin, usage, tokens, metrics }),
+    close: () => usage.close(),
+  };
+}
