@@ -26,6 +26,7 @@ export const ErrorCode = {
   UpstreamCut: 'UPSTREAM_CUT',
   UpstreamBadRequest: 'UPSTREAM_BAD_REQUEST',
   ShuttingDown: 'SHUTTING_DOWN',
+  StoreUnavailable: 'STORE_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -48,7 +48,12 @@ export interface RelayConfig {
     maxSendBufferBytes: number;
     maxHttpBodyBytes: number;
   };
-  history: { maxTurns: number; ttlMs: number; maxSessions: number };
+  /** maxSessions bounds the in-memory store; maxSessionsPerToken bounds every store, per token. */
+  history: { maxTurns: number; ttlMs: number; maxSessions: number; maxSessionsPerToken: number };
+  /** REDIS_URL: sessions and turn budgets in Redis, shared by every instance; in memory when absent. */
+  redisUrl: string | undefined;
+  /** PARLEY_WORKERS: relay processes on this machine sharing the ports (more than 1 needs redisUrl). */
+  workers: number;
   upstream: { timeoutMs: number; retries: number; retryBaseMs: number };
   ttsConcurrency: number;
   heartbeatMs: number;
@@ -144,6 +149,18 @@ export function flagsToEnv(argv: readonly string[]): Record<string, string> {
   return out;
 }
 
+function scaleOut(env: Env): { redisUrl: string | undefined; workers: number } {
+  const redisUrl = text(env, 'REDIS_URL', '');
+  if (redisUrl !== '' && !/^rediss?:\/\/[^\s]+$/.test(redisUrl))
+    throw new ConfigError('REDIS_URL must look like redis://host:6379 or rediss://user:password@host:6380/0.');
+  const workers = integer(env, 'PARLEY_WORKERS', 1, 1, 64);
+  if (workers > 1 && redisUrl === '')
+    throw new ConfigError(
+      `PARLEY_WORKERS=${workers} needs REDIS_URL: each worker is its own process, and only a shared store lets a conversation and its limits follow a client from one to another. Set REDIS_URL=redis://127.0.0.1:6379 (apt install redis-server) or use PARLEY_WORKERS=1.`,
+    );
+  return { redisUrl: redisUrl === '' ? undefined : redisUrl, workers };
+}
+
 /** Reads and validates the configuration. Throws ConfigError with an actionable message. */
 export function loadConfig(env: Env): RelayConfig {
   const apiKey = text(env, 'OPENAI_API_KEY', '');
@@ -177,6 +194,8 @@ export function loadConfig(env: Env): RelayConfig {
     if (entry === token || tokens.indexOf(entry) !== i)
       throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} repeats another token; give each person or device its own.`);
   });
+
+  const { redisUrl, workers } = scaleOut(env);
 
   const allowedOrigins = list(env, 'PARLEY_ALLOWED_ORIGINS');
   for (const origin of allowedOrigins) {
@@ -221,7 +240,10 @@ export function loadConfig(env: Env): RelayConfig {
       maxTurns: integer(env, 'PARLEY_HISTORY_MAX_TURNS', 20, 1),
       ttlMs: integer(env, 'PARLEY_HISTORY_TTL_MINUTES', 120, 1) * 60_000,
       maxSessions: integer(env, 'PARLEY_MAX_SESSIONS', 1000, 1),
+      maxSessionsPerToken: integer(env, 'PARLEY_MAX_SESSIONS_PER_TOKEN', 100, 1),
     },
+    redisUrl,
+    workers,
     upstream: {
       timeoutMs: integer(env, 'PARLEY_UPSTREAM_TIMEOUT_MS', 60_000, 100),
       retries: integer(env, 'PARLEY_UPSTREAM_RETRIES', 2, 0, 10),

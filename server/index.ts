@@ -2,8 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, flagsToEnv, loadConfig, type RelayConfig } from './config.ts';
 import { createLogger } from './log.ts';
-import { createUpstreamServices } from './session/upstream-services.ts';
-import { createRelay } from './transport/relay.ts';
+import { createRelay } from './relay.ts';
 import { resolveToken } from './transport/token-store.ts';
 
 function readConfig(): RelayConfig {
@@ -31,7 +30,7 @@ async function main(): Promise<void> {
     logText: config.logText,
   });
   const version = packageVersion();
-  const relay = createRelay({ config, token: token.token, logger, services: createUpstreamServices(config), version });
+  const relay = await createRelay({ config, token: token.token, logger, version });
 
   let urls: Awaited<ReturnType<typeof relay.listen>>;
   try {

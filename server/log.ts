@@ -1,6 +1,4 @@
 // Structured logging: one JSON object per stdout line, secrets redacted from every line.
-import { createHash } from 'node:crypto';
-
 export type TurnKind = 'text' | 'voice';
 export type TurnOutcome = 'ok' | 'error' | 'cancelled' | 'disconnected' | 'shutdown';
 export type ErrorStage = 'stt' | 'chat' | 'tts' | 'relay';
@@ -8,7 +6,7 @@ export type ErrorStage = 'stt' | 'chat' | 'tts' | 'relay';
 /** The one log line every turn produces. Timings are milliseconds since the turn started. */
 export interface TurnLogRecord {
   sessionHash: string;
-  /** The token's non-secret id (server/tokens/token-id.ts). */
+  /** The token's non-secret id (server/transport/token-id.ts). */
   tokenId: string;
   turnId: number;
   kind: TurnKind;
@@ -91,11 +89,6 @@ export function createLogger(options: LoggerOptions): Logger {
     hint: (text) => writeHint(redact(text)),
     redact,
   };
-}
-
-/** A short, stable, non-reversible label for a client id (logs never carry the id itself). */
-export function hashSessionId(clientId: string): string {
-  return createHash('sha256').update(clientId).digest('hex').slice(0, 12);
 }
 
 /**

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, ProtocolLimits, type ErrorInfo } from '../../protocol/index.ts';
 import { admitTurn, launchTurn } from '../session/launch-turn.ts';
 import type { RelayContext } from '../session/relay-context.ts';
-import { getOrCreateSession } from '../session/session-store.ts';
+import { sessionHash } from '../session/session-store.ts';
 import { checkText, TurnErrors } from '../session/turn-errors.ts';
 import type { TurnAbortReason, TurnInput } from '../session/turn-runner.ts';
 import { sendJson } from './json-response.ts';
@@ -24,6 +24,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.NoSpeech]: 422,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.ShuttingDown]: 503,
+  [ErrorCode.StoreUnavailable]: 503,
   [ErrorCode.UpstreamTimeout]: 504,
 };
 
@@ -70,7 +71,8 @@ function parseRequest(raw: Buffer, maxAudioBytes: number): Parsed {
   return { ok: true, id, input: { kind: 'voice', audio: bytes, mimeType: 'audio/webm' } };
 }
 
-export async function handleApiMessage(ctx: RelayContext, req: IncomingMessage, res: ServerResponse, tokenKey: string, maxBodyBytes: number): Promise<void> {
+/** `tokenId` (tokenIdOf the Bearer token) scopes the `id`: the same id under another token is another session. */
+export async function handleApiMessage(ctx: RelayContext, req: IncomingMessage, res: ServerResponse, tokenId: string, maxBodyBytes: number): Promise<void> {
   let raw: Buffer;
   try {
     raw = await readBody(req, maxBodyBytes);
@@ -90,16 +92,16 @@ export async function handleApiMessage(ctx: RelayContext, req: IncomingMessage, 
   } else if (parsed.input.audio.byteLength === 0) {
     return sendError(res, TurnErrors.emptyAudio());
   }
-  const refusal = admitTurn(ctx, tokenKey, parsed.id);
+  const key = { tokenId, clientId: parsed.id };
+  const refusal = await admitTurn(ctx, key);
   if (refusal) return sendError(res, refusal);
 
-  const { session } = await getOrCreateSession(ctx.store, parsed.id);
+  const session = { key, hash: sessionHash(key) };
   const audio = new Map<number, Uint8Array>();
   let failure: ErrorInfo | undefined;
   const turn = launchTurn(ctx, 'http', {
     session,
     turnId: 0,
-    tokenId: tokenKey,
     input: parsed.input,
     speech: true,
     sink: {

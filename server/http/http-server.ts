@@ -2,7 +2,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ErrorCode } from '../../protocol/index.ts';
 import type { RelayContext } from '../session/relay-context.ts';
-import { isOriginAllowed, tokenFromBearer, tokenKey, type OriginPolicy } from '../transport/auth.ts';
+import { isOriginAllowed, tokenFromBearer, type OriginPolicy } from '../transport/auth.ts';
+import { tokenIdOf } from '../transport/token-id.ts';
 import { handleApiMessage } from './api-message.ts';
 import { sendJson } from './json-response.ts';
 
@@ -57,7 +58,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       const token = tokenFromBearer(req);
       if (!options.checkToken(token))
         return sendJson(res, 401, { error: 'Missing or wrong token: send "Authorization: Bearer <token>".', code: ErrorCode.Unauthorized }, { 'WWW-Authenticate': 'Bearer' });
-      return handleApiMessage(options.ctx, req, res, tokenKey(token ?? ''), options.maxBodyBytes);
+      return handleApiMessage(options.ctx, req, res, tokenIdOf(token ?? ''), options.maxBodyBytes);
     }
     if (options.extraRoutes && (await options.extraRoutes(req, res, url))) return;
     sendJson(res, 404, { error: 'Not found. Endpoints: GET /healthz, POST /api/message.', code: 'NOT_FOUND' });

@@ -13,10 +13,10 @@ import {
 } from '../../protocol/index.ts';
 import { admitTurn, launchTurn } from './launch-turn.ts';
 import type { RelayContext } from './relay-context.ts';
-import { seedHistory, type Session } from './session.ts';
-import { getOrCreateSession } from './session-store.ts';
+import { changeSettings, openSession, resumeSession, type SessionSummary } from './session-ops.ts';
+import { sessionHash } from './session-store.ts';
 import { checkText, TurnErrors } from './turn-errors.ts';
-import type { TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
+import type { SessionRef, TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
 
 /** MediaRecorder's output in the extension; the original design sends webm/opus too. */
 const VOICE_MIME_TYPE = 'audio/webm';
@@ -35,14 +35,19 @@ interface Collecting {
 
 type Handlers = { [K in ClientMessageType]: (message: ClientMessageOf<K>) => Promise<void> | void };
 
+/**
+ * `tokenId` is tokenIdOf(the token this socket authenticated with): the session named by a client
+ * id is looked up under it, so another token's client using the same id reaches a different session.
+ */
 export function createClientConnection(
   ctx: RelayContext,
   dialect: Dialect,
-  tokenKey: string,
+  tokenId: string,
   send: (message: ServerMessage) => void,
 ): ClientConnection {
   const legacy = dialect === 'legacy';
-  let session: Session | undefined;
+  // Which session, not its state: every read and change goes through the store.
+  let session: SessionRef | undefined;
   // Settings sent before SetClientID/Resume apply to the session once it is known.
   let pendingSettings: SessionSettings = {};
   const running = new Map<number, AbortController>();
@@ -56,16 +61,16 @@ export function createClientConnection(
   const maxTurns = legacy ? 1 : ctx.limits.maxConcurrentTurns;
   const sendError = (turnId: number, error: ErrorInfo) => send({ type: 'error', turnId, error });
 
-  const okInfo = (s: Session, resumed: boolean): OkInfo => ({
+  const okInfo = (s: SessionSummary, resumed: boolean): OkInfo => ({
     protocol: PROTOCOL_VERSION,
     resumed,
-    historyLength: s.history.length,
+    historyLength: s.historyLength,
     limits: { maxTextChars: ctx.limits.maxTextChars, maxAudioBytes: ctx.limits.maxAudioBytes, maxConcurrentTurns: maxTurns },
   });
 
-  const attach = (s: Session) => {
-    session = s;
-    if (Object.keys(pendingSettings).length > 0) s.settings = { ...s.settings, ...pendingSettings };
+  const attach = (clientId: string) => {
+    const key = { tokenId, clientId };
+    session = { key, hash: sessionHash(key) };
     pendingSettings = {};
   };
 
@@ -85,16 +90,18 @@ export function createClientConnection(
     error: (error) => sendError(turnId, error),
   });
 
-  const start = (s: Session, turnId: number, input: TurnInput) => {
-    const refusal = admitTurn(ctx, tokenKey, s.id);
+  // Awaited by its handler, so the next frame waits for admission (frames stay in order).
+  const start = async (s: SessionRef, turnId: number, input: TurnInput) => {
+    const refusal = await admitTurn(ctx, s.key);
     if (refusal) return sendError(turnId, refusal);
+    // The socket may have closed while Redis answered.
+    if (closed) return;
     const turn = launchTurn(ctx, 'ws', {
       session: s,
       turnId,
-      tokenId: tokenKey,
       input,
       // Legacy clients cannot receive audio frames, so they never cost TTS requests.
-      speech: !legacy && (s.settings.speech ?? ctx.defaults.speech),
+      speech: legacy ? false : undefined,
       sink: sinkFor(turnId),
     });
     running.set(turnId, turn.controller);
@@ -105,24 +112,18 @@ export function createClientConnection(
 
   const handlers: Handlers = {
     async setClientId({ clientId }) {
-      const found = await getOrCreateSession(ctx.store, clientId);
-      attach(found.session);
-      send(legacy ? { type: 'ok' } : { type: 'ok', info: okInfo(found.session, found.existed) });
+      const found = await openSession(ctx.store, { tokenId, clientId }, pendingSettings);
+      attach(clientId);
+      send(legacy ? { type: 'ok' } : { type: 'ok', info: okInfo(found, found.existed) });
     },
     async resume({ clientId, messages }) {
-      const found = await getOrCreateSession(ctx.store, clientId);
-      // The relay's own history wins: it is exactly what the model saw. The transcript only fills a gap.
-      if (!found.existed) {
-        seedHistory(found.session, messages, ctx.defaults.historyMaxTurns);
-        await ctx.store.save(found.session);
-      }
-      attach(found.session);
-      send({ type: 'ok', info: okInfo(found.session, found.existed || messages.length > 0) });
+      const found = await resumeSession(ctx.store, { tokenId, clientId }, messages, pendingSettings, ctx.defaults.historyMaxTurns);
+      attach(clientId);
+      send({ type: 'ok', info: okInfo(found, found.existed || messages.length > 0) });
     },
     async settings({ settings }) {
       if (session) {
-        session.settings = { ...session.settings, ...settings };
-        await ctx.store.save(session);
+        await changeSettings(ctx.store, session.key, settings);
       } else {
         pendingSettings = { ...pendingSettings, ...settings };
       }
@@ -131,11 +132,11 @@ export function createClientConnection(
     ping({ nonce }) {
       send({ type: 'pong', nonce });
     },
-    userText({ turnId, text }) {
+    async userText({ turnId, text }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
       const refusal = refuseNewTurn(turnId) ?? checkText(text, ctx.limits.maxTextChars);
       if (refusal) return sendError(turnId, refusal);
-      start(session, turnId, { kind: 'text', text });
+      await start(session, turnId, { kind: 'text', text });
     },
     audioChunk({ turnId, data }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
@@ -159,7 +160,7 @@ export function createClientConnection(
       recording.chunks.push(data.slice());
       recording.bytes += data.byteLength;
     },
-    audioEnd({ turnId }) {
+    async audioEnd({ turnId }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
       if (rejected.delete(turnId)) return;
       const recording = collecting.get(turnId);
@@ -169,7 +170,7 @@ export function createClientConnection(
       }
       collecting.delete(turnId);
       if (recording.bytes === 0) return sendError(turnId, TurnErrors.emptyAudio());
-      start(session, turnId, { kind: 'voice', audio: Buffer.concat(recording.chunks), mimeType: VOICE_MIME_TYPE });
+      await start(session, turnId, { kind: 'voice', audio: Buffer.concat(recording.chunks), mimeType: VOICE_MIME_TYPE });
     },
     cancel({ turnId }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());

@@ -1,68 +1,92 @@
-// In-memory SessionStore bounded by count (least recently used goes first) and idle age.
-import { createSession, type Session } from './session.ts';
-import type { SessionStore } from './session-store.ts';
+// In-memory SessionStore (one relay process): bounded by idle age, by count per token and overall.
+// It stores JSON strings, not objects, so nobody can change a session except through update():
+// the same contract as the Redis store (tests/unit/server/session/session-store.test.ts runs both).
+import type { SessionState } from './session.ts';
+import { applyUpdate, type SessionKey, type SessionLimits, type SessionStore } from './session-store.ts';
 
-export interface MemoryStoreOptions {
+export interface MemoryStoreOptions extends SessionLimits {
+  /** Overall cap, a memory bound; the per-token cap keeps one token from filling it alone. */
   maxSessions: number;
-  ttlMs: number;
   now?: () => number;
   /** How often idle sessions are swept; defaults to a quarter of the TTL, at most a minute. */
   sweepMs?: number;
 }
 
+interface Entry {
+  key: SessionKey;
+  json: string;
+  lastActiveAt: number;
+}
+
+// JSON of a pair cannot collide the way "a:b" + "c" and "a" + "b:c" would.
+const mapKey = (key: SessionKey) => JSON.stringify([key.tokenId, key.clientId]);
+
 export function createMemorySessionStore(options: MemoryStoreOptions): SessionStore {
   const now = options.now ?? Date.now;
-  // A Map iterates in insertion order; re-inserting on use makes the first key the least recently used.
-  const sessions = new Map<string, Session>();
+  // Maps iterate in insertion order; re-inserting on use makes the first key the least recently used.
+  const sessions = new Map<string, Entry>();
+  const byToken = new Map<string, Map<string, true>>();
 
-  const isExpired = (session: Session) => now() - session.lastActiveAt > options.ttlMs;
-  const bump = (session: Session) => {
-    session.lastActiveAt = now();
-    sessions.delete(session.id);
-    sessions.set(session.id, session);
+  const isExpired = (entry: Entry) => now() - entry.lastActiveAt > options.ttlMs;
+  const remove = (id: string) => {
+    const entry = sessions.get(id);
+    if (!entry) return;
+    sessions.delete(id);
+    const own = byToken.get(entry.key.tokenId);
+    own?.delete(id);
+    if (own?.size === 0) byToken.delete(entry.key.tokenId);
+  };
+  const current = (id: string) => {
+    const entry = sessions.get(id);
+    if (entry && isExpired(entry)) {
+      remove(id);
+      return undefined;
+    }
+    return entry;
   };
   const sweep = () => {
-    for (const [id, session] of sessions) if (isExpired(session)) sessions.delete(id);
+    for (const [id, entry] of sessions) if (isExpired(entry)) remove(id);
   };
   const timer = setInterval(sweep, options.sweepMs ?? Math.min(60_000, Math.max(1000, options.ttlMs / 4)));
   // Never keep the process alive just to sweep.
   timer.unref();
 
   return {
-    async get(id) {
-      const session = sessions.get(id);
-      if (session && isExpired(session)) {
-        sessions.delete(id);
-        return undefined;
-      }
-      return session;
+    async load(key) {
+      const entry = current(mapKey(key));
+      return entry ? (JSON.parse(entry.json) as SessionState) : undefined;
     },
-    async create(id) {
-      const session = createSession(id, now());
+    // No await inside: load, mutate and save run in one go, which is what makes this atomic.
+    async update(key, mutate) {
+      const id = mapKey(key);
+      const result = applyUpdate(current(id)?.json, mutate);
       sessions.delete(id);
-      sessions.set(id, session);
+      sessions.set(id, { key, json: result.json, lastActiveAt: now() });
+      let own = byToken.get(key.tokenId);
+      if (!own) byToken.set(key.tokenId, (own = new Map()));
+      own.delete(id);
+      own.set(id, true);
+      while (own.size > options.maxPerToken) {
+        const oldest = own.keys().next().value;
+        if (oldest === undefined) break;
+        remove(oldest);
+      }
       while (sessions.size > options.maxSessions) {
         const oldest = sessions.keys().next().value;
         if (oldest === undefined) break;
-        sessions.delete(oldest);
+        remove(oldest);
       }
-      return session;
+      return { value: result.value, existed: result.existed, state: result.state };
     },
-    async save(session) {
-      // Objects are shared by reference here, so saving only refreshes its place and age.
-      if (sessions.get(session.id) === session) bump(session);
+    async delete(key) {
+      remove(mapKey(key));
     },
-    async touch(id) {
-      const session = sessions.get(id);
-      if (session) bump(session);
+    async countForToken(tokenId) {
+      let count = 0;
+      for (const id of byToken.get(tokenId)?.keys() ?? []) if (current(id)) count++;
+      return count;
     },
-    async delete(id) {
-      sessions.delete(id);
-    },
-    async size() {
-      return sessions.size;
-    },
-    close() {
+    async close() {
       clearInterval(timer);
     },
   };

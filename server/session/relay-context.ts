@@ -1,10 +1,11 @@
-// Everything shared by all connections and the HTTP API, built once in index.ts.
+// Everything shared by all connections and the HTTP API, built once by the composition root
+// (server/relay.ts), which chooses the store, the limiter and the upstream.
 import type { Logger } from '../log.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { SessionStore } from './session-store.ts';
 import type { TurnObserver } from './turn-observer.ts';
 import type { TurnTracker } from './turn-tracker.ts';
-import type { TurnDefaults, TurnServices } from './turn-services.ts';
+import type { TurnDefaults, TurnUpstream } from './turn-services.ts';
 
 export interface RelayLimits {
   maxTextChars: number;
@@ -16,8 +17,8 @@ export interface RelayLimits {
 
 export interface RelayContext {
   store: SessionStore;
-  services: TurnServices;
-  defaults: TurnDefaults & { speech: boolean };
+  upstream: TurnUpstream;
+  defaults: TurnDefaults;
   limits: RelayLimits;
   rateLimiter: RateLimiter;
   tracker: TurnTracker;

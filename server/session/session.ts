@@ -1,6 +1,7 @@
 // A conversation: its bounded history and per-session settings, plus the rules for changing them.
+// Session state is plain data (it round-trips through JSON), so every store keeps copies, never
+// shared objects: the in-memory store and Redis behave the same (issue 10).
 import type { ChatMessage, SessionSettings } from '../../protocol/index.ts';
-import { hashSessionId } from '../log.ts';
 
 export const WELCOME_MESSAGE = 'Hello. How can I help you today?';
 
@@ -9,14 +10,10 @@ export interface HistoryEntry extends ChatMessage {
   answered?: boolean;
 }
 
-export interface Session {
-  readonly id: string;
-  /** Logged instead of the id. */
-  readonly hash: string;
+export interface SessionState {
   /** User and assistant messages only; the system prompt and welcome are added per request. */
   history: HistoryEntry[];
   settings: SessionSettings;
-  lastActiveAt: number;
 }
 
 export interface UpstreamMessage {
@@ -24,12 +21,12 @@ export interface UpstreamMessage {
   content: string;
 }
 
-export function createSession(id: string, now = Date.now()): Session {
-  return { id, hash: hashSessionId(id), history: [], settings: {}, lastActiveAt: now };
+export function emptySessionState(): SessionState {
+  return { history: [], settings: {} };
 }
 
 /** Keeps the newest `maxTurns` exchanges (two messages each). */
-export function trimHistory(session: Session, maxTurns: number): void {
+export function trimHistory(session: SessionState, maxTurns: number): void {
   const max = maxTurns * 2;
   if (session.history.length > max) session.history.splice(0, session.history.length - max);
 }
@@ -40,19 +37,24 @@ export function trimHistory(session: Session, maxTurns: number): void {
  * retries with the same text, that entry is moved rather than repeated, so the question is in
  * history exactly once.
  */
-export function addUserMessage(session: Session, text: string, maxTurns: number): HistoryEntry {
+export function addUserMessage(session: SessionState, text: string, maxTurns: number): void {
   const lastUser = session.history.findLastIndex((entry) => entry.role === 'user');
   const previous = session.history[lastUser];
   if (previous !== undefined && previous.answered === false && previous.content === text) session.history.splice(lastUser, 1);
-  const entry: HistoryEntry = { role: 'user', content: text, answered: false };
-  session.history.push(entry);
+  session.history.push({ role: 'user', content: text, answered: false });
   trimHistory(session, maxTurns);
-  return entry;
 }
 
-/** Records a complete answer. Failed or cancelled answers are never added (partial text is dropped). */
-export function addAssistantMessage(session: Session, question: HistoryEntry, answer: string, maxTurns: number): void {
-  question.answered = true;
+/**
+ * Records a complete answer to `question` and marks the question answered. State is a copy loaded
+ * again after the answer streamed, so the question is found by content: the newest unanswered entry
+ * with that text (a concurrent turn of the same session may have added entries after it).
+ * Failed or cancelled answers are never added (partial text is dropped).
+ */
+export function addAssistantMessage(session: SessionState, question: string, answer: string, maxTurns: number): void {
+  const index = session.history.findLastIndex((entry) => entry.role === 'user' && entry.answered === false && entry.content === question);
+  const entry = session.history[index];
+  if (entry !== undefined) entry.answered = true;
   session.history.push({ role: 'assistant', content: answer });
   trimHistory(session, maxTurns);
 }
@@ -61,14 +63,14 @@ export function addAssistantMessage(session: Session, question: HistoryEntry, an
  * Resume after a relay restart: the client's transcript becomes the history, unless the relay still
  * holds this session, whose own history wins (it is what the model actually saw).
  */
-export function seedHistory(session: Session, messages: readonly ChatMessage[], maxTurns: number): void {
+export function seedHistory(session: SessionState, messages: readonly ChatMessage[], maxTurns: number): void {
   const start = messages[0]?.role === 'assistant' && messages[0].content === WELCOME_MESSAGE ? 1 : 0;
   session.history = messages.slice(start).map((m) => ({ role: m.role, content: m.content, answered: true }));
   trimHistory(session, maxTurns);
 }
 
 /** What the chat model sees: system prompt, the welcome as first assistant turn, then the history. */
-export function buildChatMessages(session: Session, defaultSystemPrompt: string): UpstreamMessage[] {
+export function buildChatMessages(session: SessionState, defaultSystemPrompt: string): UpstreamMessage[] {
   const system = session.settings.systemPrompt?.trim() ? session.settings.systemPrompt : defaultSystemPrompt;
   return [
     { role: 'system', content: system },

@@ -1,5 +1,8 @@
-// ErrorInfo values the relay itself produces (limits, validation, lifecycle).
+// ErrorInfo values the relay itself produces (limits, validation, lifecycle, store outages).
 import { ErrorCode, type ErrorInfo } from '../../protocol/index.ts';
+import { toUpstreamError } from '../openai/upstream-error.ts';
+import { StoreUnavailableError } from './store-error.ts';
+import type { UpstreamStage } from './turn-services.ts';
 
 export const errorInfo = (code: ErrorCode, message: string, retryable = false, retryAfterMs?: number): ErrorInfo =>
   retryAfterMs === undefined ? { code, message, retryable } : { code, message, retryable, retryAfterMs };
@@ -22,6 +25,8 @@ export const TurnErrors = {
   legacyBusy: () => errorInfo(ErrorCode.TooManyTurns, 'Still answering the previous message; wait for it to finish.', true),
   noClientId: () => errorInfo(ErrorCode.NoClientId, 'Send SetClientID (or Resume) before anything else.'),
   notBinary: () => errorInfo(ErrorCode.NotText, 'Only binary frames are accepted.'),
+  storeUnavailable: () =>
+    errorInfo(ErrorCode.StoreUnavailable, 'The relay cannot reach its session store right now; try again in a few seconds.', true, 2000),
   internal: () => errorInfo(ErrorCode.Internal, 'The relay hit an unexpected error; the relay log has details.'),
 } as const;
 
@@ -30,4 +35,13 @@ export function checkText(text: string, maxChars: number): ErrorInfo | undefined
   if (text.trim() === '') return TurnErrors.emptyMessage();
   if (text.length > maxChars) return TurnErrors.textTooLong(maxChars);
   return undefined;
+}
+
+/**
+ * The one place anything a turn threw becomes a wire-safe ErrorInfo: store outages first, then the
+ * upstream's own mapping (the upstream already throws UpstreamError with keys scrubbed).
+ */
+export function toTurnErrorInfo(error: unknown, stage: UpstreamStage): ErrorInfo {
+  if (error instanceof StoreUnavailableError) return TurnErrors.storeUnavailable();
+  return toUpstreamError(error, stage).info;
 }

@@ -2,10 +2,13 @@
 // Transport-agnostic: the WebSocket connection and the HTTP API give it a sink.
 import type { ErrorInfo } from '../../protocol/index.ts';
 import { describeCause, type TurnKind, type TurnLogRecord, type TurnOutcome } from '../log.ts';
+import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
+import { createSpeechPipeline, type SpeechPipeline } from '../speech/speech-pipeline.ts';
 import { webmDurationMs } from '../usage/webm-duration.ts';
-import { addAssistantMessage, addUserMessage, buildChatMessages, type Session } from './session.ts';
-import { TurnErrors } from './turn-errors.ts';
-import type { TurnDefaults, TurnServices, UpstreamStage } from './turn-services.ts';
+import { recordAnswer, recordQuestion } from './session-ops.ts';
+import type { SessionKey, SessionStore } from './session-store.ts';
+import { toTurnErrorInfo, TurnErrors } from './turn-errors.ts';
+import type { TurnDefaults, TurnUpstream, UpstreamStage } from './turn-services.ts';
 
 /** Why a turn's AbortController fired; passed as the abort reason. */
 export type TurnAbortReason = 'cancel' | 'disconnect' | 'shutdown' | 'slow-consumer';
@@ -25,12 +28,26 @@ export interface TurnSink {
 
 export type TurnInput = { kind: 'text'; text: string } | { kind: 'voice'; audio: Uint8Array; mimeType: string };
 
+/** What a turn works with: the upstream seam, the session store, the relay's defaults. */
+export interface TurnDeps {
+  upstream: TurnUpstream;
+  store: SessionStore;
+  defaults: TurnDefaults;
+}
+
+/** Which session a turn belongs to; the state itself is loaded from the store, never held. */
+export interface SessionRef {
+  key: SessionKey;
+  /** Logged instead of the key (sessionHash). */
+  hash: string;
+}
+
 export interface TurnRequest {
-  session: Session;
+  session: SessionRef;
   turnId: number;
   input: TurnInput;
-  /** Synthesise speech (v1 sessions with speech on, the HTTP API). */
-  speech: boolean;
+  /** Synthesise speech: false for legacy clients, true for the HTTP API, undefined = the session's setting. */
+  speech: boolean | undefined;
   signal: AbortSignal;
   sink: TurnSink;
 }
@@ -51,9 +68,9 @@ class TurnFailure extends Error {
   }
 }
 
-export async function runTurn(services: TurnServices, defaults: TurnDefaults, request: TurnRequest): Promise<TurnResult> {
+export async function runTurn(deps: TurnDeps, request: TurnRequest): Promise<TurnResult> {
+  const { upstream, store, defaults } = deps;
   const { session, input, signal, sink, turnId } = request;
-  const settings = session.settings;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const kind: TurnKind = input.kind;
@@ -63,19 +80,22 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
     if (!signal.aborted) fn(...args);
   };
   let stage: UpstreamStage = input.kind === 'voice' ? 'stt' : 'chat';
-  let speech: ReturnType<TurnServices['createSpeechPipeline']> | undefined;
+  let speech: SpeechPipeline | undefined;
   // Lets a failed answer stop its own speech requests without touching the caller's controller.
   const failure = new AbortController();
   const speechSignal = AbortSignal.any([signal, failure.signal]);
 
   try {
+    // A snapshot for this turn's choices; history is read again when the question is recorded.
+    const settings = (await store.load(session.key))?.settings ?? {};
+    const speak = request.speech ?? settings.speech ?? defaults.speech;
     let text: string;
     if (input.kind === 'voice') {
       if (input.audio.byteLength === 0) throw new TurnFailure(TurnErrors.emptyAudio());
       const language = settings.language ?? defaults.language;
       let billedSeconds: number | undefined;
       text = (
-        await services.upstream.transcribe({
+        await upstream.transcribe({
           audio: input.audio,
           mimeType: input.mimeType,
           model: defaults.sttModel,
@@ -95,17 +115,18 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
     }
     record.userText = text;
 
-    const question = addUserMessage(session, text, defaults.historyMaxTurns);
+    const messages = await recordQuestion(store, session.key, text, { maxTurns: defaults.historyMaxTurns, systemPrompt: defaults.systemPrompt });
+    signal.throwIfAborted();
     stage = 'chat';
-    const splitter = request.speech ? services.createSentenceSplitter(settings.language || defaults.language || undefined) : undefined;
+    const splitter = speak ? createSentenceSplitter(settings.language || defaults.language || undefined) : undefined;
     let sentences = 0;
     let speechErrors = 0;
-    if (request.speech) {
+    if (speak) {
       const voice = settings.voice ?? defaults.voice;
-      speech = services.createSpeechPipeline({
+      speech = createSpeechPipeline({
         speak: (sentence, speakSignal) => {
           record.spokenChars = (record.spokenChars ?? 0) + [...sentence].length;
-          return services.upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal });
+          return upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal });
         },
         concurrency: defaults.ttsConcurrency,
         signal: speechSignal,
@@ -118,7 +139,7 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
           if (speechSignal.aborted) return;
           speechErrors++;
           if (record.error !== undefined) return;
-          record.error = services.toErrorInfo(error, 'tts').code;
+          record.error = toTurnErrorInfo(error, 'tts').code;
           record.errorStage = 'tts';
         },
       });
@@ -131,8 +152,8 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
     };
 
     let answer = '';
-    const stream = services.upstream.streamChat({
-      messages: buildChatMessages(session, defaults.systemPrompt),
+    const stream = upstream.streamChat({
+      messages,
       model: settings.model ?? defaults.chatModel,
       signal,
       onUsage: (usage) => {
@@ -151,8 +172,9 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
     }
     signal.throwIfAborted();
     if (splitter) pushSentences(splitter.flush());
-    // History first, so a client that sends its next message on TextEnd already has this answer in context.
-    addAssistantMessage(session, question, answer, defaults.historyMaxTurns);
+    // History first, so a client that sends its next message on TextEnd already has this answer in
+    // context; and TextEnd is only sent once the answer is saved (a store outage fails the turn).
+    await recordAnswer(store, session.key, text, answer, defaults.historyMaxTurns);
     record.answerText = answer;
     record.answer = answer;
     stage = 'tts';
@@ -161,7 +183,7 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
     // TextEnd is the turn's last frame (docs/protocol.md): clients may forget the turn when they see it,
     // so it waits for the last SpeechAudio.
     live(sink.textEnd)();
-    if (request.speech) {
+    if (speak) {
       record.sentences = sentences;
       record.speechErrors = speechErrors;
     }
@@ -174,7 +196,7 @@ export async function runTurn(services: TurnServices, defaults: TurnDefaults, re
       if (reason === 'shutdown') sink.error(TurnErrors.shuttingDown());
       // Disconnected and slow clients get nothing: their socket is gone or being closed.
     } else {
-      const info = error instanceof TurnFailure ? error.info : services.toErrorInfo(error, stage);
+      const info = error instanceof TurnFailure ? error.info : toTurnErrorInfo(error, stage);
       record.outcome = 'error';
       record.error = info.code;
       record.errorStage = error instanceof TurnFailure ? 'relay' : stage;

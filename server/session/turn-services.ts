@@ -1,6 +1,6 @@
-// What a turn needs from the outside world. index.ts wires the real upstream (server/openai,
-// server/speech); keeping it an interface lets unit tests run turns without sockets.
-import type { ErrorInfo } from '../../protocol/index.ts';
+// The one seam a turn has to the outside world: the upstream (OpenAI or a compatible server). The
+// composition root (server/relay.ts) passes the real one from server/openai; everything else a turn
+// uses (sentence splitting, the speech pipeline, error mapping) is a plain import.
 import type { UpstreamMessage } from './session.ts';
 
 export type UpstreamStage = 'chat' | 'stt' | 'tts';
@@ -25,32 +25,6 @@ export interface TurnUpstream {
   speak(request: { text: string; model: string; voice: string; format?: 'mp3'; signal: AbortSignal }): Promise<Uint8Array>;
 }
 
-export interface SentenceSplitter {
-  push(delta: string): string[];
-  flush(): string[];
-}
-
-export interface SpeechPipeline {
-  push(sentence: string): void;
-  finish(): Promise<void>;
-}
-
-export interface SpeechPipelineOptions {
-  speak: (sentence: string, signal: AbortSignal) => Promise<Uint8Array>;
-  concurrency: number;
-  signal: AbortSignal;
-  onAudio: (index: number, sentence: string, audio: Uint8Array) => void;
-  onError: (index: number, sentence: string, error: unknown) => void;
-}
-
-export interface TurnServices {
-  upstream: TurnUpstream;
-  /** Converts anything the upstream threw into a wire-safe ErrorInfo. */
-  toErrorInfo(error: unknown, stage: UpstreamStage): ErrorInfo;
-  createSentenceSplitter(locale?: string): SentenceSplitter;
-  createSpeechPipeline(options: SpeechPipelineOptions): SpeechPipeline;
-}
-
 export interface TurnDefaults {
   chatModel: string;
   sttModel: string;
@@ -60,4 +34,6 @@ export interface TurnDefaults {
   systemPrompt: string;
   historyMaxTurns: number;
   ttsConcurrency: number;
+  /** Speak answers on sessions whose settings do not say. */
+  speech: boolean;
 }

@@ -1,5 +1,5 @@
 // Names for token ids: the admin endpoint and metrics say "alice" rather than a hash where a name is known.
-import { tokenIdOf } from './token-id.ts';
+import { tokenIdOf } from '../transport/token-id.ts';
 
 export interface TokenEntry {
   id: string;

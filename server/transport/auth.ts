@@ -25,15 +25,6 @@ export function createTokenCheck(
   };
 }
 
-/**
- * A non-secret label for per-token limits (the rate limiter never holds the token itself). Applied to
- * a token that passed the check, it is the label of the accepted token it matched, so each
- * PARLEY_TOKENS entry gets its own budget.
- */
-export function tokenKey(token: string): string {
-  return digest(token).toString('hex').slice(0, 16);
-}
-
 const EXTENSION_SCHEMES = ['chrome-extension:', 'moz-extension:', 'safari-web-extension:'] as const;
 
 export interface OriginPolicy {

@@ -10,13 +10,13 @@ function toBytes(data: RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
-export function attachConnection(ctx: RelayContext, ws: WebSocket, dialect: Dialect, tokenKey: string, maxBufferedBytes: number): ClientConnection {
+export function attachConnection(ctx: RelayContext, ws: WebSocket, dialect: Dialect, tokenId: string, maxBufferedBytes: number): ClientConnection {
   const sender = createFrameSender(ws, dialect, {
     maxBufferedBytes,
     redact: ctx.logger.redact,
     onOverflow: () => connection.close('slow-consumer'),
   });
-  const connection = createClientConnection(ctx, dialect, tokenKey, sender.send);
+  const connection = createClientConnection(ctx, dialect, tokenId, sender.send);
   ws.on('message', (data, isBinary) => connection.handleFrame(toBytes(data), isBinary));
   ws.on('close', () => connection.close('disconnect'));
   ws.on('error', (error) => {

@@ -5,8 +5,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, PROTOCOL_V1, type Dialect } from '../../protocol/index.ts';
 import type { Logger } from '../log.ts';
-import { isOriginAllowed, tokenFromUpgrade, tokenKey, type OriginPolicy } from './auth.ts';
+import { isOriginAllowed, tokenFromUpgrade, type OriginPolicy } from './auth.ts';
 import { startHeartbeat } from './heartbeat.ts';
+import { tokenIdOf } from './token-id.ts';
 
 /** RFC 6455 "try again later": the relay is at its connection cap. */
 const CLOSE_TRY_AGAIN_LATER = 1013;
@@ -19,7 +20,7 @@ export interface WsServerOptions {
   maxConnections: number;
   heartbeatMs: number;
   logger: Logger;
-  onConnection: (ws: WebSocket, dialect: Dialect, tokenKey: string) => void;
+  onConnection: (ws: WebSocket, dialect: Dialect, tokenId: string) => void;
 }
 
 export interface WsServer {
@@ -76,7 +77,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
       }
       const dialect: Dialect = ws.protocol === PROTOCOL_V1 ? 'v1' : 'legacy';
       wss.emit('connection', ws, req);
-      options.onConnection(ws, dialect, tokenKey(token ?? ''));
+      options.onConnection(ws, dialect, tokenIdOf(token ?? ''));
     });
   });
 

@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, ErrorCode, type ChatMessage } from '../../protocol/index.ts';
 import { rssBytes } from '../../bench/lib/proc.ts';
-import { hashSessionId } from '../../server/log.ts';
+import { sessionHash } from '../../server/session/session-store.ts';
+import { tokenIdOf } from '../../server/transport/token-id.ts';
 import { startFakeOpenAI, type FakeEndpoint, type FakeFailure, type FakeOpenAI } from '../fakes/fake-openai.ts';
 import { startRelay, type RelayProcess } from '../helpers/relay-process.ts';
 import { connectClient, is, type TestClient } from '../helpers/ws-client.ts';
@@ -162,7 +163,7 @@ describe('clients that vanish or stop reading', () => {
     pauseReading(slow);
     const started = performance.now();
     slow.send({ type: 'userText', turnId: 1, text: 'long answer please' });
-    const line = await eventually('the slow reader’s turn line', () => turnLines(relay).find((l) => l.sessionHash === hashSessionId('slow-reader')), 60_000);
+    const line = await eventually('the slow reader’s turn line', () => turnLines(relay).find((l) => l.sessionHash === sessionHash({ tokenId: tokenIdOf(relay.token), clientId: 'slow-reader' })), 60_000);
     const cutAfterMs = performance.now() - started;
     expect(line).toMatchObject({ outcome: 'disconnected', error: 'slow-consumer' });
     const rssAtCut = rssBytes(pid);

@@ -6,7 +6,7 @@ import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from '../../fa
 import { sampleValue } from '../../helpers/prometheus-text.ts';
 import { startRelay, type RelayProcess } from '../../helpers/relay-process.ts';
 import { connectClient, is, type TestClient } from '../../helpers/ws-client.ts';
-import { tokenIdOf } from '../../../server/tokens/token-id.ts';
+import { tokenIdOf } from '../../../server/transport/token-id.ts';
 
 const TOKEN_A = 'usage-token-alice-0123456789';
 const TOKEN_B = 'usage-token-bob-0123456789ab';

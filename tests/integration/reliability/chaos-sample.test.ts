@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/fake-openai.ts';
 import { startRelay, type RelayProcess } from '../../helpers/relay-process.ts';
 import { connectClient, is } from '../../helpers/ws-client.ts';
-import { hashSessionId } from '../../../server/log.ts';
+import { sessionHash } from '../../../server/session/session-store.ts';
+import { tokenIdOf } from '../../../server/transport/token-id.ts';
 import { eventually, longAnswer, pauseReading, resumeReading, turnLines } from '../../reliability/support/chaos.ts';
 
 const SENTENCES = 150;
@@ -68,7 +69,7 @@ describe('chaos sample', () => {
     pauseReading(slow);
     slow.send({ type: 'userText', turnId: 1, text: 'long answer please' });
     const line = await eventually('the slow reader’s turn line', () =>
-      turnLines(relay).find((l) => l.sessionHash === hashSessionId('slow-reader')),
+      turnLines(relay).find((l) => l.sessionHash === sessionHash({ tokenId: tokenIdOf(relay.token), clientId: 'slow-reader' })),
     );
     expect(line).toMatchObject({ outcome: 'disconnected', error: 'slow-consumer' });
     resumeReading(slow);

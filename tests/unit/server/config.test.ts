@@ -82,3 +82,23 @@ describe('loadConfig', () => {
     expect(() => flagsToEnv(['--port'])).toThrow(/needs a value/);
   });
 });
+
+describe('scale-out configuration', () => {
+  const base = { OPENAI_API_KEY: 'sk-x' };
+  it('keeps sessions in memory with one worker and 100 sessions per token by default', () => {
+    const config = loadConfig(base);
+    expect(config).toMatchObject({ redisUrl: undefined, workers: 1 });
+    expect(config.history.maxSessionsPerToken).toBe(100);
+  });
+
+  it('refuses PARLEY_WORKERS above 1 without REDIS_URL, saying what to set', () => {
+    expect(() => loadConfig({ ...base, PARLEY_WORKERS: '2' })).toThrow(/PARLEY_WORKERS=2 needs REDIS_URL.*Set REDIS_URL=redis:\/\//);
+    expect(loadConfig({ ...base, PARLEY_WORKERS: '2', REDIS_URL: 'redis://127.0.0.1:6379' })).toMatchObject({ workers: 2, redisUrl: 'redis://127.0.0.1:6379' });
+  });
+
+  it('refuses a REDIS_URL that is not a redis URL without echoing it (it may hold a password)', () => {
+    const bad = 'http://user:hunter2@redis.example:6379';
+    expect(() => loadConfig({ ...base, REDIS_URL: bad })).toThrow(/REDIS_URL must look like redis:\/\//);
+    expect(() => loadConfig({ ...base, REDIS_URL: bad })).not.toThrow(/hunter2/);
+  });
+});

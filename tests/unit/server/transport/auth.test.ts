@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { timingSafeEqual } from 'node:crypto';
-import { createTokenCheck, isOriginAllowed, tokenFromBearer, tokenFromUpgrade, tokenKey } from '../../../../server/transport/auth.ts';
+import { createTokenCheck, isOriginAllowed, tokenFromBearer, tokenFromUpgrade } from '../../../../server/transport/auth.ts';
+import { tokenIdOf } from '../../../../server/transport/token-id.ts';
 import { resolveToken } from '../../../../server/transport/token-store.ts';
 
 const req = (headers: Record<string, string>, url = '/') => ({ headers, url }) as unknown as IncomingMessage;
@@ -47,10 +48,11 @@ describe('token check', () => {
   });
 
   it('labels each accepted token differently and never with the token itself', () => {
-    const keys = ['first-token-0123456', 'second-token-0123456'].map(tokenKey);
+    const keys = ['first-token-0123456', 'second-token-0123456'].map((t) => tokenIdOf(t));
     expect(keys[0]).not.toBe(keys[1]);
     expect(keys[0]).toMatch(/^[0-9a-f]{16}$/);
-    expect(tokenKey('first-token-0123456')).toBe(keys[0]);
+    expect('first-token-0123456').not.toContain(keys[0]);
+    expect(tokenIdOf('first-token-0123456')).toBe(keys[0]);
   });
 
   it('reads the token from the subprotocol, the query, or a Bearer header', () => {

@@ -1,19 +1,24 @@
-// Composes the relay: shared context, the WebSocket and HTTP listeners, and graceful shutdown.
+// The composition root: the one place where the relay's parts are chosen and wired together.
+// Config decides the session store and rate limiter (in memory, or Redis shared by every instance)
+// and the upstream (OpenAI through server/openai unless a caller passes another); the WebSocket and
+// HTTP listeners get the same context; shutdown drains turns, then closes sockets and the store.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CloseCode } from '../../protocol/index.ts';
-import type { RelayConfig } from '../config.ts';
-import { createHttpServer } from '../http/http-server.ts';
-import type { Logger } from '../log.ts';
-import { createObservability } from '../metrics/observability.ts';
-import { createMemorySessionStore } from '../session/memory-store.ts';
-import { createRateLimiter } from '../session/rate-limiter.ts';
-import type { RelayContext } from '../session/relay-context.ts';
-import { createTurnTracker } from '../session/turn-tracker.ts';
-import type { TurnServices } from '../session/turn-services.ts';
-import { createTokenCheck } from './auth.ts';
-import { attachConnection } from './ws-connection.ts';
-import { createWsServer } from './ws-server.ts';
+import { CloseCode } from '../protocol/index.ts';
+import type { RelayConfig } from './config.ts';
+import { createHttpServer } from './http/http-server.ts';
+import type { Logger } from './log.ts';
+import { createObservability } from './metrics/observability.ts';
+import { createUpstream } from './openai/upstream.ts';
+import { createMemorySessionStore } from './session/memory-store.ts';
+import { createRateLimiter, type RateLimiter } from './session/rate-limiter.ts';
+import type { RelayContext } from './session/relay-context.ts';
+import type { SessionStore } from './session/session-store.ts';
+import { createTurnTracker } from './session/turn-tracker.ts';
+import type { TurnUpstream } from './session/turn-services.ts';
+import { createTokenCheck } from './transport/auth.ts';
+import { attachConnection } from './transport/ws-connection.ts';
+import { createWsServer } from './transport/ws-server.ts';
 
 export interface Relay {
   listen(): Promise<{ wsUrl: string; httpUrl: string; wsPort: number; httpPort: number }>;
@@ -21,12 +26,48 @@ export interface Relay {
   shutdown(graceMs: number): Promise<{ finished: number; aborted: number }>;
 }
 
-export function createRelay(options: { config: RelayConfig; token: string; logger: Logger; services: TurnServices; version: string }): Relay {
+export interface RelayOptions {
+  config: RelayConfig;
+  token: string;
+  logger: Logger;
+  version: string;
+  /** Replaces the OpenAI upstream (tests, benchmarks). */
+  upstream?: TurnUpstream;
+}
+
+interface Backends {
+  store: SessionStore;
+  rateLimiter: RateLimiter;
+  close(): Promise<void>;
+}
+
+function memoryBackends(config: RelayConfig): Backends {
+  const store = createMemorySessionStore({
+    maxSessions: config.history.maxSessions,
+    maxPerToken: config.history.maxSessionsPerToken,
+    ttlMs: config.history.ttlMs,
+  });
+  return { store, rateLimiter: createRateLimiter(), close: () => store.close() };
+}
+
+export async function createRelay(options: RelayOptions): Promise<Relay> {
   const { config, logger } = options;
+  const backends = memoryBackends(config);
+  const upstream =
+    options.upstream ??
+    createUpstream({
+      chat: config.chat,
+      stt: config.stt,
+      tts: config.tts,
+      timeoutMs: config.upstream.timeoutMs,
+      maxRetries: config.upstream.retries,
+      retryBaseMs: config.upstream.retryBaseMs,
+    });
   const observability = createObservability({ config, token: options.token, logger, connections: () => ws.connections() });
   const ctx: RelayContext = {
-    store: createMemorySessionStore({ maxSessions: config.history.maxSessions, ttlMs: config.history.ttlMs }),
-    services: options.services,
+    store: backends.store,
+    rateLimiter: backends.rateLimiter,
+    upstream,
     defaults: {
       chatModel: config.models.chat,
       sttModel: config.models.stt,
@@ -45,7 +86,6 @@ export function createRelay(options: { config: RelayConfig; token: string; logge
       turnsPerMinute: config.limits.turnsPerMinute,
       turnsPerMinutePerSession: config.limits.turnsPerMinutePerSession,
     },
-    rateLimiter: createRateLimiter(),
     tracker: createTurnTracker(),
     logger,
     observer: observability.observer,
@@ -60,7 +100,7 @@ export function createRelay(options: { config: RelayConfig; token: string; logge
     maxConnections: config.limits.maxConnections,
     heartbeatMs: config.heartbeatMs,
     logger,
-    onConnection: (socket, dialect, key) => attachConnection(ctx, socket, dialect, key, config.limits.maxSendBufferBytes),
+    onConnection: (socket, dialect, tokenId) => attachConnection(ctx, socket, dialect, tokenId, config.limits.maxSendBufferBytes),
   });
   const http = createHttpServer({
     ctx,
@@ -97,7 +137,7 @@ export function createRelay(options: { config: RelayConfig; token: string; logge
       const result = await ctx.tracker.drain(graceMs);
       ws.closeAll(CloseCode.GoingAway, 'going away');
       http.closeAllConnections();
-      ctx.store.close();
+      await backends.close();
       observability.close();
       return result;
     },

@@ -1,0 +1,62 @@
+// Every change a connection or a turn makes to a session, each one store.update (load → mutate →
+// save), so no caller holds a session object between steps and a shared store sees every change.
+import type { ChatMessage, SessionSettings } from '../../protocol/index.ts';
+import { addAssistantMessage, addUserMessage, buildChatMessages, seedHistory, type UpstreamMessage } from './session.ts';
+import type { SessionKey, SessionStore } from './session-store.ts';
+
+export interface SessionSummary {
+  existed: boolean;
+  historyLength: number;
+}
+
+const hasSettings = (settings: SessionSettings) => Object.keys(settings).length > 0;
+
+/** SetClientID: the session, created when absent, with settings sent before it applied. */
+export async function openSession(store: SessionStore, key: SessionKey, pending: SessionSettings): Promise<SessionSummary> {
+  const { existed, state } = await store.update(key, (s) => {
+    if (hasSettings(pending)) s.settings = { ...s.settings, ...pending };
+  });
+  return { existed, historyLength: state.history.length };
+}
+
+/**
+ * Resume: the relay's own history wins (it is exactly what the model saw); the client's transcript
+ * only fills a gap, e.g. after every instance restarted with an in-memory store.
+ */
+export async function resumeSession(
+  store: SessionStore,
+  key: SessionKey,
+  messages: readonly ChatMessage[],
+  pending: SessionSettings,
+  maxTurns: number,
+): Promise<SessionSummary> {
+  const { existed, state } = await store.update(key, (s, found) => {
+    if (!found) seedHistory(s, messages, maxTurns);
+    if (hasSettings(pending)) s.settings = { ...s.settings, ...pending };
+  });
+  return { existed, historyLength: state.history.length };
+}
+
+export async function changeSettings(store: SessionStore, key: SessionKey, settings: SessionSettings): Promise<void> {
+  await store.update(key, (s) => {
+    s.settings = { ...s.settings, ...settings };
+  });
+}
+
+/** Adds the question (once, see addUserMessage) and returns what the chat model sees. */
+export async function recordQuestion(
+  store: SessionStore,
+  key: SessionKey,
+  text: string,
+  options: { maxTurns: number; systemPrompt: string },
+): Promise<UpstreamMessage[]> {
+  const { value } = await store.update(key, (s) => {
+    addUserMessage(s, text, options.maxTurns);
+    return buildChatMessages(s, options.systemPrompt);
+  });
+  return value;
+}
+
+export async function recordAnswer(store: SessionStore, key: SessionKey, question: string, answer: string, maxTurns: number): Promise<void> {
+  await store.update(key, (s) => addAssistantMessage(s, question, answer, maxTurns));
+}
