@@ -1,5 +1,6 @@
 // The operator's side of the relay: admin token, metrics exposure, usage retention (docs/team-relay.md).
 import { ConfigError } from './config.ts';
+import { STRONG_TOKEN_HINT, weakTokenReason } from './tokens/token-strength.ts';
 
 export interface AdminConfig {
   /** PARLEY_ADMIN_TOKEN; undefined = GET /admin/usage answers 404. */
@@ -12,15 +13,14 @@ export interface AdminConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const MIN_ADMIN_TOKEN_CHARS = 24;
-
 /** `clientTokens` are the configured client tokens: the admin token must be none of them. */
 export function readAdminConfig(env: Env, clientTokens: readonly string[]): AdminConfig {
   const token = env.PARLEY_ADMIN_TOKEN?.trim() ?? '';
   if (token !== '') {
-    // Never quote the value: it is a password.
-    if (token.length < MIN_ADMIN_TOKEN_CHARS || /[^\x21-\x7e]/.test(token))
-      throw new ConfigError(`PARLEY_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_CHARS} printable ASCII characters without spaces (try: openssl rand -base64 32).`);
+    // Never quote the value: it is a password, and it reads every token's usage.
+    if (/[^\x21-\x7e]/.test(token)) throw new ConfigError('PARLEY_ADMIN_TOKEN must be printable ASCII without spaces.');
+    const weak = weakTokenReason(token);
+    if (weak !== undefined) throw new ConfigError(`PARLEY_ADMIN_TOKEN is too weak: ${weak}. ${STRONG_TOKEN_HINT}`);
     if (clientTokens.includes(token))
       throw new ConfigError('PARLEY_ADMIN_TOKEN must differ from every client token (PARLEY_TOKEN, PARLEY_TOKENS).');
   }

@@ -3,6 +3,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { readAdminConfig, type AdminConfig } from './admin-config.ts';
+import { defaultAllowedHosts } from './http/host-check.ts';
+import { STRONG_TOKEN_HINT, weakTokenReason } from './tokens/token-strength.ts';
 
 export const DEFAULT_SYSTEM_PROMPT =
   'You are Parley, a helpful voice assistant in a small browser popup. ' +
@@ -37,6 +39,10 @@ export interface RelayConfig {
   allowedOrigins: string[];
   /** When non-empty, extension origins must carry one of these ids. */
   extensionIds: string[];
+  /** Host names the listeners answer to (besides IP literals): PARLEY_ALLOWED_HOSTS or loopback + bind host. */
+  allowedHosts: string[];
+  /** Applied to both listeners before any relay code runs. */
+  server: { headersTimeoutMs: number; requestTimeoutMs: number; maxSockets: number };
   limits: {
     maxTextChars: number;
     maxAudioBytes: number;
@@ -54,6 +60,10 @@ export interface RelayConfig {
   redisUrl: string | undefined;
   /** PARLEY_WORKERS: relay processes on this machine sharing the ports (more than 1 needs redisUrl). */
   workers: number;
+  /** Failed authentications per client address before it is refused with 429 (PARLEY_AUTH_*). */
+  authThrottle: { maxFailures: number; windowMs: number; baseBlockMs: number; maxBlockMs: number };
+  /** Take the client address from the last X-Forwarded-For entry (behind a reverse proxy). */
+  trustProxy: boolean;
   upstream: { timeoutMs: number; retries: number; retryBaseMs: number };
   ttsConcurrency: number;
   heartbeatMs: number;
@@ -182,15 +192,17 @@ export function loadConfig(env: Env): RelayConfig {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(voice)) throw new ConfigError(`PARLEY_TTS_VOICE must be a voice name (got "${voice}").`);
 
   const token = text(env, 'PARLEY_TOKEN', '');
-  if (token !== '' && token.length < 16)
-    throw new ConfigError('PARLEY_TOKEN must be at least 16 characters; unset it to have one generated.');
   if (/[^\x21-\x7e]/.test(token))
     throw new ConfigError('PARLEY_TOKEN must be printable ASCII without spaces (it travels in a WebSocket subprotocol).');
+  const weakMain = token === '' ? undefined : weakTokenReason(token);
+  if (weakMain !== undefined) throw new ConfigError(`PARLEY_TOKEN is too weak: ${weakMain}. ${STRONG_TOKEN_HINT}`);
   const tokens = list(env, 'PARLEY_TOKENS');
   // Messages name the entry's position, never its value: a token is as good as a password.
   tokens.forEach((entry, i) => {
-    if (entry.length < 16 || /[^\x21-\x7e]/.test(entry) || entry.includes(','))
-      throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} must be at least 16 printable ASCII characters without spaces.`);
+    if (/[^\x21-\x7e]/.test(entry) || entry.includes(','))
+      throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} must be printable ASCII characters without spaces.`);
+    const weak = weakTokenReason(entry);
+    if (weak !== undefined) throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} is too weak: ${weak}. ${STRONG_TOKEN_HINT}`);
     if (entry === token || tokens.indexOf(entry) !== i)
       throw new ConfigError(`PARLEY_TOKENS entry ${i + 1} repeats another token; give each person or device its own.`);
   });
@@ -202,6 +214,22 @@ export function loadConfig(env: Env): RelayConfig {
     if (!/^https?:\/\/[^/\s]+$/.test(origin))
       throw new ConfigError(`PARLEY_ALLOWED_ORIGINS entries must be origins like https://example.com (got "${origin}").`);
   }
+
+  const host = text(env, 'PARLEY_HOST', '127.0.0.1');
+  const allowedHosts = list(env, 'PARLEY_ALLOWED_HOSTS');
+  for (const name of allowedHosts) {
+    if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.:-]+)$/.test(name))
+      throw new ConfigError(`PARLEY_ALLOWED_HOSTS entries must be host names like relay.example.com, without scheme or path (got "${name}").`);
+  }
+  const maxConnections = integer(env, 'PARLEY_MAX_CONNECTIONS', 100, 1);
+  // Room for refused sockets still closing and handshakes in progress on top of the accepted ones.
+  const maxSockets = integer(env, 'PARLEY_MAX_SOCKETS', maxConnections * 2 + 100, 2);
+  if (maxSockets <= maxConnections)
+    throw new ConfigError(`PARLEY_MAX_SOCKETS (${maxSockets}) must be larger than PARLEY_MAX_CONNECTIONS (${maxConnections}), or the cap on accepted WebSockets is never reached.`);
+  const headersTimeoutMs = integer(env, 'PARLEY_HTTP_HEADERS_TIMEOUT_MS', 10_000, 100);
+  const requestTimeoutMs = integer(env, 'PARLEY_HTTP_REQUEST_TIMEOUT_MS', 120_000, 100);
+  if (requestTimeoutMs < headersTimeoutMs)
+    throw new ConfigError(`PARLEY_HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs}) must be at least PARLEY_HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}).`);
 
   return {
     chat,
@@ -219,11 +247,13 @@ export function loadConfig(env: Env): RelayConfig {
     token: token === '' ? undefined : token,
     tokens,
     configDir: text(env, 'PARLEY_CONFIG_DIR', defaultConfigDir(env)),
-    host: text(env, 'PARLEY_HOST', '127.0.0.1'),
+    host,
     httpPort: integer(env, 'PARLEY_HTTP_PORT', 3001, 0, 65535),
     wsPort: integer(env, 'PARLEY_WS_PORT', 3002, 0, 65535),
     allowedOrigins,
     extensionIds: list(env, 'PARLEY_EXTENSION_IDS'),
+    allowedHosts: allowedHosts.length > 0 ? allowedHosts : defaultAllowedHosts(host),
+    server: { headersTimeoutMs, requestTimeoutMs, maxSockets },
     limits: {
       maxTextChars: integer(env, 'PARLEY_MAX_TEXT_CHARS', 8000, 1),
       maxAudioBytes: integer(env, 'PARLEY_MAX_AUDIO_BYTES', 25 * MIB, 1),
@@ -231,7 +261,7 @@ export function loadConfig(env: Env): RelayConfig {
       turnsPerMinute: integer(env, 'PARLEY_TURNS_PER_MINUTE', 30, 1),
       turnsPerMinutePerSession: integer(env, 'PARLEY_TURNS_PER_MINUTE_PER_SESSION', 20, 1),
       maxConcurrentTurns: integer(env, 'PARLEY_MAX_CONCURRENT_TURNS', 3, 1),
-      maxConnections: integer(env, 'PARLEY_MAX_CONNECTIONS', 100, 1),
+      maxConnections,
       maxSendBufferBytes: integer(env, 'PARLEY_MAX_SEND_BUFFER_BYTES', 4 * MIB, 64 * 1024),
       // base64 audio grows by 4/3, plus the JSON around it.
       maxHttpBodyBytes: Math.ceil((integer(env, 'PARLEY_MAX_AUDIO_BYTES', 25 * MIB, 1) * 4) / 3) + 64 * 1024,
@@ -244,6 +274,13 @@ export function loadConfig(env: Env): RelayConfig {
     },
     redisUrl,
     workers,
+    authThrottle: {
+      maxFailures: integer(env, 'PARLEY_AUTH_MAX_FAILURES', 10, 1),
+      windowMs: integer(env, 'PARLEY_AUTH_WINDOW_SECONDS', 60, 1) * 1000,
+      baseBlockMs: integer(env, 'PARLEY_AUTH_BLOCK_SECONDS', 30, 1) * 1000,
+      maxBlockMs: integer(env, 'PARLEY_AUTH_MAX_BLOCK_SECONDS', 3600, 1) * 1000,
+    },
+    trustProxy: flag(env, 'PARLEY_TRUST_PROXY'),
     upstream: {
       timeoutMs: integer(env, 'PARLEY_UPSTREAM_TIMEOUT_MS', 60_000, 100),
       retries: integer(env, 'PARLEY_UPSTREAM_RETRIES', 2, 0, 10),

@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloseCode } from '../protocol/index.ts';
 import type { RelayConfig } from './config.ts';
+import { createHostCheck } from './http/host-check.ts';
 import { createHttpServer } from './http/http-server.ts';
 import type { Logger } from './log.ts';
 import { createObservability } from './metrics/observability.ts';
@@ -17,6 +18,7 @@ import type { SessionStore } from './session/session-store.ts';
 import { createTurnTracker } from './session/turn-tracker.ts';
 import type { TurnUpstream } from './session/turn-services.ts';
 import { createTokenCheck } from './transport/auth.ts';
+import { createAuthThrottle } from './transport/auth-throttle.ts';
 import { attachConnection } from './transport/ws-connection.ts';
 import { createWsServer } from './transport/ws-server.ts';
 
@@ -63,7 +65,21 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       maxRetries: config.upstream.retries,
       retryBaseMs: config.upstream.retryBaseMs,
     });
-  const observability = createObservability({ config, token: options.token, logger, connections: () => ws.connections() });
+  const checkToken = createTokenCheck([options.token, ...config.tokens]);
+  const origins = { allowedOrigins: config.allowedOrigins, extensionIds: config.extensionIds };
+  const guard = {
+    authThrottle: createAuthThrottle(config.authThrottle),
+    trustProxy: config.trustProxy,
+    isHostAllowed: createHostCheck(config.allowedHosts),
+    serverLimits: config.server,
+  };
+  const observability = createObservability({
+    config,
+    token: options.token,
+    logger,
+    connections: () => ws.connections(),
+    authThrottle: guard.authThrottle,
+  });
   const ctx: RelayContext = {
     store: backends.store,
     rateLimiter: backends.rateLimiter,
@@ -90,12 +106,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     logger,
     observer: observability.observer,
   };
-  const checkToken = createTokenCheck([options.token, ...config.tokens]);
-  const origins = { allowedOrigins: config.allowedOrigins, extensionIds: config.extensionIds };
 
   const ws = createWsServer({
     origins,
     checkToken,
+    ...guard,
     maxPayloadBytes: config.limits.maxFrameBytes,
     maxConnections: config.limits.maxConnections,
     heartbeatMs: config.heartbeatMs,
@@ -106,10 +121,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     ctx,
     origins,
     checkToken,
+    ...guard,
     maxBodyBytes: config.limits.maxHttpBodyBytes,
     version: options.version,
     connections: ws.connections,
     extraRoutes: observability.routes,
+    refusing: ws.refusing,
   });
 
   const listenOn = (server: Server, port: number) =>

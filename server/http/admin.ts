@@ -7,6 +7,8 @@ import type { AdminConfig } from '../admin-config.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
 import type { TokenDirectory } from '../tokens/token-directory.ts';
 import { createTokenCheck, tokenFromBearer } from '../transport/auth.ts';
+import type { AuthThrottle } from '../transport/auth-throttle.ts';
+import { clientAddress } from '../transport/client-address.ts';
 import { dayBefore, emptyCounters, USAGE_FIELDS, utcDay, type UsageCounters, type UsageRow, type UsageStore } from '../usage/usage-store.ts';
 import { sendJson } from './json-response.ts';
 
@@ -15,6 +17,9 @@ export interface AdminRoutesOptions {
   usage: UsageStore;
   tokens: TokenDirectory;
   metrics: RelayMetrics;
+  /** The listeners' failed-authentication throttle: admin token guesses count toward the same block. */
+  authThrottle?: AuthThrottle;
+  trustProxy?: boolean;
 }
 
 /** Answers the request and returns true when the path is one of ours. */
@@ -52,10 +57,25 @@ export function createAdminRoutes(options: AdminRoutesOptions): AdminRoutes {
   const checkAdmin = config.token === undefined ? undefined : createTokenCheck(config.token);
   const isAdmin = (req: IncomingMessage) => checkAdmin?.(tokenFromBearer(req)) ?? false;
 
+  /** Refuses (and answers) a request without the admin token; true when the request may go on. */
+  const authorize = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const address = clientAddress(req, options.trustProxy ?? false);
+    const blockedMs = options.authThrottle?.blockedFor(address) ?? 0;
+    if (blockedMs > 0) {
+      const retryAfterS = Math.ceil(blockedMs / 1000);
+      sendJson(res, 429, { error: `Too many failed authentications from this address; try again in ${retryAfterS} s.`, code: ErrorCode.RateLimited, retryable: true }, { 'Retry-After': String(retryAfterS) });
+      return false;
+    }
+    if (isAdmin(req)) return true;
+    options.authThrottle?.recordFailure(address);
+    unauthorized(res);
+    return false;
+  };
+
   const handleUsage = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     // Without an admin token the endpoint does not exist, so nobody can probe it.
     if (!checkAdmin) return notFound(res);
-    if (!isAdmin(req)) return unauthorized(res);
+    if (!authorize(req, res)) return;
     const daysParam = url.searchParams.get('days');
     const days = daysParam === null ? Math.min(DEFAULT_DAYS, config.usageDays) : Number(daysParam);
     if (!Number.isInteger(days) || days < 1 || days > config.usageDays)
@@ -95,9 +115,9 @@ export function createAdminRoutes(options: AdminRoutesOptions): AdminRoutes {
 
   const handleMetrics = async (req: IncomingMessage, res: ServerResponse) => {
     if (!checkAdmin && !config.metricsPublic) return notFound(res);
-    if (!(config.metricsPublic && isDirectLoopback(req)) && !isAdmin(req)) {
+    if (!(config.metricsPublic && isDirectLoopback(req))) {
       if (!checkAdmin) return sendJson(res, 403, { error: 'Metrics are open to loopback scrapers only (PARLEY_METRICS_PUBLIC=1).', code: 'FORBIDDEN' });
-      return unauthorized(res);
+      if (!authorize(req, res)) return;
     }
     const body = await metrics.render();
     res.writeHead(200, { 'Content-Type': metrics.contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });

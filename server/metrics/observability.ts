@@ -5,6 +5,7 @@ import { createAdminRoutes, type AdminRoutes } from '../http/admin.ts';
 import type { Logger } from '../log.ts';
 import { combineObservers, type TurnObserver } from '../session/turn-observer.ts';
 import { createTokenDirectory } from '../tokens/token-directory.ts';
+import type { AuthThrottle } from '../transport/auth-throttle.ts';
 import { createMemoryUsageStore } from '../usage/memory-usage-store.ts';
 import { createUsageRecorder } from '../usage/usage-recorder.ts';
 import type { UsageStore } from '../usage/usage-store.ts';
@@ -22,6 +23,8 @@ export interface ObservabilityOptions {
   token: string;
   logger: Logger;
   connections: () => number;
+  /** Shared with the listeners, so admin token guesses are throttled like client token guesses. */
+  authThrottle?: AuthThrottle;
   /** Defaults to the in-memory store; a shared store (Redis) keeps usage across instances. */
   usage?: UsageStore;
 }
@@ -34,7 +37,14 @@ export function createObservability(options: ObservabilityOptions): Observabilit
   const onError = (error: unknown) => logger.error('usage accounting failed', { error: error instanceof Error ? error.message : String(error) });
   return {
     observer: combineObservers([metrics.observer, createUsageRecorder(usage, onError)], onError),
-    routes: createAdminRoutes({ config: config.admin, usage, tokens, metrics }),
+    routes: createAdminRoutes({
+      config: config.admin,
+      usage,
+      tokens,
+      metrics,
+      trustProxy: config.trustProxy,
+      ...(options.authThrottle ? { authThrottle: options.authThrottle } : {}),
+    }),
     close: () => usage.close(),
   };
 }

@@ -1,17 +1,27 @@
 // The WebSocket listener: origin check and authentication happen during the upgrade, before any
 // session exists, so a refused client never costs an upstream request.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, PROTOCOL_V1, type Dialect } from '../../protocol/index.ts';
+import { MISDIRECTED_MESSAGE } from '../http/host-check.ts';
+import { createLimitedServer, NODE_DEFAULT_LIMITS, type ServerLimits } from '../http/server-limits.ts';
 import type { Logger } from '../log.ts';
 import { isOriginAllowed, tokenFromUpgrade, type OriginPolicy } from './auth.ts';
+import type { AuthThrottle } from './auth-throttle.ts';
+import { clientAddress } from './client-address.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { tokenIdOf } from './token-id.ts';
 
 /** RFC 6455 "try again later": the relay is at its connection cap. */
 const CLOSE_TRY_AGAIN_LATER = 1013;
 export const UNAUTHORIZED_REASON = 'unauthorized: missing or wrong token';
+/**
+ * How long a refused socket may take to answer our close frame before it is cut. A browser answers
+ * within milliseconds (and has read the reason by then); a peer that never answers would otherwise
+ * hold the socket for ws's 30 s close timeout (issue 10: such sockets locked out valid clients).
+ */
+export const REFUSED_CLOSE_GRACE_MS = 1000;
 
 export interface WsServerOptions {
   origins: OriginPolicy;
@@ -21,19 +31,31 @@ export interface WsServerOptions {
   heartbeatMs: number;
   logger: Logger;
   onConnection: (ws: WebSocket, dialect: Dialect, tokenId: string) => void;
+  /** Failed authentications per address; a blocked address is refused with 429 before the upgrade. */
+  authThrottle?: AuthThrottle;
+  trustProxy?: boolean;
+  /** Host header check against DNS rebinding (server/http/host-check.ts); absent = any host. */
+  isHostAllowed?: (host: string | undefined) => boolean;
+  serverLimits?: ServerLimits;
+  /** Defaults to REFUSED_CLOSE_GRACE_MS; tests stretch it to show refused sockets are not counted. */
+  refusedCloseGraceMs?: number;
 }
 
 export interface WsServer {
   readonly server: Server;
+  /** Accepted (authorized, under the cap) sockets: what PARLEY_MAX_CONNECTIONS limits. */
   connections(): number;
+  /** Refused sockets whose close handshake is still running (cut after the grace period). */
+  refusing(): number;
   /** Stops accepting new connections (existing ones stay open). */
   stopAccepting(): Promise<void>;
   /** Closes every open socket with the given code. */
   closeAll(code: number, reason: string): void;
 }
 
-function refuseUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+export function refuseUpgrade(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}): void {
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
 }
 
 export function createWsServer(options: WsServerOptions): WsServer {
@@ -46,8 +68,26 @@ export function createWsServer(options: WsServerOptions): WsServer {
   });
   const stopHeartbeat = startHeartbeat(wss, options.heartbeatMs);
   let accepting = true;
+  // Counted here rather than with wss.clients, which also holds refused sockets until they close.
+  const accepted = new Set<WebSocket>();
+  const refused = new Set<WebSocket>();
+  const graceMs = options.refusedCloseGraceMs ?? REFUSED_CLOSE_GRACE_MS;
 
-  const server = createServer((_req, res) => {
+  const refuse = (ws: WebSocket, code: number, reason: string) => {
+    refused.add(ws);
+    // The timer is unref'd and cleared on close, so a refused socket never holds the process or a slot.
+    const timer = setTimeout(() => ws.terminate(), graceMs);
+    timer.unref();
+    ws.once('close', () => {
+      clearTimeout(timer);
+      refused.delete(ws);
+    });
+    // Errors on a socket we are closing anyway (reset, write after end) carry no information.
+    ws.on('error', () => undefined);
+    ws.close(code, reason);
+  };
+
+  const server = createLimitedServer(options.serverLimits ?? NODE_DEFAULT_LIMITS, (_req, res) => {
     res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
     res.end('This is the Parley relay WebSocket port; connect with a WebSocket client.\n');
   });
@@ -56,6 +96,13 @@ export function createWsServer(options: WsServerOptions): WsServer {
     // A reset during the handshake must not crash the relay.
     socket.on('error', () => socket.destroy());
     if (!accepting) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (options.isHostAllowed && !options.isHostAllowed(req.headers.host)) {
+      options.logger.warn('host refused', { host: req.headers.host?.slice(0, 200) });
+      return refuseUpgrade(socket, 421, MISDIRECTED_MESSAGE);
+    }
+    const address = clientAddress(req, options.trustProxy ?? false);
+    const blockedMs = options.authThrottle?.blockedFor(address) ?? 0;
+    if (blockedMs > 0) return refuseUpgrade(socket, 429, 'Too Many Requests', { 'Retry-After': String(Math.ceil(blockedMs / 1000)) });
     const origin = req.headers.origin;
     if (!isOriginAllowed(origin, options.origins)) {
       options.logger.warn('origin refused', { origin: origin?.slice(0, 200) });
@@ -63,18 +110,20 @@ export function createWsServer(options: WsServerOptions): WsServer {
     }
     const token = tokenFromUpgrade(req);
     const authorized = options.checkToken(token);
+    if (!authorized) {
+      const blockMs = options.authThrottle?.recordFailure(address) ?? 0;
+      if (blockMs > 0) options.logger.warn('address blocked after failed authentications', { address, blockMs });
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (!authorized) {
         // Not an HTTP 401: browsers hide the status of a refused upgrade from scripts, so the
         // extension would see "relay down" and retry forever. A close reason lets it stop and say why.
         options.logger.warn('unauthorized connection refused', { origin });
-        ws.close(CloseCode.Unauthorized, UNAUTHORIZED_REASON);
-        return;
+        return refuse(ws, CloseCode.Unauthorized, UNAUTHORIZED_REASON);
       }
-      if (wss.clients.size > options.maxConnections) {
-        ws.close(CLOSE_TRY_AGAIN_LATER, 'too many connections; try again later');
-        return;
-      }
+      if (accepted.size >= options.maxConnections) return refuse(ws, CLOSE_TRY_AGAIN_LATER, 'too many connections; try again later');
+      accepted.add(ws);
+      ws.once('close', () => accepted.delete(ws));
       const dialect: Dialect = ws.protocol === PROTOCOL_V1 ? 'v1' : 'legacy';
       wss.emit('connection', ws, req);
       options.onConnection(ws, dialect, tokenIdOf(token ?? ''));
@@ -83,7 +132,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
 
   return {
     server,
-    connections: () => wss.clients.size,
+    connections: () => accepted.size,
+    refusing: () => refused.size,
     stopAccepting() {
       accepting = false;
       stopHeartbeat();

@@ -6,8 +6,8 @@ import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/fake-openai.ts';
 import { startRelay, type RelayProcess } from '../../helpers/relay-process.ts';
 import { connectClient, is, type TestClient } from '../../helpers/ws-client.ts';
 
-const TOKEN_A = 'token-for-alice-0123456789';
-const TOKEN_B = 'token-for-bob-0123456789ab';
+const TOKEN_A = 'alice-kQ7vX2pL9mZr4TwY8bN3cF6hJ1dS5gK';
+const TOKEN_B = 'bob-Wm3Rz8Qy1Lp6Vt4Xs9Kd2Hf7Gc5Nb0JaE';
 const TURNS_PER_MINUTE = 6;
 const TURNS_PER_MINUTE_PER_SESSION = 3;
 let fake: FakeOpenAI;

@@ -8,9 +8,9 @@ import { startRelay, type RelayProcess } from '../../helpers/relay-process.ts';
 import { connectClient, is, type TestClient } from '../../helpers/ws-client.ts';
 import { tokenIdOf } from '../../../server/transport/token-id.ts';
 
-const TOKEN_A = 'usage-token-alice-0123456789';
-const TOKEN_B = 'usage-token-bob-0123456789ab';
-const ADMIN = 'usage-admin-token-0123456789abcdef';
+const TOKEN_A = 'alice-zkFUSO8hZT0Kjz-QVDAiEdt6p9MuBKa_';
+const TOKEN_B = 'bob-9_X3JU0Zr_6nb6zN8mHPnJ2bjwOnkH9f';
+const ADMIN = 'admin-Hbrc3BMtK3gMwjZc_qvULntm8Lq6YJzr';
 // ffprobe -show_entries format=duration tests/fixtures/question.webm → 1.866000
 const QUESTION_SECONDS = 1.866;
 

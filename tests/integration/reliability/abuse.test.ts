@@ -46,6 +46,8 @@ beforeAll(async () => {
       PARLEY_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
       PARLEY_UPSTREAM_RETRIES: '0',
       PARLEY_LOG_TEXT: '1',
+      // Every wrong token below must reach the 4401 path; the failed-auth throttle has its own test.
+      PARLEY_AUTH_MAX_FAILURES: '1000',
     },
   });
 });

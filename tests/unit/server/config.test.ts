@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_SYSTEM_PROMPT, flagsToEnv, loadConfig } from '../../../server/config.ts';
 
+const STRONG_A = 'kQ7vX2pL9mZr4TwY8bN3cF6hJ1dS5gKe0uA';
+const STRONG_B = 'Wm3Rz8Qy1Lp6Vt4Xs9Kd2Hf7Gc5Nb0Ja_-E';
+
 describe('loadConfig', () => {
   it('fails fast with what to set when there is neither key nor base URL', () => {
     expect(() => loadConfig({})).toThrow(ConfigError);
@@ -28,6 +31,11 @@ describe('loadConfig', () => {
     expect(config.limits).toMatchObject({ maxTextChars: 8000, maxAudioBytes: 25 * 1024 * 1024, turnsPerMinute: 30, maxConcurrentTurns: 3 });
     expect(config.history).toMatchObject({ maxTurns: 20, ttlMs: 120 * 60_000 });
     expect(config.upstream).toMatchObject({ timeoutMs: 60_000, retries: 2 });
+    expect(config.authThrottle).toEqual({ maxFailures: 10, windowMs: 60_000, baseBlockMs: 30_000, maxBlockMs: 3_600_000 });
+    expect(config.trustProxy).toBe(false);
+    expect(config.allowedHosts).toEqual(['localhost']);
+    expect(config.server).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, maxSockets: 300 });
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-x', PARLEY_HOST: 'relay.lan' }).allowedHosts).toEqual(['localhost', 'relay.lan']);
   });
 
   it('accepts a base URL without a key (local OpenAI-compatible servers) and separate STT/TTS endpoints', () => {
@@ -45,12 +53,18 @@ describe('loadConfig', () => {
     [{ PARLEY_WS_PORT: 'abc' }, /PARLEY_WS_PORT must be a whole number/],
     [{ PARLEY_HTTP_PORT: '70000' }, /PARLEY_HTTP_PORT must be between 0 and 65535/],
     [{ OPENAI_BASE_URL: 'ftp://x' }, /OPENAI_BASE_URL must start with http/],
-    [{ PARLEY_TOKEN: 'short' }, /at least 16/],
+    [{ PARLEY_TOKEN: 'short' }, /PARLEY_TOKEN is too weak: it is shorter than 32 characters\. Generate one with .*tokens add NAME/],
+    [{ PARLEY_TOKEN: 'x'.repeat(40) }, /PARLEY_TOKEN is too weak: it is one short pattern repeated/],
+    [{ PARLEY_TOKEN: 'our-team-password-for-the-parley-relay' }, /PARLEY_TOKEN is too weak: it contains the common word/],
     [{ PARLEY_TOKEN: 'has a space in it, long enough' }, /printable ASCII/],
-    [{ PARLEY_TOKENS: 'second-token-long-enough,short' }, /PARLEY_TOKENS entry 2 must be at least 16/],
-    [{ PARLEY_TOKENS: 'tab\tinside-a-long-token' }, /PARLEY_TOKENS entry 1 must be at least 16 printable/],
-    [{ PARLEY_TOKENS: 'same-token-twice-123,same-token-twice-123' }, /PARLEY_TOKENS entry 2 repeats/],
-    [{ PARLEY_TOKEN: 'main-token-long-enough', PARLEY_TOKENS: 'main-token-long-enough' }, /PARLEY_TOKENS entry 1 repeats/],
+    [{ PARLEY_TOKENS: `${STRONG_A},short` }, /PARLEY_TOKENS entry 2 is too weak: it is shorter than 32/],
+    [{ PARLEY_TOKENS: `tab\t${STRONG_A}` }, /PARLEY_TOKENS entry 1 must be printable/],
+    [{ PARLEY_TOKENS: `${STRONG_A},${STRONG_A}` }, /PARLEY_TOKENS entry 2 repeats/],
+    [{ PARLEY_TOKEN: STRONG_A, PARLEY_TOKENS: STRONG_A }, /PARLEY_TOKENS entry 1 repeats/],
+    [{ PARLEY_AUTH_MAX_FAILURES: '0' }, /PARLEY_AUTH_MAX_FAILURES must be between 1/],
+    [{ PARLEY_MAX_CONNECTIONS: '50', PARLEY_MAX_SOCKETS: '50' }, /PARLEY_MAX_SOCKETS \(50\) must be larger than PARLEY_MAX_CONNECTIONS/],
+    [{ PARLEY_HTTP_HEADERS_TIMEOUT_MS: '5000', PARLEY_HTTP_REQUEST_TIMEOUT_MS: '1000' }, /PARLEY_HTTP_REQUEST_TIMEOUT_MS \(1000\) must be at least/],
+    [{ PARLEY_ALLOWED_HOSTS: 'https://relay.example.com' }, /PARLEY_ALLOWED_HOSTS entries must be host names/],
     [{ PARLEY_LANGUAGE: 'English' }, /PARLEY_LANGUAGE/],
     [{ PARLEY_ALLOWED_ORIGINS: 'example.com' }, /PARLEY_ALLOWED_ORIGINS/],
     [{ PARLEY_LOG_TEXT: 'maybe' }, /PARLEY_LOG_TEXT must be 0 or 1/],
@@ -60,8 +74,8 @@ describe('loadConfig', () => {
 
   it('reads extra tokens from PARLEY_TOKENS, trimmed, and keeps them out of error messages', () => {
     expect(loadConfig({ OPENAI_API_KEY: 'sk-x' }).tokens).toEqual([]);
-    const config = loadConfig({ OPENAI_API_KEY: 'sk-x', PARLEY_TOKENS: ' phone-token-0123456789 , laptop-token-0123456789 ,' });
-    expect(config.tokens).toEqual(['phone-token-0123456789', 'laptop-token-0123456789']);
+    const config = loadConfig({ OPENAI_API_KEY: 'sk-x', PARLEY_TOKENS: ` ${STRONG_A} , ${STRONG_B} ,` });
+    expect(config.tokens).toEqual([STRONG_A, STRONG_B]);
     expect(config.token).toBeUndefined();
     try {
       loadConfig({ OPENAI_API_KEY: 'sk-x', PARLEY_TOKENS: 'secret-too-shor' });

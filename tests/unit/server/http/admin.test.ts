@@ -7,13 +7,15 @@ import type { AdminConfig } from '../../../../server/admin-config.ts';
 import { createAdminRoutes } from '../../../../server/http/admin.ts';
 import { createRelayMetrics } from '../../../../server/metrics/relay-metrics.ts';
 import { createTokenDirectory } from '../../../../server/tokens/token-directory.ts';
+import { createAuthThrottle, type AuthThrottle } from '../../../../server/transport/auth-throttle.ts';
 import { createMemoryUsageStore } from '../../../../server/usage/memory-usage-store.ts';
 
-const ADMIN = 'admin-token-for-unit-tests-0123';
+const ADMIN = 'admin-Hbrc3BMtK3gMwjZc_qvULntm8Lq6YJzr';
 let server: Server | undefined;
 
-async function serve(config: AdminConfig): Promise<string> {
+async function serve(config: AdminConfig, authThrottle?: AuthThrottle): Promise<string> {
   const routes = createAdminRoutes({
+    ...(authThrottle ? { authThrottle } : {}),
     config,
     usage: createMemoryUsageStore({ retentionDays: config.usageDays }),
     tokens: createTokenDirectory([{ token: 'client-token-0123456789abcdef', name: 'default' }]),
@@ -76,5 +78,17 @@ describe('admin routes', () => {
     expect(body.tokens).toEqual([
       expect.objectContaining({ name: 'default', configured: true, total: { turns: 0, promptTokens: 0, completionTokens: 0, transcribedSeconds: 0, spokenChars: 0 }, days: [] }),
     ]);
+  });
+
+  it('throttle admin token guesses like client token guesses', async () => {
+    const throttle = createAuthThrottle({ maxFailures: 2, windowMs: 60_000, baseBlockMs: 5_000, maxBlockMs: 60_000 });
+    const url = await serve({ token: ADMIN, metricsPublic: false, usageDays: 30 }, throttle);
+    const guess = { Authorization: `Bearer ${ADMIN.slice(0, -1)}x` };
+    expect((await fetch(`${url}/admin/usage`, { headers: guess })).status).toBe(401);
+    expect((await fetch(`${url}/metrics`, { headers: guess })).status).toBe(401);
+    // Blocked now: even the right token waits, so a guesser cannot tell a hit from the block.
+    const blocked = await fetch(`${url}/admin/usage`, { headers: auth });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });
