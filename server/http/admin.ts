@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../../protocol/index.ts';
 import type { AdminConfig } from '../admin-config.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
+import { StoreUnavailableError } from '../session/store-error.ts';
 import type { TokenDirectory } from '../tokens/token-directory.ts';
 import { createTokenCheck, tokenFromBearer } from '../transport/auth.ts';
 import type { AuthThrottle } from '../transport/auth-throttle.ts';
@@ -88,7 +89,13 @@ export function createAdminRoutes(options: AdminRoutesOptions): AdminRoutes {
 
     const toDay = utcDay(new Date());
     const fromDay = dayBefore(toDay, days - 1);
-    const rows = await usage.read({ fromDay, toDay, ...(tokenId === undefined ? {} : { tokenId }) });
+    let rows: UsageRow[];
+    try {
+      rows = await usage.read({ fromDay, toDay, ...(tokenId === undefined ? {} : { tokenId }) });
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      return sendJson(res, 503, { error: 'The usage store (Redis) is unavailable; try again shortly.', code: ErrorCode.StoreUnavailable, retryable: true }, { 'Retry-After': '5' });
+    }
     const byToken = new Map<string, UsageRow[]>();
     // Every configured token is listed, with zeros if it did nothing: "who used nothing" is an answer too.
     for (const entry of tokens.list()) if (tokenId === undefined || entry.id === tokenId) byToken.set(entry.id, []);
