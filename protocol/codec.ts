@@ -4,6 +4,8 @@ import { LANGUAGE_RE, MODEL_NAME_RE, ProtocolLimits, VOICE_RE } from './limits.t
 import type {
   ChatMessage,
   ClientMessage,
+  ContextAttachment,
+  ContextReceipt,
   Dialect,
   OkInfo,
   ServerMessage,
@@ -100,6 +102,10 @@ export function encodeClientMessage(message: ClientMessage, dialect: Dialect = '
       return frame(ClientFrame.Resume, json({ clientId: message.clientId, messages: message.messages }));
     case 'ping':
       return frame(ClientFrame.Ping, u32(message.nonce));
+    case 'attachContext':
+      return frame(ClientFrame.AttachContext, u32(message.turnId), json(message.attachment));
+    case 'speakText':
+      return frame(ClientFrame.SpeakText, u32(message.turnId), utf8(message.text));
   }
 }
 
@@ -169,6 +175,25 @@ function validateResume(value: unknown): DecodeResult<{ clientId: string; messag
     messages.push({ role: item.role, content: item.content });
   }
   return ok({ clientId: id.value, messages });
+}
+
+const URL_RE = /^https?:\/\/\S+$/;
+
+/** Checks an attachment's shape. Its size is the relay's business (it truncates and says so). */
+export function validateAttachment(value: unknown): DecodeResult<ContextAttachment> {
+  const shape = 'Attachment must be {"kind": "page"|"selection", "title": string, "url"?: string, "text": string}.';
+  if (!isRecord(value)) return fail(ErrorCode.BadContext, shape);
+  const { kind, title, url, text } = value;
+  for (const key of Object.keys(value))
+    if (key !== 'kind' && key !== 'title' && key !== 'url' && key !== 'text') return fail(ErrorCode.BadContext, `Unknown attachment field "${key.slice(0, 40)}".`);
+  if ((kind !== 'page' && kind !== 'selection') || typeof title !== 'string' || typeof text !== 'string')
+    return fail(ErrorCode.BadContext, shape);
+  if (title.length > ProtocolLimits.maxContextTitleChars || CONTROL_RE.test(title))
+    return fail(ErrorCode.BadContext, `Attachment title must be one line of at most ${ProtocolLimits.maxContextTitleChars} characters.`);
+  if (url !== undefined && (typeof url !== 'string' || url.length > ProtocolLimits.maxContextUrlChars || !URL_RE.test(url)))
+    return fail(ErrorCode.BadContext, `Attachment url must be an http(s) URL of at most ${ProtocolLimits.maxContextUrlChars} characters.`);
+  if (text.trim() === '') return fail(ErrorCode.BadContext, 'Attachment text is empty.');
+  return ok(url === undefined ? { kind, title, text } : { kind, title, url, text });
 }
 
 function readTurnId(payload: Uint8Array, exact: boolean): DecodeResult<number> {
@@ -246,6 +271,22 @@ export function decodeClientFrame(bytes: Uint8Array, dialect: Dialect): DecodeRe
       if (payload.byteLength !== 4) return fail(ErrorCode.BadFrame, 'Ping carries a 4-byte nonce.');
       return ok({ type: 'ping', nonce: view(payload).getUint32(0) });
     }
+    case ClientFrame.AttachContext: {
+      const turn = readTurnId(payload, false);
+      if (!turn.ok) return turn;
+      const value = readJson(payload.subarray(4));
+      if (value === undefined) return fail(ErrorCode.BadFrame, 'Attachment is not valid JSON.');
+      const attachment = validateAttachment(value);
+      return attachment.ok ? ok({ type: 'attachContext', turnId: turn.value, attachment: attachment.value }) : attachment;
+    }
+    case ClientFrame.SpeakText: {
+      const turn = readTurnId(payload, false);
+      if (!turn.ok) return turn;
+      const text = readUtf8(payload.subarray(4));
+      return text === undefined
+        ? fail(ErrorCode.BadFrame, 'Text is not valid UTF-8.')
+        : ok({ type: 'speakText', turnId: turn.value, text });
+    }
   }
   return fail(ErrorCode.UnknownFrame, `Unknown frame type 0x${type.toString(16).padStart(2, '0')}.`);
 }
@@ -275,6 +316,8 @@ export function encodeServerMessage(message: ServerMessage, dialect: Dialect = '
     }
     case 'pong':
       return frame(ServerFrame.Pong, u32(message.nonce));
+    case 'contextInfo':
+      return frame(ServerFrame.ContextInfo, u32(message.turnId), json(message.info));
   }
 }
 
@@ -289,18 +332,33 @@ function readErrorInfo(value: unknown): ErrorInfo | undefined {
   return info;
 }
 
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
+
+function readContextReceipt(value: unknown): ContextReceipt | undefined {
+  if (!isRecord(value) || (value.kind !== 'page' && value.kind !== 'selection') || typeof value.truncated !== 'boolean') return undefined;
+  const { chars, originalChars, tokens, maxChars, maxTokens } = value;
+  if (!isCount(chars) || !isCount(originalChars) || !isCount(tokens) || !isCount(maxChars) || !isCount(maxTokens)) return undefined;
+  return { kind: value.kind, chars, originalChars, tokens, truncated: value.truncated, maxChars, maxTokens };
+}
+
 function readOkInfo(value: unknown): OkInfo | undefined {
   if (!isRecord(value) || typeof value.protocol !== 'number' || typeof value.resumed !== 'boolean' || typeof value.historyLength !== 'number')
     return undefined;
   const limits = value.limits;
   if (!isRecord(limits) || typeof limits.maxTextChars !== 'number' || typeof limits.maxAudioBytes !== 'number' || typeof limits.maxConcurrentTurns !== 'number')
     return undefined;
-  return {
+  const info: OkInfo = {
     protocol: value.protocol,
     resumed: value.resumed,
     historyLength: value.historyLength,
     limits: { maxTextChars: limits.maxTextChars, maxAudioBytes: limits.maxAudioBytes, maxConcurrentTurns: limits.maxConcurrentTurns },
   };
+  // Optional: relays older than AttachContext/SpeakText do not send them.
+  for (const key of ['maxContextChars', 'maxContextTokens', 'maxReadAloudChars'] as const) {
+    const limit = limits[key];
+    if (isCount(limit)) info.limits[key] = limit;
+  }
+  return info;
 }
 
 /** Decodes one relay frame (used by the extension and by tests). Never throws. */
@@ -366,6 +424,10 @@ export function decodeServerFrame(bytes: Uint8Array, dialect: Dialect): DecodeRe
     }
     case ServerFrame.Pong:
       return ok({ type: 'pong', nonce: id });
+    case ServerFrame.ContextInfo: {
+      const info = readContextReceipt(readJson(rest));
+      return info ? ok({ type: 'contextInfo', turnId: id, info }) : fail(ErrorCode.BadFrame, 'Context info is malformed.');
+    }
   }
   return fail(ErrorCode.UnknownFrame, `Unknown frame type 0x${type.toString(16)}.`);
 }

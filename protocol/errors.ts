@@ -6,6 +6,7 @@ export const ErrorCode = {
   FrameTooLarge: 'FRAME_TOO_LARGE',
   NoClientId: 'NO_CLIENT_ID',
   BadSettings: 'BAD_SETTINGS',
+  BadContext: 'BAD_CONTEXT',
   TextTooLong: 'TEXT_TOO_LONG',
   EmptyMessage: 'EMPTY_MESSAGE',
   AudioTooLarge: 'AUDIO_TOO_LARGE',

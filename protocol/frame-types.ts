@@ -16,6 +16,8 @@ export const ClientFrame = {
   Settings: 0x06,
   Resume: 0x07,
   Ping: 0x08,
+  AttachContext: 0x09,
+  SpeakText: 0x0a,
 } as const;
 export type ClientFrameType = (typeof ClientFrame)[keyof typeof ClientFrame];
 
@@ -28,6 +30,7 @@ export const ServerFrame = {
   Transcript: 0x13,
   SpeechAudio: 0x14,
   Pong: 0x15,
+  ContextInfo: 0x16,
 } as const;
 export type ServerFrameType = (typeof ServerFrame)[keyof typeof ServerFrame];
 

@@ -7,3 +7,4 @@ export * from './errors.ts';
 export * from './messages.ts';
 export * from './limits.ts';
 export * from './codec.ts';
+export * from './context-size.ts';

@@ -9,6 +9,8 @@ export const ProtocolLimits = {
   maxSystemPromptChars: 8000,
   maxResumeMessages: 200,
   maxResumeMessageChars: 32000,
+  maxContextTitleChars: 300,
+  maxContextUrlChars: 2048,
 } as const;
 
 export const MODEL_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;

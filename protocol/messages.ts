@@ -29,7 +29,41 @@ export interface OkInfo {
     maxTextChars: number;
     maxAudioBytes: number;
     maxConcurrentTurns: number;
+    /** Caps of one context attachment (absent from relays older than the attachment frame). */
+    maxContextChars?: number;
+    maxContextTokens?: number;
+    /** Longest text one SpeakText may carry. */
+    maxReadAloudChars?: number;
   };
+}
+
+/** Where an attachment came from: the page's main content, or the user's selection. */
+export type ContextKind = 'page' | 'selection';
+
+/**
+ * Material the user attached to their next message (parley.v1 AttachContext). The relay quotes it
+ * to the model as untrusted text; `url` and `title` are shown to the model too, so they are only
+ * ever sent when the user attached the page.
+ */
+export interface ContextAttachment {
+  kind: ContextKind;
+  title: string;
+  url?: string;
+  text: string;
+}
+
+/** The relay's answer to AttachContext: what it kept, so the client can show truncation. */
+export interface ContextReceipt {
+  kind: ContextKind;
+  /** Characters kept (after truncation). */
+  chars: number;
+  /** Characters received. */
+  originalChars: number;
+  /** Estimated tokens of the kept text (protocol/context-size.ts). */
+  tokens: number;
+  truncated: boolean;
+  maxChars: number;
+  maxTokens: number;
 }
 
 /** Frames a client sends. `turnId` is 0 for legacy clients (one turn at a time). */
@@ -41,7 +75,11 @@ export type ClientMessage =
   | { type: 'cancel'; turnId: number }
   | { type: 'settings'; settings: SessionSettings }
   | { type: 'resume'; clientId: string; messages: ChatMessage[] }
-  | { type: 'ping'; nonce: number };
+  | { type: 'ping'; nonce: number }
+  /** Goes with the turn of the same id (UserText or voice), sent before it; enters history once. */
+  | { type: 'attachContext'; turnId: number; attachment: ContextAttachment }
+  /** Read-aloud: the relay speaks `text` sentence by sentence as a turn of its own (no chat, no history). */
+  | { type: 'speakText'; turnId: number; text: string };
 
 /** Frames the relay sends. `turnId` 0 means "not about a turn" (or a legacy connection). */
 export type ServerMessage =
@@ -59,7 +97,8 @@ export type ServerMessage =
       /** Encoded audio (mp3 unless the relay is configured otherwise). */
       audio: Uint8Array;
     }
-  | { type: 'pong'; nonce: number };
+  | { type: 'pong'; nonce: number }
+  | { type: 'contextInfo'; turnId: number; info: ContextReceipt };
 
 export type ClientMessageType = ClientMessage['type'];
 export type ServerMessageType = ServerMessage['type'];

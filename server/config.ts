@@ -53,6 +53,11 @@ export interface RelayConfig {
     maxConnections: number;
     maxSendBufferBytes: number;
     maxHttpBodyBytes: number;
+    /** One context attachment, after truncation: characters and estimated tokens (protocol/context-size.ts). */
+    maxContextChars: number;
+    maxContextTokens: number;
+    /** Longest text one read-aloud request may carry. */
+    maxReadAloudChars: number;
   };
   /** maxSessions bounds the in-memory store; maxSessionsPerToken bounds every store, per token. */
   history: { maxTurns: number; ttlMs: number; maxSessions: number; maxSessionsPerToken: number };
@@ -265,6 +270,9 @@ export function loadConfig(env: Env): RelayConfig {
       maxSendBufferBytes: integer(env, 'PARLEY_MAX_SEND_BUFFER_BYTES', 4 * MIB, 64 * 1024),
       // base64 audio grows by 4/3, plus the JSON around it.
       maxHttpBodyBytes: Math.ceil((integer(env, 'PARLEY_MAX_AUDIO_BYTES', 25 * MIB, 1) * 4) / 3) + 64 * 1024,
+      maxContextChars: integer(env, 'PARLEY_MAX_CONTEXT_CHARS', 24_000, 100, 1_000_000),
+      maxContextTokens: integer(env, 'PARLEY_MAX_CONTEXT_TOKENS', 6_000, 25, 1_000_000),
+      maxReadAloudChars: integer(env, 'PARLEY_MAX_READ_ALOUD_CHARS', 100_000, 100, 1_000_000),
     },
     history: {
       maxTurns: integer(env, 'PARLEY_HISTORY_MAX_TURNS', 20, 1),

@@ -1,5 +1,5 @@
 // Structured logging: one JSON object per stdout line, secrets redacted from every line.
-export type TurnKind = 'text' | 'voice';
+export type TurnKind = 'text' | 'voice' | 'speak';
 export type TurnOutcome = 'ok' | 'error' | 'cancelled' | 'disconnected' | 'shutdown';
 export type ErrorStage = 'stt' | 'chat' | 'tts' | 'relay';
 
@@ -26,6 +26,8 @@ export interface TurnLogRecord {
   transcribedMs?: number;
   /** Characters (code points) sent to text-to-speech. */
   spokenChars?: number;
+  /** Estimated tokens of an attachment that came with this turn. */
+  contextTokens?: number;
   error?: string;
   /** Where `error` arose: an upstream stage, or admission/validation inside the relay. */
   errorStage?: ErrorStage;

@@ -119,6 +119,8 @@ export function createTurns(options: TurnsOptions): Turns {
   const handlers: { [K in ServerMessageType]: (message: ServerMessageOf<K>, turn: Turn | undefined) => void } = {
     ok: () => undefined, // consumed by the relay client's handshake
     pong: () => undefined, // consumed by the heartbeat
+    // TODO [2026-12-15]: show the relay's receipt (truncation) on the attachment chip once the panel sends attachments (issue 12).
+    contextInfo: () => undefined,
     transcript(message, turn) {
       if (!turn || turn.kind !== 'voice' || turn.userEntryId) return;
       const user: ChatEntry = { id: newId(), role: 'user', content: message.text, status: 'done', voice: true, createdAt: now() };

@@ -40,7 +40,7 @@ function sendError(res: ServerResponse, error: ErrorInfo): void {
 
 const badRequest = (res: ServerResponse, message: string) => sendJson(res, 400, { error: message, code: ErrorCode.BadFrame });
 
-type Parsed = { ok: true; id: string; input: TurnInput } | { ok: false; status: number; message: string };
+type Parsed = { ok: true; id: string; input: Exclude<TurnInput, { kind: 'speak' }> } | { ok: false; status: number; message: string };
 
 function parseRequest(raw: Buffer, maxAudioBytes: number): Parsed {
   let body: unknown;

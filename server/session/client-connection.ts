@@ -11,11 +11,12 @@ import {
   type ServerMessage,
   type SessionSettings,
 } from '../../protocol/index.ts';
+import { prepareContext, type StoredContext } from './context.ts';
 import { admitTurn, launchTurn } from './launch-turn.ts';
 import type { RelayContext } from './relay-context.ts';
 import { changeSettings, openSession, resumeSession, type SessionSummary } from './session-ops.ts';
 import { sessionHash } from './session-store.ts';
-import { checkText, TurnErrors } from './turn-errors.ts';
+import { checkSpeakText, checkText, TurnErrors } from './turn-errors.ts';
 import type { SessionRef, TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
 
 /** MediaRecorder's output in the extension; the original design sends webm/opus too. */
@@ -54,6 +55,8 @@ export function createClientConnection(
   const collecting = new Map<number, Collecting>();
   // Recordings refused part-way (too large, too many turns): later chunks are dropped silently until AudioEnd.
   const rejected = new Set<number>();
+  // Attachments waiting for the turn they came with (AttachContext precedes its UserText / AudioEnd).
+  const attached = new Map<number, StoredContext>();
   let closed = false;
   // Frames are handled strictly in order even though session lookups are async.
   let queue: Promise<void> = Promise.resolve();
@@ -65,7 +68,14 @@ export function createClientConnection(
     protocol: PROTOCOL_VERSION,
     resumed,
     historyLength: s.historyLength,
-    limits: { maxTextChars: ctx.limits.maxTextChars, maxAudioBytes: ctx.limits.maxAudioBytes, maxConcurrentTurns: maxTurns },
+    limits: {
+      maxTextChars: ctx.limits.maxTextChars,
+      maxAudioBytes: ctx.limits.maxAudioBytes,
+      maxConcurrentTurns: maxTurns,
+      maxContextChars: ctx.limits.maxContextChars,
+      maxContextTokens: ctx.limits.maxContextTokens,
+      maxReadAloudChars: ctx.limits.maxReadAloudChars,
+    },
   });
 
   const attach = (clientId: string) => {
@@ -92,6 +102,9 @@ export function createClientConnection(
 
   // Awaited by its handler, so the next frame waits for admission (frames stay in order).
   const start = async (s: SessionRef, turnId: number, input: TurnInput) => {
+    // Taken whether or not the turn is admitted: a refused turn's attachment is sent again with the retry.
+    const context = attached.get(turnId);
+    attached.delete(turnId);
     const refusal = await admitTurn(ctx, s.key);
     if (refusal) return sendError(turnId, refusal);
     // The socket may have closed while Redis answered.
@@ -100,9 +113,10 @@ export function createClientConnection(
       session: s,
       turnId,
       input,
-      // Legacy clients cannot receive audio frames, so they never cost TTS requests.
-      speech: legacy ? false : undefined,
+      // Legacy clients cannot receive audio frames, so they never cost TTS requests. Read-aloud always speaks.
+      speech: input.kind === 'speak' ? true : legacy ? false : undefined,
       sink: sinkFor(turnId),
+      ...(context && input.kind !== 'speak' ? { context: { context, maxTokens: ctx.limits.maxContextTokens } } : {}),
     });
     running.set(turnId, turn.controller);
     void turn.done.finally(() => {
@@ -172,8 +186,25 @@ export function createClientConnection(
       if (recording.bytes === 0) return sendError(turnId, TurnErrors.emptyAudio());
       await start(session, turnId, { kind: 'voice', audio: Buffer.concat(recording.chunks), mimeType: VOICE_MIME_TYPE });
     },
+    attachContext({ turnId, attachment }) {
+      if (!session) return sendError(turnId, TurnErrors.noClientId());
+      if (running.has(turnId) || collecting.has(turnId)) return sendError(turnId, TurnErrors.attachTooLate(turnId));
+      // Bounded like turns: a client cannot park attachments for turns it never starts.
+      if (!attached.has(turnId) && attached.size >= maxTurns) return sendError(turnId, TurnErrors.tooManyAttachments(maxTurns));
+      const prepared = prepareContext(attachment, { maxChars: ctx.limits.maxContextChars, maxTokens: ctx.limits.maxContextTokens });
+      // A second attachment for the same turn replaces the first.
+      attached.set(turnId, prepared.context);
+      send({ type: 'contextInfo', turnId, info: prepared.receipt });
+    },
+    async speakText({ turnId, text }) {
+      if (!session) return sendError(turnId, TurnErrors.noClientId());
+      const refusal = refuseNewTurn(turnId) ?? checkSpeakText(text, ctx.limits.maxReadAloudChars);
+      if (refusal) return sendError(turnId, refusal);
+      await start(session, turnId, { kind: 'speak', text });
+    },
     cancel({ turnId }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
+      if (attached.delete(turnId) && !running.has(turnId) && !collecting.has(turnId)) return sendError(turnId, TurnErrors.cancelled());
       const controller = running.get(turnId);
       if (controller) {
         const reason: TurnAbortReason = 'cancel';
@@ -213,6 +244,7 @@ export function createClientConnection(
       for (const controller of running.values()) controller.abort(reason);
       collecting.clear();
       rejected.clear();
+      attached.clear();
     },
     runningTurns: () => running.size,
   };

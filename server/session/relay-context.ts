@@ -13,6 +13,9 @@ export interface RelayLimits {
   maxConcurrentTurns: number;
   turnsPerMinute: number;
   turnsPerMinutePerSession: number;
+  maxContextChars: number;
+  maxContextTokens: number;
+  maxReadAloudChars: number;
 }
 
 export interface RelayContext {

@@ -2,6 +2,7 @@
 // save), so no caller holds a session object between steps and a shared store sees every change.
 import type { ChatMessage, SessionSettings } from '../../protocol/index.ts';
 import { addAssistantMessage, addUserMessage, buildChatMessages, seedHistory, type UpstreamMessage } from './session.ts';
+import type { StoredContext } from './context.ts';
 import type { SessionKey, SessionStore } from './session-store.ts';
 
 export interface SessionSummary {
@@ -49,9 +50,10 @@ export async function recordQuestion(
   key: SessionKey,
   text: string,
   options: { maxTurns: number; systemPrompt: string },
+  attached?: { context: StoredContext; maxTokens: number },
 ): Promise<UpstreamMessage[]> {
   const { value } = await store.update(key, (s) => {
-    addUserMessage(s, text, options.maxTurns);
+    addUserMessage(s, text, options.maxTurns, attached);
     return buildChatMessages(s, options.systemPrompt);
   });
   return value;

@@ -2,12 +2,15 @@
 // Session state is plain data (it round-trips through JSON), so every store keeps copies, never
 // shared objects: the in-memory store and Redis behave the same (issue 10).
 import type { ChatMessage, SessionSettings } from '../../protocol/index.ts';
+import { CONTEXT_RULES, enforceContextBudget, formatContextMessage, type StoredContext } from './context.ts';
 
 export const WELCOME_MESSAGE = 'Hello. How can I help you today?';
 
 export interface HistoryEntry extends ChatMessage {
   /** False for a user message whose turn failed or was cancelled (see addUserMessage). */
   answered?: boolean;
+  /** An attachment that came with this question: quoted to the model right before it, on every later turn too. */
+  context?: StoredContext;
 }
 
 export interface SessionState {
@@ -37,12 +40,25 @@ export function trimHistory(session: SessionState, maxTurns: number): void {
  * retries with the same text, that entry is moved rather than repeated, so the question is in
  * history exactly once.
  */
-export function addUserMessage(session: SessionState, text: string, maxTurns: number): void {
+export function addUserMessage(
+  session: SessionState,
+  text: string,
+  maxTurns: number,
+  attached?: { context: StoredContext; maxTokens: number },
+): HistoryEntry {
   const lastUser = session.history.findLastIndex((entry) => entry.role === 'user');
   const previous = session.history[lastUser];
-  if (previous !== undefined && previous.answered === false && previous.content === text) session.history.splice(lastUser, 1);
-  session.history.push({ role: 'user', content: text, answered: false });
+  let context = attached?.context;
+  if (previous !== undefined && previous.answered === false && previous.content === text) {
+    session.history.splice(lastUser, 1);
+    // A retry without re-attaching keeps the attachment the first try carried (it is in history once).
+    context ??= previous.context;
+  }
+  const entry: HistoryEntry = context ? { role: 'user', content: text, answered: false, context } : { role: 'user', content: text, answered: false };
+  session.history.push(entry);
   trimHistory(session, maxTurns);
+  if (attached) enforceContextBudget(session.history, attached.maxTokens);
+  return entry;
 }
 
 /**
@@ -71,10 +87,15 @@ export function seedHistory(session: SessionState, messages: readonly ChatMessag
 
 /** What the chat model sees: system prompt, the welcome as first assistant turn, then the history. */
 export function buildChatMessages(session: SessionState, defaultSystemPrompt: string): UpstreamMessage[] {
-  const system = session.settings.systemPrompt?.trim() ? session.settings.systemPrompt : defaultSystemPrompt;
-  return [
-    { role: 'system', content: system },
+  const prompt = session.settings.systemPrompt?.trim() ? session.settings.systemPrompt : defaultSystemPrompt;
+  const hasContext = session.history.some((entry) => entry.context);
+  const messages: UpstreamMessage[] = [
+    { role: 'system', content: hasContext ? `${prompt}\n\n${CONTEXT_RULES}` : prompt },
     { role: 'assistant', content: WELCOME_MESSAGE },
-    ...session.history.map((entry) => ({ role: entry.role, content: entry.content })),
   ];
+  for (const entry of session.history) {
+    if (entry.context) messages.push({ role: 'user', content: formatContextMessage(entry.context) });
+    messages.push({ role: entry.role, content: entry.content });
+  }
+  return messages;
 }

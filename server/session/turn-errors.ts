@@ -27,6 +27,11 @@ export const TurnErrors = {
   notBinary: () => errorInfo(ErrorCode.NotText, 'Only binary frames are accepted.'),
   storeUnavailable: () =>
     errorInfo(ErrorCode.StoreUnavailable, 'The relay cannot reach its session store right now; try again in a few seconds.', true, 2000),
+  attachTooLate: (turnId: number) =>
+    errorInfo(ErrorCode.BadContext, `Turn ${turnId} has already started; send AttachContext before the message it goes with.`),
+  tooManyAttachments: (max: number) =>
+    errorInfo(ErrorCode.BadContext, `At most ${max} attachments can wait for their messages on this connection.`),
+  speakTooLong: (max: number) => errorInfo(ErrorCode.TextTooLong, `The text to read aloud is longer than ${max} characters; read a shorter part.`),
   internal: () => errorInfo(ErrorCode.Internal, 'The relay hit an unexpected error; the relay log has details.'),
 } as const;
 
@@ -44,4 +49,11 @@ export function checkText(text: string, maxChars: number): ErrorInfo | undefined
 export function toTurnErrorInfo(error: unknown, stage: UpstreamStage): ErrorInfo {
   if (error instanceof StoreUnavailableError) return TurnErrors.storeUnavailable();
   return toUpstreamError(error, stage).info;
+}
+
+/** Checks read-aloud text before any upstream work. */
+export function checkSpeakText(text: string, maxChars: number): ErrorInfo | undefined {
+  if (text.trim() === '') return TurnErrors.emptyMessage();
+  if (text.length > maxChars) return TurnErrors.speakTooLong(maxChars);
+  return undefined;
 }

@@ -1,7 +1,7 @@
 // One turn, text or voice: transcribe, stream the answer, speak it sentence by sentence.
 // Transport-agnostic: the WebSocket connection and the HTTP API give it a sink.
 import type { ErrorInfo } from '../../protocol/index.ts';
-import { describeCause, type TurnKind, type TurnLogRecord, type TurnOutcome } from '../log.ts';
+import { describeCause, type TurnKind, type TurnLogRecord } from '../log.ts';
 import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
 import { createSpeechPipeline, type SpeechPipeline } from '../speech/speech-pipeline.ts';
 import { webmDurationMs } from '../usage/webm-duration.ts';
@@ -9,13 +9,11 @@ import { recordAnswer, recordQuestion } from './session-ops.ts';
 import type { SessionKey, SessionStore } from './session-store.ts';
 import { toTurnErrorInfo, TurnErrors } from './turn-errors.ts';
 import type { TurnDefaults, TurnUpstream, UpstreamStage } from './turn-services.ts';
+import type { StoredContext } from './context.ts';
+import { runReadAloud } from './read-aloud.ts';
+import { isTurnAbortReason, OUTCOME_BY_REASON } from './turn-abort.ts';
 
-/** Why a turn's AbortController fired; passed as the abort reason. */
-export type TurnAbortReason = 'cancel' | 'disconnect' | 'shutdown' | 'slow-consumer';
-
-export function isTurnAbortReason(value: unknown): value is TurnAbortReason {
-  return value === 'cancel' || value === 'disconnect' || value === 'shutdown' || value === 'slow-consumer';
-}
+export { isTurnAbortReason, type TurnAbortReason } from './turn-abort.ts';
 
 /** Where a turn's output goes. Nothing is called after the turn is aborted, except the final error. */
 export interface TurnSink {
@@ -26,7 +24,11 @@ export interface TurnSink {
   error(info: ErrorInfo): void;
 }
 
-export type TurnInput = { kind: 'text'; text: string } | { kind: 'voice'; audio: Uint8Array; mimeType: string };
+export type TurnInput =
+  | { kind: 'text'; text: string }
+  | { kind: 'voice'; audio: Uint8Array; mimeType: string }
+  /** Read-aloud: speak the text sentence by sentence; no chat request, no history. */
+  | { kind: 'speak'; text: string };
 
 /** What a turn works with: the upstream seam, the session store, the relay's defaults. */
 export interface TurnDeps {
@@ -50,16 +52,11 @@ export interface TurnRequest {
   speech: boolean | undefined;
   signal: AbortSignal;
   sink: TurnSink;
+  /** An attachment for this question (parley.v1 AttachContext), and the session's budget for all of them. */
+  context?: { context: StoredContext; maxTokens: number };
 }
 
 export type TurnResult = Omit<TurnLogRecord, 'transport' | 'tokenId'> & { answer?: string };
-
-const OUTCOME_BY_REASON: Record<TurnAbortReason, TurnOutcome> = {
-  cancel: 'cancelled',
-  disconnect: 'disconnected',
-  'slow-consumer': 'disconnected',
-  shutdown: 'shutdown',
-};
 
 /** Thrown inside the runner to end a turn with a relay-made error (no speech, empty audio). */
 class TurnFailure extends Error {
@@ -69,8 +66,13 @@ class TurnFailure extends Error {
 }
 
 export async function runTurn(deps: TurnDeps, request: TurnRequest): Promise<TurnResult> {
+  if (request.input.kind === 'speak') return runReadAloud(deps, { ...request, input: request.input });
+  return runAnswer(deps, request, request.input);
+}
+
+async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<TurnInput, { kind: 'speak' }>): Promise<TurnResult> {
   const { upstream, store, defaults } = deps;
-  const { session, input, signal, sink, turnId } = request;
+  const { session, signal, sink, turnId } = request;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const kind: TurnKind = input.kind;
@@ -115,8 +117,9 @@ export async function runTurn(deps: TurnDeps, request: TurnRequest): Promise<Tur
     }
     record.userText = text;
 
-    const messages = await recordQuestion(store, session.key, text, { maxTurns: defaults.historyMaxTurns, systemPrompt: defaults.systemPrompt });
+    const messages = await recordQuestion(store, session.key, text, { maxTurns: defaults.historyMaxTurns, systemPrompt: defaults.systemPrompt }, request.context);
     signal.throwIfAborted();
+    if (request.context) record.contextTokens = request.context.context.tokens;
     stage = 'chat';
     const splitter = speak ? createSentenceSplitter(settings.language || defaults.language || undefined) : undefined;
     let sentences = 0;

@@ -21,7 +21,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAI({ answer: (messages) => answerFor(messages.filter((m) => m.role === 'user').at(-1)?.content ?? '') });
   relay = await startRelay({
     fake,
-    env: { PARLEY_MAX_FRAME_BYTES: String(MAX_FRAME_BYTES), PARLEY_SPEECH: '0', PARLEY_TURNS_PER_MINUTE: '1000000', PARLEY_TURNS_PER_MINUTE_PER_SESSION: '1000000', PARLEY_UPSTREAM_RETRIES: '0' },
+    env: { PARLEY_MAX_FRAME_BYTES: String(MAX_FRAME_BYTES), PARLEY_SPEECH: '0', PARLEY_TURNS_PER_MINUTE: '1000000', PARLEY_TURNS_PER_MINUTE_PER_SESSION: '1000000', PARLEY_UPSTREAM_RETRIES: '0', PARLEY_AUTH_MAX_FAILURES: '1000000' },
   });
 });
 afterAll(async () => {

@@ -6,8 +6,8 @@ import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from '../../fa
 import { startRelay, type RelayProcess } from '../../helpers/relay-process.ts';
 import { connectClient, is, type TestClient } from '../../helpers/ws-client.ts';
 
-const TOKEN_A = 'token-for-alice-0123456789';
-const TOKEN_B = 'token-for-bob-0123456789ab';
+const TOKEN_A = 'alice-Qm7vX2pL9rT4wZ8kN3bF6hJ1dS5gY0cE';
+const TOKEN_B = 'bob-Vt8nR3qW6yH1mK9pD4sL7xC2fB5jG0zA';
 const SHARED_ID = 'user1';
 const A_SECRET = 'alice secret question about payroll';
 const A_PROMPT = 'You are the assistant of Alice only.';

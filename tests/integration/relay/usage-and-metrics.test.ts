@@ -64,13 +64,16 @@ beforeAll(async () => {
   fake = await startFakeOpenAI({ apiKey: 'sk-usage-test-key-0123456789', latency: { firstTokenMs: 1, perTokenMs: 1, sttMs: 1, ttsMs: 1 } });
   relay = await startRelay({ fake, env: { PARLEY_TOKEN: TOKEN_A, PARLEY_TOKENS: TOKEN_B, PARLEY_ADMIN_TOKEN: ADMIN } });
 
-  // Token A: two spoken text turns over WebSocket.
+  // Token A: two spoken text turns and a read-aloud over WebSocket.
   const a = await session(TOKEN_A, 'alice-tab');
   a.send({ type: 'userText', turnId: 1, text: 'What is the capital of France?' });
   expect(a.of('error')).toEqual([]);
   await a.answer(1);
   a.send({ type: 'userText', turnId: 2, text: 'And of Italy? Say it twice.' });
   await a.answer(2);
+  // Read-aloud: no chat request, but every character goes to TTS.
+  a.send({ type: 'speakText', turnId: 3, text: 'Read this aloud. Then this second sentence, too.' });
+  await a.answer(3);
   requestsA.push(...fake.requests.filter((r) => r.outcome === 'completed'));
   const seen = fake.requests.length;
 
@@ -105,7 +108,7 @@ describe('GET /admin/usage', () => {
     const fromFakeA = billed(requestsA);
     expect(fromFakeA.promptTokens).toBeGreaterThan(0);
     expect(fromFakeA.spokenChars).toBeGreaterThan(0);
-    expect(a).toMatchObject({ name: 'default', configured: true, total: { turns: 2, ...fromFakeA, transcribedSeconds: 0 } });
+    expect(a).toMatchObject({ name: 'default', configured: true, total: { turns: 3, ...fromFakeA, transcribedSeconds: 0 } });
 
     const fromFakeB = billed(requestsB);
     // gpt-4o-mini-transcribe bills tokens, not seconds: the length comes from the recording itself.
@@ -139,10 +142,10 @@ describe('GET /admin/usage', () => {
 
   it('adds the usage to each turn line of the log, under the token id only', () => {
     const turns = relay.jsonLogs().filter((line) => line.msg === 'turn');
-    expect(turns).toHaveLength(4);
+    expect(turns).toHaveLength(5);
     const voice = turns.find((line) => line.kind === 'voice');
     expect(voice).toMatchObject({ tokenId: tokenIdOf(TOKEN_B), transcribedMs: QUESTION_SECONDS * 1000, promptTokens: expect.any(Number) });
-    const promptA = turns.filter((line) => line.tokenId === tokenIdOf(TOKEN_A)).reduce((sum, line) => sum + Number(line.promptTokens), 0);
+    const promptA = turns.filter((line) => line.tokenId === tokenIdOf(TOKEN_A)).reduce((sum, line) => sum + Number(line.promptTokens ?? 0), 0);
     expect(promptA).toBe(billed(requestsA).promptTokens);
     const logs = relay.logs.join('\n');
     for (const secret of [TOKEN_A, TOKEN_B, ADMIN]) expect(logs).not.toContain(secret);
@@ -159,6 +162,7 @@ describe('GET /metrics', () => {
     expect(sampleValue(text, 'parley_turns_total', { kind: 'text', transport: 'ws', outcome: 'ok' })).toBe(2);
     expect(sampleValue(text, 'parley_turns_total', { kind: 'voice', transport: 'ws', outcome: 'ok' })).toBe(1);
     expect(sampleValue(text, 'parley_turns_total', { kind: 'text', transport: 'http', outcome: 'ok' })).toBe(1);
+    expect(sampleValue(text, 'parley_turns_total', { kind: 'speak', transport: 'ws', outcome: 'ok' })).toBe(1);
     expect(sampleValue(text, 'parley_stt_seconds_count')).toBe(1);
     expect(sampleValue(text, 'parley_first_token_seconds_count', { kind: 'text' })).toBe(3);
     expect(sampleValue(text, 'parley_first_audio_seconds_count', { kind: 'text' })).toBe(3);

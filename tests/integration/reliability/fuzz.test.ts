@@ -21,6 +21,9 @@ beforeAll(async () => {
       // The fuzzer's valid frames start real turns; one token is shared, so its budget must not starve the good client.
       PARLEY_TURNS_PER_MINUTE: '100000', PARLEY_TURNS_PER_MINUTE_PER_SESSION: '100000',
       PARLEY_UPSTREAM_RETRIES: '0',
+      // Intruders share the good client's loopback address; the auth throttle has its own tests
+      // (auth-throttle), here it would only lock the good client out.
+      PARLEY_AUTH_MAX_FAILURES: '1000000',
     },
   });
 });

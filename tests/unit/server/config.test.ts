@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       logText: false,
     });
     expect(config.limits).toMatchObject({ maxTextChars: 8000, maxAudioBytes: 25 * 1024 * 1024, turnsPerMinute: 30, maxConcurrentTurns: 3 });
+    expect(config.limits).toMatchObject({ maxContextChars: 24_000, maxContextTokens: 6_000, maxReadAloudChars: 100_000 });
     expect(config.history).toMatchObject({ maxTurns: 20, ttlMs: 120 * 60_000 });
     expect(config.upstream).toMatchObject({ timeoutMs: 60_000, retries: 2 });
     expect(config.authThrottle).toEqual({ maxFailures: 10, windowMs: 60_000, baseBlockMs: 30_000, maxBlockMs: 3_600_000 });

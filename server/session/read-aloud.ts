@@ -1,0 +1,83 @@
+// Read-aloud (parley.v1 SpeakText): the user's selection or article, spoken through the same
+// sentence splitter and speech pipeline as answers. The pipeline keeps at most `ttsConcurrency`
+// requests in flight and a few finished sentences ahead of playback, so a long article starts
+// speaking after one sentence's synthesis and is never synthesised all at once; Cancel aborts
+// whatever is in flight. No chat request, nothing added to history.
+import type { ErrorInfo } from '../../protocol/index.ts';
+import { describeCause } from '../log.ts';
+import { isTurnAbortReason, OUTCOME_BY_REASON } from './turn-abort.ts';
+import { TurnErrors } from './turn-errors.ts';
+import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
+import { createSpeechPipeline } from '../speech/speech-pipeline.ts';
+import { toTurnErrorInfo } from './turn-errors.ts';
+import type { TurnDeps, TurnRequest, TurnResult } from './turn-runner.ts';
+
+export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { input: { kind: 'speak'; text: string } }): Promise<TurnResult> {
+  const { upstream, store, defaults } = deps;
+  const { session, signal, sink, turnId } = request;
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const record: TurnResult = { sessionHash: session.hash, turnId, kind: 'speak', outcome: 'ok', totalMs: 0, chunks: 0 };
+  let spoken = 0;
+  let speechErrors = 0;
+  let firstError: ErrorInfo | undefined;
+
+  try {
+    const settings = (await store.load(session.key))?.settings ?? {};
+    const voice = settings.voice ?? defaults.voice;
+    const speech = createSpeechPipeline({
+      speak: (sentence, speakSignal) => {
+        // Read-aloud can be a whole article: usage counts every character sent to TTS.
+        record.spokenChars = (record.spokenChars ?? 0) + [...sentence].length;
+        return upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal });
+      },
+      concurrency: defaults.ttsConcurrency,
+      signal,
+      onAudio: (index, sentence, audio) => {
+        if (signal.aborted) return;
+        record.firstAudioMs ??= elapsed();
+        spoken++;
+        sink.speechAudio(index, sentence, audio);
+      },
+      // Like an answer, a sentence that cannot be spoken is skipped and the rest still play.
+      onError: (_index, _sentence, error) => {
+        if (signal.aborted) return;
+        speechErrors++;
+        firstError ??= toTurnErrorInfo(error, 'tts');
+      },
+    });
+    const splitter = createSentenceSplitter(settings.language || defaults.language || undefined);
+    const sentences = [...splitter.push(request.input.text), ...splitter.flush()];
+    for (const sentence of sentences) speech.push(sentence);
+    record.sentences = sentences.length;
+    await speech.finish();
+    signal.throwIfAborted();
+    record.speechErrors = speechErrors;
+    if (spoken === 0 && firstError) {
+      // Nothing could be spoken: say why instead of ending silently.
+      record.outcome = 'error';
+      record.error = firstError.code;
+      record.errorStage = 'tts';
+      sink.error(firstError);
+    } else {
+      sink.textEnd();
+    }
+  } catch (error) {
+    const reason: unknown = signal.reason;
+    if (signal.aborted && isTurnAbortReason(reason)) {
+      record.outcome = OUTCOME_BY_REASON[reason];
+      record.error = reason;
+      if (reason === 'cancel') sink.error(TurnErrors.cancelled());
+      if (reason === 'shutdown') sink.error(TurnErrors.shuttingDown());
+    } else {
+      const info = toTurnErrorInfo(error, 'tts');
+      record.outcome = 'error';
+      record.error = info.code;
+      record.errorStage = 'tts';
+      record.errorCause = describeCause(error);
+      if (!signal.aborted) sink.error(info);
+    }
+  }
+  record.totalMs = elapsed();
+  return record;
+}
