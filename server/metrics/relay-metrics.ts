@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { ErrorCode } from '../../protocol/index.ts';
 import type { TurnLogRecord } from '../log.ts';
 import type { TurnObserver } from '../session/turn-observer.ts';
+import { clusterMetricsRenderer } from './cluster-metrics.ts';
 
 export interface RelayMetricsOptions {
   /** Open WebSocket connections, read at scrape time. */
@@ -18,7 +19,7 @@ export interface RelayMetricsOptions {
 
 export interface RelayMetrics {
   observer: TurnObserver;
-  /** The exposition text for GET /metrics. */
+  /** The exposition text for GET /metrics: this process's, or every worker's summed under PARLEY_WORKERS. */
   render(): Promise<string>;
   contentType: string;
 }
@@ -93,7 +94,8 @@ export function createRelayMetrics(options: RelayMetricsOptions): RelayMetrics {
       turnEnded,
       turnRefused: (_tokenId: string, code: ErrorCode) => errors.inc({ code, stage: 'admission' }),
     },
-    render: () => registry.metrics(),
+    // In a PARLEY_WORKERS worker, one scrape reports the whole cluster (cluster-metrics.ts).
+    render: clusterMetricsRenderer(registry) ?? (() => registry.metrics()),
     contentType: registry.contentType,
   };
 }
