@@ -4,6 +4,8 @@
 import cluster from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 
+/** Set by a primary that serves aggregation; workers inherit it, so one never waits on a primary that does not. */
+const ENV_FLAG = 'PARLEY_CLUSTER_METRICS';
 const REQUEST = 'parley:metrics-request';
 const RESPONSE = 'parley:metrics-response';
 /** prom-client's own wait for workers is 5 s; a scrape should not hang longer than that. */
@@ -25,8 +27,9 @@ const isRequest = (value: unknown): value is MetricsRequest =>
 const isResponse = (value: unknown): value is MetricsResponse =>
   typeof value === 'object' && value !== null && 'type' in value && value.type === RESPONSE && 'id' in value && typeof value.id === 'number';
 
-/** In the primary: answers workers' requests for the whole cluster's metrics. Returns a remover. */
+/** In the primary, before forking: answers workers' requests for the whole cluster's metrics. Returns a remover. */
 export function serveClusterMetrics(): () => void {
+  process.env[ENV_FLAG] = '1';
   const aggregator = new AggregatorRegistry();
   const onMessage = (worker: { send(message: MetricsResponse): boolean }, message: unknown) => {
     if (!isRequest(message)) return;
@@ -36,15 +39,19 @@ export function serveClusterMetrics(): () => void {
     );
   };
   cluster.on('message', onMessage);
-  return () => cluster.off('message', onMessage);
+  return () => {
+    cluster.off('message', onMessage);
+    delete process.env[ENV_FLAG];
+  };
 }
 
 /**
  * In a worker: offers `registry` to the primary's aggregation and returns the function that renders
- * the whole cluster's metrics. Undefined outside a cluster worker (render the registry directly).
+ * the whole cluster's metrics. Undefined outside a cluster worker, or when the primary does not serve
+ * aggregation (render the registry directly).
  */
 export function clusterMetricsRenderer(registry: Registry): (() => Promise<string>) | undefined {
-  if (!cluster.isWorker || !process.send) return undefined;
+  if (!cluster.isWorker || !process.send || process.env[ENV_FLAG] !== '1') return undefined;
   // Constructing one installs prom-client's listener that answers the primary's collection requests.
   new AggregatorRegistry();
   AggregatorRegistry.setRegistries([registry]);

@@ -36,6 +36,14 @@ afterAll(() => {
 });
 
 describe('metrics across cluster workers', () => {
+  it('renders only its own metrics when the primary does not serve aggregation (no hanging scrape)', async () => {
+    cluster.setupPrimary({ exec: fileURLToPath(new URL('../../helpers/cluster-metrics-worker.ts', import.meta.url)), execArgv: ['--import', 'tsx'] });
+    const alone = await fork(3);
+    const text = await render(alone);
+    expect(sampleValue(text, 'parley_token_turns_total', { token: 'alice' })).toBe(3);
+    alone.kill();
+  });
+
   it('sums every worker into the scrape one worker answers', async () => {
     cluster.setupPrimary({ exec: fileURLToPath(new URL('../../helpers/cluster-metrics-worker.ts', import.meta.url)), execArgv: ['--import', 'tsx'] });
     stopServing = serveClusterMetrics();
