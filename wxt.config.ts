@@ -17,9 +17,11 @@ export default defineConfig({
     // Fewest permissions that work (each is explained in the README):
     // - storage: settings (sync), token and conversation (local).
     // - offscreen (Chrome only): the hidden page that records the microphone; a service worker has no getUserMedia.
+    // - sidePanel (Chrome only; Firefox's sidebar_action needs none): the chat in the browser's side panel.
+    // - contextMenus: the "Open Parley in side panel" entry on pages and on the toolbar button.
     // No "tabs": tabs.query for the active tab's id, tabs.create and tabs.sendMessage work without it.
     // Host access comes from the content script's <all_urls> match, which is what puts the bubble on pages.
-    permissions: browser === 'firefox' ? ['storage'] : ['storage', 'offscreen'],
+    permissions: browser === 'firefox' ? ['storage', 'contextMenus'] : ['storage', 'offscreen', 'sidePanel', 'contextMenus'],
     commands: {
       'toggle-chat': {
         suggested_key: { default: 'Alt+Shift+P', mac: 'MacCtrl+Shift+P' },
@@ -27,6 +29,17 @@ export default defineConfig({
       },
     },
     action: { default_title: 'Parley' },
+    // The chat panel is an extension page the launcher frames into pages (docs/panel.md). Only that
+    // one HTML file is web-accessible; the scripts it loads come from its own origin. Chrome serves it
+    // under a per-session dynamic id, so a page cannot probe for Parley or frame the panel itself.
+    // WXT turns this into MV2's plain list for Firefox.
+    // The same page in the side panel (Chrome) or sidebar (Firefox), told so by its query.
+    ...(browser === 'firefox'
+      ? { sidebar_action: { default_panel: 'chat.html?mode=side', default_title: 'Parley', open_at_install: false } }
+      : { side_panel: { default_path: 'chat.html?mode=side' } }),
+    web_accessible_resources: [
+      { resources: ['chat.html'], matches: ['<all_urls>'], ...(browser === 'firefox' ? {} : { use_dynamic_url: true }) },
+    ],
     ...(browser === 'firefox'
       ? {
           browser_specific_settings: {

@@ -5,10 +5,14 @@ import { defineExtensionMessaging } from '@webext-core/messaging';
  *
  * 1. Request/response (`sendMessage`/`onMessage`, @webext-core/messaging):
  *    options page, toolbar popup, offscreen document and background.
- * 2. A long-lived Port named CHAT_PORT from each tab's content script to the
- *    background, carrying ContentToBackground / BackgroundToContent. A port gives
- *    streaming pushes to exactly one tab and tells the background when the tab
- *    closes or navigates (onDisconnect), so its turn can be cancelled.
+ * 2. A long-lived Port named CHAT_PORT from each chat panel (the extension page
+ *    entrypoints/chat, in a tab's frame or in the side panel) to the background,
+ *    carrying ContentToBackground / BackgroundToContent. A port gives streaming
+ *    pushes to exactly one panel and tells the background when it goes away
+ *    (onDisconnect), so its turn can be cancelled. docs/panel.md has the routing.
+ *
+ * The launcher (content script) uses neither: the background reaches it with
+ * plain tabs messages (lib/launcher/launcher-message.ts), and it sends nothing.
  *
  * Binary audio crosses both as base64 strings: Chrome serialises runtime
  * messages as JSON (ArrayBuffers do not survive), Firefox uses structured clone.
@@ -78,7 +82,8 @@ export type ContentToBackground =
   | { type: 'startRecording' }
   | { type: 'stopRecording' } // stop and send
   | { type: 'discardRecording' }
-  | { type: 'reconnect' };
+  | { type: 'reconnect' }
+  | { type: 'close' }; // the in-page panel closed itself (Escape, Close): the background tells its tab's launcher
 
 export type BackgroundToContent =
   | { type: 'snapshot'; conversation: Conversation; status: ConnectionStatus; recording: RecordingState }
@@ -86,8 +91,7 @@ export type BackgroundToContent =
   | { type: 'textChunk'; entryId: string; text: string }
   | { type: 'speech'; entryId: string; index: number; sentence: string; audioBase64: string; mimeType: string }
   | { type: 'status'; status: ConnectionStatus }
-  | { type: 'recording'; recording: RecordingState }
-  | { type: 'toggle' }; // keyboard shortcut or toolbar popup: open/close the panel
+  | { type: 'recording'; recording: RecordingState };
 
 // ------------------------------------------------------------------ request/response
 
@@ -109,16 +113,6 @@ export interface ProtocolMap {
   recorderError(data: { turnId: number; code: MicErrorCode; message: string }): void;
   // permission page → background: the user granted (or denied) the microphone
   micPermissionResult(data: { granted: boolean }): void;
-  // toolbar popup → content script of a tab
-  getPageHost(): string;
-  // background → content script of a tab (tabs.sendMessage): open/close the panel. The content
-  // script opens its chat port only on first open (idle tabs must not keep waking the worker),
-  // so the commands shortcut / toolbar popup reach a tab without a port this way; `toggle` on
-  // the port does the same for tabs that have one.
-  toggleChat(): void;
-  // content script → background: the status line's "open options" button (content scripts
-  // cannot call runtime.openOptionsPage themselves).
-  openOptions(): void;
 }
 
 export const { sendMessage, onMessage, removeAllListeners } = defineExtensionMessaging<ProtocolMap>();

@@ -1,10 +1,11 @@
 import { storage } from 'wxt/utils/storage';
+import type { SiteRules } from './site-rules.ts';
 
 /**
  * User settings. Everything but the token syncs across the user's browsers;
  * the token stays on this device (storage.local) because it unlocks the relay.
  */
-export interface ParleySettings {
+export interface ParleySettings extends SiteRules {
   /** ws:// (local relay) or wss:// (remote relay) URL of the relay's WebSocket port. */
   relayUrl: string;
   /** Chat model; empty means the relay's default. */
@@ -18,10 +19,6 @@ export interface ParleySettings {
   typingEffect: boolean;
   /** Empty means the relay's default system prompt. */
   systemPrompt: string;
-  /** Where the launcher bubble shows. */
-  siteMode: 'all' | 'allowlist' | 'blocklist';
-  /** Hostnames for siteMode allowlist/blocklist, e.g. "example.com" (also matches subdomains). */
-  siteList: string[];
 }
 
 export const DEFAULT_SETTINGS: ParleySettings = {
@@ -46,13 +43,4 @@ export async function loadSettings(): Promise<ParleySettings> {
   return { ...DEFAULT_SETTINGS, ...(await settingsItem.getValue()) };
 }
 
-/** True when the bubble should show on a page with this hostname. */
-export function isSiteEnabled(settings: Pick<ParleySettings, 'siteMode' | 'siteList'>, hostname: string): boolean {
-  if (settings.siteMode === 'all') return true;
-  const host = hostname.toLowerCase();
-  const listed = settings.siteList.some((entry) => {
-    const site = entry.trim().toLowerCase();
-    return site !== '' && (host === site || host.endsWith(`.${site}`));
-  });
-  return settings.siteMode === 'allowlist' ? listed : !listed;
-}
+export { isSiteEnabled } from './site-rules.ts';

@@ -1,6 +1,6 @@
 import { CHAT_PORT, type BackgroundToContent, type ContentToBackground } from '../messages.ts';
 import { parseContentMessage } from './content-message.ts';
-import { contentScriptTabId, type SenderLike } from './sender.ts';
+import { isPanelSender, panelTabId, type SenderLike } from './sender.ts';
 
 /** The slice of runtime.Port the registry uses (the fake browser has no ports; tests pass fakes). */
 export interface PortLike {
@@ -14,35 +14,43 @@ export interface PortLike {
 
 export interface ChatPortsOptions {
   runtimeId: string;
-  extensionOrigin: string;
-  onMessage: (tabId: number, message: ContentToBackground) => void;
-  /** The tab's current port went away: the tab closed, navigated or reloaded. */
-  onTabGone: (tabId: number) => void;
+  onMessage: (panelId: number, message: ContentToBackground) => void;
+  /** The panel's current port went away: its tab closed, navigated or reloaded, or the side panel closed. */
+  onPanelGone: (panelId: number) => void;
   log?: (message: string) => void;
 }
 
 export interface ChatPorts {
-  /** Validates and registers a port; refused ports are disconnected. Returns the tab id when accepted. */
+  /** Validates and registers a port; refused ports are disconnected. Returns the panel id when accepted. */
   accept(port: PortLike): number | undefined;
-  has(tabId: number): boolean;
+  has(panelId: number): boolean;
+  /** Every connected panel's id. */
   tabIds(): number[];
-  post(tabId: number, message: BackgroundToContent): boolean;
+  post(panelId: number, message: BackgroundToContent): boolean;
   broadcast(message: BackgroundToContent): void;
 }
 
+/**
+ * The chat panels connected to the background, by panel id. A panel in a tab's
+ * frame has its tab's id (one panel per tab; a reloaded page's new panel replaces
+ * the old one); a side panel or sidebar has no tab and gets a negative id of its
+ * own for as long as its port lives. Turns and recordings belong to a panel id
+ * (docs/panel.md); the conversation is one, shared by every panel.
+ */
 export function createChatPorts(options: ChatPortsOptions): ChatPorts {
   const log = options.log ?? ((message: string) => console.warn(`[parley] ${message}`));
   const ports = new Map<number, PortLike>();
+  let nextSideId = -1;
 
-  function post(tabId: number, message: BackgroundToContent): boolean {
-    const port = ports.get(tabId);
+  function post(panelId: number, message: BackgroundToContent): boolean {
+    const port = ports.get(panelId);
     if (!port) return false;
     try {
       port.postMessage(message);
       return true;
     } catch (error) {
       // The port closed between our lookup and the post; onDisconnect cleans up.
-      log(`cannot post to tab ${tabId}: ${String(error)}`);
+      log(`cannot post to panel ${panelId}: ${String(error)}`);
       return false;
     }
   }
@@ -50,37 +58,37 @@ export function createChatPorts(options: ChatPortsOptions): ChatPorts {
   return {
     accept(port) {
       if (port.name !== CHAT_PORT) return undefined;
-      const tabId = contentScriptTabId(port.sender, options.runtimeId, options.extensionOrigin);
-      if (tabId === undefined) {
-        log('refused a chat port from a sender that is not a top-frame Parley content script');
+      if (!port.sender || !isPanelSender(port.sender, options.runtimeId)) {
+        log('refused a chat port from a sender that is not the Parley chat panel');
         port.disconnect();
         return undefined;
       }
+      const panelId = panelTabId(port.sender) ?? nextSideId--;
       // A reloaded or navigated page may connect before the old port's disconnect
       // arrives: the old page is gone either way (its turn is cancelled), the newest port wins.
-      if (ports.has(tabId)) {
-        ports.delete(tabId);
-        options.onTabGone(tabId);
+      if (ports.has(panelId)) {
+        ports.delete(panelId);
+        options.onPanelGone(panelId);
       }
-      ports.set(tabId, port);
+      ports.set(panelId, port);
       port.onMessage.addListener((raw) => {
-        if (ports.get(tabId) !== port) return;
+        if (ports.get(panelId) !== port) return;
         const message = parseContentMessage(raw);
-        if (!message) return log(`ignored a malformed chat message from tab ${tabId}`);
-        options.onMessage(tabId, message);
+        if (!message) return log(`ignored a malformed chat message from panel ${panelId}`);
+        options.onMessage(panelId, message);
       });
       port.onDisconnect.addListener(() => {
-        if (ports.get(tabId) !== port) return;
-        ports.delete(tabId);
-        options.onTabGone(tabId);
+        if (ports.get(panelId) !== port) return;
+        ports.delete(panelId);
+        options.onPanelGone(panelId);
       });
-      return tabId;
+      return panelId;
     },
-    has: (tabId) => ports.has(tabId),
+    has: (panelId) => ports.has(panelId),
     tabIds: () => [...ports.keys()],
     post,
     broadcast(message) {
-      for (const tabId of ports.keys()) post(tabId, message);
+      for (const panelId of ports.keys()) post(panelId, message);
     },
   };
 }

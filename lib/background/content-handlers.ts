@@ -13,10 +13,12 @@ export interface ContentHandlerDeps {
   turns: Turns;
   voice: Voice;
   post: (tabId: number, message: BackgroundToContent) => void;
+  /** Hides the in-page panel of a tab (its launcher owns the frame). */
+  closePanel: (tabId: number) => void;
 }
 
 /** What each chat port message does: one named handler per message type. */
-export function createContentHandlers({ store, relay, turns, voice, post }: ContentHandlerDeps): ContentHandlers {
+export function createContentHandlers({ store, relay, turns, voice, post, closePanel }: ContentHandlerDeps): ContentHandlers {
   return {
     hello(tabId) {
       // After a worker restart this is usually the first event: it reconnects on its own.
@@ -37,6 +39,8 @@ export function createContentHandlers({ store, relay, turns, voice, post }: Cont
     stopRecording: (tabId) => voice.stop(tabId),
     discardRecording: (tabId) => voice.discard(tabId),
     reconnect: () => relay.restart(),
+    // Side panels (negative ids) close themselves; only a tab has a launcher to tell.
+    close: (tabId) => (tabId >= 0 ? closePanel(tabId) : undefined),
   };
 }
 

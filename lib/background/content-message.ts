@@ -20,6 +20,7 @@ const PARSERS: Record<ContentToBackground['type'], Parser> = {
   stopRecording: bare('stopRecording'),
   discardRecording: bare('discardRecording'),
   reconnect: bare('reconnect'),
+  close: bare('close'),
 };
 
 /** Validates a chat port message; anything else (a compromised page's junk) is undefined. */

@@ -35,11 +35,6 @@ export function registerRuntimeHandlers(deps: { relay: RelayClient; voice: Voice
         throw new Error('Parley is not running on this page (it may be disabled here, or it is a browser page).');
       }
     }),
-    // The chat panel's "open options" button: content scripts cannot open it themselves.
-    onMessage('openOptions', ({ sender }) => {
-      if (sender?.id !== browser.runtime.id) throw new Error('Refused: not a Parley sender.');
-      return browser.runtime.openOptionsPage();
-    }),
     onMessage('recorderChunk', async ({ data, sender }) => {
       trusted(sender);
       await deps.whenReady();

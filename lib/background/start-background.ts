@@ -11,6 +11,8 @@ import { createTurnIds } from './turn-ids.ts';
 import { createTurns } from './turns.ts';
 import { createVoice } from './voice.ts';
 import { openPermissionPage } from './permission-page.ts';
+import { sendToLauncher } from '../launcher/launcher-message.ts';
+import { registerSidePanelMenu } from '../side-panel.ts';
 import { toggleChatInTab } from './toggle-chat.ts';
 
 /**
@@ -24,13 +26,12 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
 
   const ports = createChatPorts({
     runtimeId: browser.runtime.id,
-    extensionOrigin: browser.runtime.getURL('/'),
     onMessage: (tabId, message) => {
       void whenReady()
         .then(() => dispatchContentMessage(contentHandlers, tabId, message))
-        .catch((error: unknown) => log(`chat message "${message.type}" from tab ${tabId} failed`, error));
+        .catch((error: unknown) => log(`chat message "${message.type}" from panel ${tabId} failed`, error));
     },
-    onTabGone: (tabId) => {
+    onPanelGone: (tabId) => {
       void whenReady().then(() => {
         turns.cancelTab(tabId);
         voice.discard(tabId);
@@ -54,7 +55,10 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     onVoiceFailed: (tabId, error) => voice.failFor(tabId, error),
   });
   const voice = createVoice({ host: options.recorderHost, relay, turns, ports, nextTurnId, requestMicPermission: openPermissionPage });
-  const contentHandlers = createContentHandlers({ store, relay, turns, voice, post: ports.post });
+  const closePanel = (tabId: number) => {
+    sendToLauncher(tabId, { type: 'parley:close' }).catch((error: unknown) => log(`cannot close the panel in tab ${tabId}`, error));
+  };
+  const contentHandlers = createContentHandlers({ store, relay, turns, voice, post: ports.post, closePanel });
 
   let loaded: Promise<void> | undefined;
   function whenReady(): Promise<void> {
@@ -91,6 +95,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     }),
     tokenItem.watch(restartIfActive),
     registerRuntimeHandlers({ relay, voice, whenReady }),
+    registerSidePanelMenu(log),
   ];
 
   const onConnect = (port: PortLike) => void ports.accept(port);

@@ -2,13 +2,15 @@ import { loadSettings, settingsItem } from '../settings.ts';
 import type { BackgroundToContent, ContentToBackground } from '../messages.ts';
 import { createAudioPlayer, type AudioPlayer } from './audio-player.ts';
 import { ChatState } from './chat-state.svelte.ts';
-import { clampBubble, type BubblePosition } from './layout.ts';
 import { createPortClient, type ChatPortLike, type PortClient } from './port-client.ts';
-import { bubblePositionItem, draftItem, mutedItem } from './storage-items.ts';
+import { draftItem, mutedItem } from './storage-items.ts';
 
 /** What the components may do; they never message anything themselves. */
 export interface ChatActions {
+  /** The panel came on screen or left it (its frame shown or hidden, the side panel opened). */
   setOpen(open: boolean): void;
+  /** The user closed the panel (Escape, Close). */
+  close(): void;
   setDraft(text: string): void;
   /** Sends the draft. */
   send(): void;
@@ -20,7 +22,6 @@ export interface ChatActions {
   discardRecording(): void;
   toggleMute(): void;
   revealAll(entryId: string): void;
-  moveBubble(position: BubblePosition, persist: boolean): void;
   openOptions(): void;
   reconnect(): void;
 }
@@ -30,16 +31,19 @@ export interface ChatControllerDeps {
   /** The extension went away (reload/update): unmount. */
   onInvalidated: () => void;
   openOptions: () => void;
+  /**
+   * Closes the panel: in a page, the launcher hides its frame (asked through the
+   * background, the only way to the tab's launcher); in the side panel, the window closes.
+   */
+  close: (post: (message: ContentToBackground) => void) => void;
   now?: () => number;
 }
 
 export interface ChatController {
   state: ChatState;
   actions: ChatActions;
-  /** Loads draft, mute, bubble position and typing settings. */
+  /** Loads draft, mute and typing settings. */
   init(): Promise<void>;
-  /** A BackgroundToContent that came another way (tabs messaging `toggleChat`). */
-  toggle(): void;
   dispose(): void;
 }
 
@@ -56,8 +60,7 @@ function base64ToArrayBuffer(base64: string): ArrayBuffer {
 
 /**
  * Wires the chat state to the background port, the audio player, storage and
- * timers. Nothing heavy happens before the panel is first opened: the port opens
- * on first open (or on a toggle), the AudioContext on the first gesture.
+ * timers. The port opens when the panel first shows; the AudioContext on the first gesture.
  */
 export function createChatController(deps: ChatControllerDeps): ChatController {
   const now = deps.now ?? (() => performance.now());
@@ -130,7 +133,6 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
   function handleMessage(message: BackgroundToContent) {
     if (message.type === 'speech') handleSpeech(message);
     else state.apply(message, now());
-    if (message.type === 'toggle') runClock(state.open);
     animate();
   }
 
@@ -162,6 +164,9 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       state.setOpen(open);
       runClock(open);
       if (open) port.ensureConnected();
+    },
+    close() {
+      deps.close(post);
     },
     setDraft(text) {
       state.draft = text;
@@ -210,24 +215,9 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     revealAll(entryId) {
       state.revealAll(entryId, now());
     },
-    moveBubble(position, persist) {
-      state.bubble = clampBubble(position, state.viewport);
-      if (persist) void bubblePositionItem.setValue(state.bubble).catch((error: unknown) => console.warn('[parley] cannot save the bubble position', error));
-    },
     openOptions: () => deps.openOptions(),
     reconnect: () => post({ type: 'reconnect' }),
   };
-
-  function watchViewport() {
-    // The stored position stays as the user left it; the view clamps it (App.svelte), so a
-    // window that shrinks and grows again gets the bubble back where it was.
-    const update = () => {
-      state.viewport = { width: window.innerWidth, height: window.innerHeight };
-    };
-    update();
-    window.addEventListener('resize', update);
-    cleanups.push(() => window.removeEventListener('resize', update));
-  }
 
   function watchPrefs() {
     const motion = window.matchMedia?.('(prefers-reduced-motion: reduce)');
@@ -249,17 +239,12 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     state,
     actions,
     async init() {
-      watchViewport();
       watchPrefs();
-      const [settings, draft, muted, bubble] = await Promise.all([loadSettings(), draftItem.getValue(), mutedItem.getValue(), bubblePositionItem.getValue()]);
+      const [settings, draft, muted] = await Promise.all([loadSettings(), draftItem.getValue(), mutedItem.getValue()]);
       state.setPrefs({ speech: settings.speech, typingEffect: settings.typingEffect }, now());
       // Something typed before init finished wins over the stored draft.
       if (state.draft === '') state.draft = draft;
       state.muted = muted;
-      state.bubble = bubble;
-    },
-    toggle() {
-      actions.setOpen(!state.open);
     },
     dispose() {
       for (const cleanup of cleanups.splice(0)) cleanup();

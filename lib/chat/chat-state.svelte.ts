@@ -1,6 +1,5 @@
 import type { BackgroundToContent, ChatEntry, ConnectionStatus, Conversation, RecordingState } from '../messages.ts';
 import { Typewriter } from './typewriter.ts';
-import { DEFAULT_BUBBLE_POSITION, type BubblePosition } from './layout.ts';
 
 /** How replies are typed; read from settings and media queries by the controller. */
 export interface TypingPrefs {
@@ -34,9 +33,8 @@ export class ChatState {
   clientId = $state('');
   status = $state<ConnectionStatus>({ state: 'idle' });
   recording = $state<RecordingState>({ recording: false });
+  /** The panel is on screen (its frame shown, or the side panel open). */
   open = $state(false);
-  /** The panel was opened once: from then on its component stays loaded. */
-  everOpened = $state(false);
   draft = $state('');
   muted = $state(false);
   /** Spoken sentences that started playing in this tab (readable by tests through the UI). */
@@ -46,8 +44,6 @@ export class ChatState {
   revealed = $state<Record<string, string>>({});
   /** Wall clock (epoch ms) for elapsed/retry labels, advanced by the controller while open. Typing uses its own monotonic `now`. */
   now = $state(Date.now());
-  bubble = $state<BubblePosition>(DEFAULT_BUBBLE_POSITION);
-  viewport = $state({ width: 1280, height: 800 });
   // `audio` turns true on the first gesture that unlocks playback in this tab.
   prefs = $state<TypingPrefs>({ typingEffect: true, reducedMotion: false, speech: true, audio: false });
 
@@ -75,7 +71,6 @@ export class ChatState {
     recording: (message) => {
       this.recording = message.recording;
     },
-    toggle: () => this.setOpen(!this.open),
   };
 
   apply(message: BackgroundToContent, now: number): void {
@@ -84,7 +79,6 @@ export class ChatState {
 
   setOpen(open: boolean): void {
     this.open = open;
-    if (open) this.everOpened = true;
   }
 
   /** Text to show for an entry right now. */

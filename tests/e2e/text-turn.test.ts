@@ -49,7 +49,7 @@ describe('text turn (Chrome)', () => {
     // Screenshots of the open panel mid-answer, light then dark.
     const viewport = page.viewportSize() ?? { width: 1280, height: 800 };
     // The panel plus the launcher bubble below it (named "Close chat" while open).
-    const boxes = [await chat.panelBox(), ...(await Promise.all((await chat.ax.findAll('button', NAMES.close)).map((b) => chat.ax.box(b))))];
+    const boxes = [await chat.panelBox(), ...(await Promise.all((await chat.launcher.findAll('button', NAMES.close)).map((b) => chat.launcher.box(b))))];
     const clip = around(union(boxes), 16, viewport);
     const light = await saveScreenshot(page, 'panel-mid-answer-light', clip);
     await saveScreenshot(page, 'page-mid-answer-light');

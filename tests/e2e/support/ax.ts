@@ -1,9 +1,9 @@
-// Drives a page by its accessibility tree over CDP. Parley's chat lives in a closed
-// shadow root that CSS locators (and page scripts) cannot enter, but Chromium's
-// accessibility tree is built over the flattened tree, so roles and accessible names
-// reach inside. Actions use real input events at the node's on-screen position, so a
-// click that the page covers with an overlay fails as it would for a user.
-import type { CDPSession, Page } from 'playwright-core';
+// Drives a page, or one frame of it, by its accessibility tree over CDP. Parley's launcher
+// lives in a closed shadow root that CSS locators (and page scripts) cannot enter, and its
+// panel in an out-of-process extension frame; Chromium's accessibility tree reaches both
+// (the frame through its own CDP session). Actions use real input events at the node's
+// on-screen position, so a click that the page covers with an overlay fails as it would for a user.
+import type { CDPSession, Frame, Page } from 'playwright-core';
 
 export interface AXNode {
   id: string;
@@ -98,8 +98,21 @@ export interface AXDriver {
   dumpRoles(): Promise<string>;
 }
 
-export async function createAXDriver(page: Page): Promise<AXDriver> {
-  const cdp = await page.context().newCDPSession(page);
+/**
+ * `frame`: drive that frame instead of the top document. An out-of-process frame has its own
+ * CDP target, whose boxes are relative to the frame: they are shifted by the frame element's
+ * position in the page, so `box` and `click` work in page coordinates either way.
+ */
+export async function createAXDriver(page: Page, frame?: Frame): Promise<AXDriver> {
+  const cdp = await page.context().newCDPSession(frame ?? page);
+  const frameOrigin = async (): Promise<{ x: number; y: number }> => {
+    if (frame === undefined) return { x: 0, y: 0 };
+    const element = await frame.frameElement();
+    const b = await element.boundingBox();
+    await element.dispose();
+    if (b === null) throw new Error('The panel frame is not on screen');
+    return { x: b.x, y: b.y };
+  };
   await cdp.send('Accessibility.enable');
   await cdp.send('DOM.enable');
 
@@ -143,7 +156,8 @@ export async function createAXDriver(page: Page): Promise<AXDriver> {
     const ys = [model.border[1], model.border[3], model.border[5], model.border[7]].map(Number);
     const x = Math.min(...xs);
     const y = Math.min(...ys);
-    return { x, y, width: Math.max(...xs) - x, height: Math.max(...ys) - y };
+    const origin = await frameOrigin();
+    return { x: x + origin.x, y: y + origin.y, width: Math.max(...xs) - x, height: Math.max(...ys) - y };
   }
 
   async function click(node: AXNode): Promise<void> {

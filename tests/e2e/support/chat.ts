@@ -1,7 +1,11 @@
 // The chat panel, driven the way a user (or a screen reader) meets it: by role and
-// accessible name. Names are the ones issue 4 promises for the UI.
-import type { Page } from 'playwright-core';
+// accessible name. Names are the ones issue 4 promises for the UI. The launcher bubble is
+// in the page (closed shadow root); the panel is an extension page in its own frame.
+import type { CDPSession, Frame, Page } from 'playwright-core';
 import { createAXDriver, normalise, waitUntil, type AXDriver, type AXNode } from './ax.ts';
+
+/** The panel page's path; Chrome serves it under a per-session dynamic id. */
+export const PANEL_PATH = '/chat.html';
 
 export const NAMES = {
   open: /^open chat$/i,
@@ -18,7 +22,12 @@ export const NAMES = {
 } as const;
 
 export interface ChatPanel {
+  /** The panel frame (created when the panel first opens). */
   readonly ax: AXDriver;
+  /** The page itself: the launcher bubble. */
+  readonly launcher: AXDriver;
+  /** The panel's frame, once it exists. */
+  frame(): Promise<Frame>;
   readonly page: Page;
   /** Clicks the launcher bubble and waits for the input; returns the input node. */
   open(): Promise<AXNode>;
@@ -60,8 +69,51 @@ function contains(outer: Box, inner: Box): boolean {
   return inner.x >= outer.x - 1 && inner.y >= outer.y - 1 && inner.x + inner.width <= outer.x + outer.width + 1 && inner.y + inner.height <= outer.y + outer.height + 1;
 }
 
+/** The frame of Parley's panel in `page`, waiting for the launcher to create it. */
+export function panelFrame(page: Page, timeoutMs = 20_000): Promise<Frame> {
+  return waitUntil(
+    'the Parley panel frame',
+    async () => page.frames().find((frame) => !frame.isDetached() && /^(chrome|moz)-extension:/.test(frame.url()) && new URL(frame.url()).pathname === PANEL_PATH),
+    timeoutMs,
+    50,
+  );
+}
+
+/** An AX driver for the panel frame that follows the frame if the page reloads and makes a new one. */
+function frameDriver(page: Page): AXDriver {
+  let current: { frame: Frame; driver: Promise<AXDriver> } | undefined;
+  const get = async (): Promise<AXDriver> => {
+    if (current === undefined || current.frame.isDetached()) {
+      const frame = await panelFrame(page);
+      current = { frame, driver: createAXDriver(page, frame) };
+    }
+    return current.driver;
+  };
+  return {
+    page,
+    get cdp(): CDPSession {
+      throw new Error('Use the driver methods: the panel frame has its own CDP session.');
+    },
+    tree: async () => (await get()).tree(),
+    findAll: async (role, name) => (await get()).findAll(role, name),
+    find: async (role, name) => (await get()).find(role, name),
+    waitFor: (role, name, timeoutMs) => waitUntil(`${role} ${name === undefined ? '' : String(name)} in the panel`, async () => (await get()).find(role, name), timeoutMs),
+    async waitForGone(role, name, timeoutMs) {
+      await waitUntil(`${role} ${name === undefined ? '' : String(name)} to disappear from the panel`, async () => (await (await get()).find(role, name)) === undefined, timeoutMs);
+    },
+    axText: async (node) => (await get()).axText(node),
+    innerText: async (node) => (await get()).innerText(node),
+    evaluateOn: async (node, fn) => (await get()).evaluateOn(node, fn),
+    box: async (node) => (await get()).box(node),
+    click: async (node) => (await get()).click(node),
+    type: async (node, text) => (await get()).type(node, text),
+    dumpRoles: async () => (await get()).dumpRoles(),
+  };
+}
+
 export async function openChatPanel(page: Page): Promise<ChatPanel> {
-  const ax = await createAXDriver(page);
+  const launcher = await createAXDriver(page);
+  const ax = frameDriver(page);
 
   async function input(): Promise<AXNode> {
     return ax.waitFor('textbox', NAMES.message);
@@ -108,15 +160,17 @@ export async function openChatPanel(page: Page): Promise<ChatPanel> {
       return core;
     },
     ax,
+    launcher,
     page,
+    frame: () => panelFrame(page),
     async open() {
-      if ((await ax.find('textbox', NAMES.message)) !== undefined) return input();
-      const bubble = await ax.waitFor('button', NAMES.open, 20_000);
-      await ax.click(bubble);
+      if ((await launcher.find('button', NAMES.close)) !== undefined) return input();
+      const bubble = await launcher.waitFor('button', NAMES.open, 20_000);
+      await launcher.click(bubble);
       return input();
     },
     async isOpen() {
-      return (await ax.find('textbox', NAMES.message)) !== undefined;
+      return (await launcher.find('button', NAMES.close)) !== undefined;
     },
     input,
     async send(text) {

@@ -1,5 +1,5 @@
 // Serves tests/e2e/pages/*.html on 127.0.0.1 with per-page headers: the hostile page
-// gets a strict CSP with a fresh nonce per response, so the extension's UI must live
+// gets a strict CSP with a fresh nonce per response, csp-none.html `default-src 'none'`, so the extension's UI must live
 // with a page that allows no foreign scripts, styles from elsewhere or connections.
 import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +20,8 @@ function headersFor(page: string, nonce: string): Record<string, string> {
   if (page === 'hostile.html') {
     return { ...base, 'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'` };
   }
+  // Nothing at all: no scripts, styles, frames or connections (issue 9's Bar).
+  if (page === 'csp-none.html') return { ...base, 'content-security-policy': "default-src 'none'" };
   return base;
 }
 

@@ -1,5 +1,5 @@
 // Screenshots are artifacts of every run (tests/artifacts/screenshots, gitignored).
-// PARLEY_UPDATE_SCREENSHOT=1 also refreshes the README's docs/screenshot.png.
+// PARLEY_UPDATE_SCREENSHOT=1 also refreshes the README's docs/screenshot.png and docs/side-panel.png.
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -19,13 +19,16 @@ export async function saveScreenshot(page: Page, name: string, clip?: Clip): Pro
   return path;
 }
 
-/** Copies a screenshot to docs/screenshot.png when asked to; refuses files too big for the README. */
-export async function maybeUpdateReadmeScreenshot(path: string): Promise<void> {
+/** Copies a screenshot to docs/`name` when asked to; refuses files too big for the README. */
+export async function maybeUpdateDocsScreenshot(path: string, name: string): Promise<void> {
   if (process.env.PARLEY_UPDATE_SCREENSHOT !== '1') return;
   const { size } = await stat(path);
-  if (size > 150 * 1024) throw new Error(`${path} is ${size} bytes; keep docs/screenshot.png under 150 KB.`);
-  await copyFile(path, join(REPO_ROOT, 'docs', 'screenshot.png'));
+  if (size > 150 * 1024) throw new Error(`${path} is ${size} bytes; keep docs/${name} under 150 KB.`);
+  await copyFile(path, join(REPO_ROOT, 'docs', name));
 }
+
+/** The README's picture, docs/screenshot.png. */
+export const maybeUpdateReadmeScreenshot = (path: string): Promise<void> => maybeUpdateDocsScreenshot(path, 'screenshot.png');
 
 /** A region around `box` with a margin, kept inside the viewport. */
 export function around(box: Clip, margin: number, viewport: { width: number; height: number }): Clip {

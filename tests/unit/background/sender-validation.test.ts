@@ -1,39 +1,58 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { parseContentMessage } from '../../../lib/background/content-message.ts';
-import { contentScriptTabId, isExtensionPageSender } from '../../../lib/background/sender.ts';
+import { isExtensionPageSender, isPanelSender, panelTabId } from '../../../lib/background/sender.ts';
 import { isFromBackground } from '../../../lib/recorder/offscreen-sender.ts';
-import { ORIGIN, RUNTIME_ID, TestPort, createHarness, settleHarnesses, tabSender } from './support/harness.ts';
+import { ORIGIN, RUNTIME_ID, TestPort, createHarness, panelSender, settleHarnesses, tabSender } from './support/harness.ts';
 
 describe('sender validation', () => {
   beforeEach(() => fakeBrowser.reset());
   afterEach(settleHarnesses);
 
-  it('accepts only top-frame Parley content scripts with a tab as chat ports', async () => {
+  it('accepts chat ports only from the Parley chat panel page', async () => {
     const h = await createHarness();
     const refused = [
-      new TestPort({ ...tabSender(1), id: 'another-extension' }),
-      new TestPort({ ...tabSender(1), frameId: 3 }), // an iframe of the page
-      new TestPort({ id: RUNTIME_ID, url: `${ORIGIN}popup.html` }), // no tab
+      new TestPort({ ...panelSender(1), id: 'another-extension' }),
+      new TestPort(tabSender(1)), // the content script of a (hostile) page
+      new TestPort({ ...tabSender(1), url: 'https://evil.example/chat.html' }), // a page named like the panel
+      new TestPort({ ...panelSender(1), url: 'chrome-extension://other-id/chat.html', id: 'other-id' }), // another extension's panel
+      new TestPort({ id: RUNTIME_ID, url: `${ORIGIN}popup.html` }), // another Parley page
       new TestPort({ ...tabSender(1), url: `${ORIGIN}options.html` }), // an extension page in a tab
+      new TestPort({ ...panelSender(1), url: 'not a url' }),
       new TestPort(undefined),
     ];
     for (const port of refused) {
       expect(h.ports.accept(port)).toBeUndefined();
       expect(port.disconnected).toBe(true);
     }
-    const wrongName = new TestPort(tabSender(1));
+    const wrongName = new TestPort(panelSender(1));
     wrongName.name = 'something-else';
     expect(h.ports.accept(wrongName)).toBeUndefined();
     expect(h.ports.tabIds()).toEqual([]);
 
-    expect(h.ports.accept(new TestPort(tabSender(7)))).toBe(7);
+    expect(h.ports.accept(new TestPort(panelSender(7)))).toBe(7);
+    // Side panels have no tab: each port gets an id of its own, never a tab's.
+    const side1 = h.ports.accept(new TestPort(panelSender(undefined, { url: `${ORIGIN}chat.html?mode=side` })));
+    const side2 = h.ports.accept(new TestPort(panelSender(undefined)));
+    expect(side1).toBeLessThan(0);
+    expect(side2).toBeLessThan(0);
+    expect(side1).not.toBe(side2);
+    expect(h.ports.tabIds().sort()).toEqual([7, side1, side2].sort());
+  });
+
+  it('tells the tab\'s launcher to hide the panel when the panel closes itself, and nothing for a side panel', async () => {
+    const h = await createHarness();
+    h.connect(4).send({ type: 'close' });
+    const side = new TestPort(panelSender(undefined));
+    h.ports.accept(side);
+    side.send({ type: 'close' });
+    expect(h.closedPanels).toEqual([4]);
   });
 
   it('ignores malformed chat messages instead of acting on them', async () => {
     const h = await createHarness();
     const tab = h.connect(1);
-    tab.send({ type: 'send', text: 42 });
+    tab.send({ type: 'send', text: 42 } as Record<string, unknown>);
     tab.send({ type: 'send', text: 'x'.repeat(40_000) });
     tab.send({ type: '__proto__' });
     tab.send({ type: 'toString' });
@@ -66,8 +85,10 @@ describe('sender validation', () => {
     expect(isFromBackground({ id: 'other' }, RUNTIME_ID)).toBe(false);
   });
 
-  it('gives a content script port the tab id of its sender', () => {
-    expect(contentScriptTabId(tabSender(9), RUNTIME_ID, ORIGIN)).toBe(9);
-    expect(contentScriptTabId({ ...tabSender(9), tab: { id: -1 } }, RUNTIME_ID, ORIGIN)).toBeUndefined();
+  it('gives a panel port the tab id of its frame', () => {
+    expect(isPanelSender(panelSender(9), RUNTIME_ID)).toBe(true);
+    expect(panelTabId(panelSender(9))).toBe(9);
+    expect(panelTabId({ ...panelSender(9), tab: { id: -1 } })).toBeUndefined();
+    expect(panelTabId(panelSender(undefined))).toBeUndefined();
   });
 });

@@ -1,19 +1,21 @@
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createChatController, type ChatController } from '../../../lib/chat/chat-controller.svelte.ts';
-import { bubblePositionItem, draftItem } from '../../../lib/chat/storage-items.ts';
+import { draftItem } from '../../../lib/chat/storage-items.ts';
 import { FakePort } from './support/fake-port.ts';
 
 describe('createChatController', () => {
   let ports: FakePort[];
   let controller: ChatController;
   let invalidated: number;
+  let closes: number;
 
   beforeEach(async () => {
     fakeBrowser.reset();
     vi.useFakeTimers();
     ports = [];
     invalidated = 0;
+    closes = 0;
     controller = createChatController({
       connect: () => {
         const port = new FakePort();
@@ -22,6 +24,10 @@ describe('createChatController', () => {
       },
       onInvalidated: () => invalidated++,
       openOptions: () => undefined,
+      close: (post) => {
+        closes++;
+        post({ type: 'close' });
+      },
       now: () => Date.now(),
     });
   });
@@ -30,12 +36,10 @@ describe('createChatController', () => {
     vi.useRealTimers();
   });
 
-  it('restores the unsent draft and the bubble position', async () => {
+  it('restores the unsent draft', async () => {
     await draftItem.setValue('half a thought');
-    await bubblePositionItem.setValue({ right: 100, bottom: 200 });
     await controller.init();
     expect(controller.state.draft).toBe('half a thought');
-    expect(controller.state.bubble).toEqual({ right: 100, bottom: 200 });
   });
 
   it('opens the port only on first open, then shows the snapshot', async () => {
@@ -84,12 +88,12 @@ describe('createChatController', () => {
     expect(controller.state.displayText(controller.state.entries[0]!)).toBe('A partial answer');
   });
 
-  it('a toggle from the background opens and closes the panel', async () => {
+  it('closing asks the background to hide the panel, over the port', async () => {
     await controller.init();
-    controller.toggle();
-    expect(controller.state.open).toBe(true);
-    ports[0]?.deliver({ type: 'toggle' });
-    expect(controller.state.open).toBe(false);
+    controller.actions.setOpen(true);
+    controller.actions.close();
+    expect(closes).toBe(1);
+    expect(ports[0]?.sent.at(-1)).toEqual({ type: 'close' });
   });
 
   it('maps the mic button to start/stop recording from the background state', async () => {

@@ -18,7 +18,7 @@ function recordingActions(calls: string[]): ChatActions {
     discardRecording: record('discardRecording'),
     toggleMute: record('toggleMute'),
     revealAll: record('revealAll'),
-    moveBubble: record('moveBubble'),
+    close: record('close'),
     openOptions: record('openOptions'),
     reconnect: record('reconnect'),
   };
@@ -48,7 +48,7 @@ describe('ChatPanel', () => {
   function render() {
     app = mount(ChatPanel, {
       target,
-      props: { chat, actions: recordingActions(calls), placement: { left: 0, top: 0, width: 380, height: 560 }, onClose: () => closed++ },
+      props: { chat, actions: recordingActions(calls), onClose: () => closed++ },
     });
     flushSync();
   }

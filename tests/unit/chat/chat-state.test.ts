@@ -123,17 +123,11 @@ describe('ChatState', () => {
     expect(state.tick(2)).toBe(false);
   });
 
-  it('follows status, recording and toggle messages', () => {
+  it('follows status and recording messages', () => {
     state.apply({ type: 'status', status: { state: 'reconnecting', nextRetryAt: 5000 } }, 0);
     expect(state.status).toEqual({ state: 'reconnecting', nextRetryAt: 5000 });
     state.apply({ type: 'recording', recording: { recording: true, startedAt: 1000 } }, 0);
     expect(state.recording.recording).toBe(true);
-    state.apply({ type: 'toggle' }, 0);
-    expect(state.open).toBe(true);
-    expect(state.everOpened).toBe(true);
-    state.apply({ type: 'toggle' }, 0);
-    expect(state.open).toBe(false);
-    expect(state.everOpened).toBe(true);
   });
 
   it('shows pending and failed user messages as the background reports them', () => {

@@ -47,6 +47,14 @@ export const tabSender = (tabId: number, extra: Partial<NonNullable<PortLike['se
   ...extra,
 });
 
+/** The chat panel page framed into tab `tabId` (Chrome's dynamic-id URL), or the side panel when `tabId` is undefined. */
+export const panelSender = (tabId: number | undefined, extra: Partial<NonNullable<PortLike['sender']>> = {}) => ({
+  id: RUNTIME_ID,
+  url: 'chrome-extension://0f1e2d3c-dynamic-id/chat.html',
+  ...(tabId === undefined ? {} : { frameId: 3, tab: { id: tabId } }),
+  ...extra,
+});
+
 /** The relay client's surface, with the socket replaced by arrays the test reads and feeds. */
 export class FakeRelay {
   sent: ClientMessage[] = [];
@@ -96,9 +104,8 @@ export async function createHarness() {
   const permissionPages: number[] = [];
   const ports = createChatPorts({
     runtimeId: RUNTIME_ID,
-    extensionOrigin: ORIGIN,
     onMessage: (tabId, message) => void dispatchContentMessage(handlers, tabId, message),
-    onTabGone: (tabId) => {
+    onPanelGone: (tabId) => {
       turns.cancelTab(tabId);
       voice.discard(tabId);
     },
@@ -110,14 +117,15 @@ export async function createHarness() {
   const relayClient = relay as unknown as RelayClient;
   const turns = createTurns({ store, relay: relayClient, ports, nextTurnId: () => nextTurn++, onVoiceFailed: (tabId, error) => voice.failFor(tabId, error), newId: () => `id-${++nextId}` });
   const voice = createVoice({ host, relay: relayClient, turns, ports, nextTurnId: () => nextTurn++, requestMicPermission: () => permissionPages.push(1) });
-  const handlers = createContentHandlers({ store, relay: relayClient, turns, voice, post: ports.post });
+  const closedPanels: number[] = [];
+  const handlers = createContentHandlers({ store, relay: relayClient, turns, voice, post: ports.post, closePanel: (tabId) => closedPanels.push(tabId) });
 
   const connect = (tabId: number) => {
-    const port = new TestPort(tabSender(tabId));
+    const port = new TestPort(panelSender(tabId));
     ports.accept(port);
     port.send({ type: 'hello' });
     return port;
   };
   const fromRelay = (message: ServerMessage) => turns.handleServerMessage(message);
-  return { relay, host, ports, store, turns, voice, connect, fromRelay, permissionPages };
+  return { relay, host, ports, store, turns, voice, connect, fromRelay, permissionPages, closedPanels };
 }

@@ -1,0 +1,37 @@
+import { mount } from 'svelte';
+import { browser } from 'wxt/browser';
+import PanelApp from '../../components/chat/PanelApp.svelte';
+import { createChatController } from './chat-controller.svelte.ts';
+import { MESSAGE_FOCUSED_MARK } from './panel-marks.ts';
+import { watchPanelVisibility } from './panel-visibility.ts';
+
+export type PanelMode = 'frame' | 'side';
+
+/**
+ * Mounts the chat in the panel page. The page talks to the background over its own
+ * runtime Port: no content script relays anything, so the web page around a frame
+ * never sees the conversation, and the side panel works without a page at all.
+ */
+export async function startPanel(target: HTMLElement, mode: PanelMode): Promise<void> {
+  const controller = createChatController({
+    connect: (name) => browser.runtime.connect({ name }),
+    onInvalidated: () => window.close(),
+    openOptions: () => {
+      browser.runtime.openOptionsPage().catch((error: unknown) => console.warn('[parley] cannot open the options page', error));
+    },
+    close: (post) => (mode === 'side' ? window.close() : post({ type: 'close' })),
+  });
+  document.documentElement.dataset.mode = mode;
+  await controller.init();
+  mount(PanelApp, { target, props: { chat: controller.state, actions: controller.actions } });
+  watchPanelVisibility(target, (visible) => controller.actions.setOpen(visible));
+  // The launcher focuses the frame when it shows it: the cursor goes to the message box.
+  const focusMessage = () => target.querySelector('textarea')?.focus();
+  // A User Timing mark each time the message box gets focus: "click to focused message box"
+  // is how the page-cost bench (bench/scenarios/extension.ts) times opening the panel.
+  target.addEventListener('focusin', (event) => {
+    if (event.target instanceof HTMLTextAreaElement) performance.mark(MESSAGE_FOCUSED_MARK);
+  });
+  addEventListener('focus', focusMessage);
+  if (document.hasFocus()) focusMessage();
+}

@@ -1,0 +1,74 @@
+// The panel in its frame: Escape closes it and hands focus back to the page, reopening puts the
+// cursor back in the message box, and it opens and works on a page whose CSP allows nothing
+// (`default-src 'none'`) and on a page that replaces its <body>.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from './support/ax.ts';
+import { NAMES } from './support/chat.ts';
+import { startStack, type Stack } from './support/stack.ts';
+
+declare global {
+  interface Window {
+    __pageKeys?: string[];
+    replaceBody(): number;
+  }
+}
+
+describe('the panel frame (Chrome)', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('Escape closes the panel and returns focus to the page; reopening focuses the message box', async () => {
+    const { page, chat } = await stack.openPage('replace-body.html');
+    await chat.open();
+    await page.keyboard.type('draft');
+    expect(await page.evaluate(() => window.__pageKeys), 'keys typed into the panel reach the page').toEqual([]);
+    const input = await chat.input();
+    expect(await chat.ax.evaluateOn<string>(input, 'function () { return this.value; }')).toBe('draft');
+
+    await page.keyboard.press('Escape');
+    await chat.launcher.waitFor('button', NAMES.open, 5_000);
+    expect(await chat.isOpen()).toBe(false);
+    // Focus is on the page again: its own key listener sees the next key.
+    await page.keyboard.press('k');
+    expect(await page.evaluate(() => window.__pageKeys)).toEqual(['k']);
+
+    await chat.launcher.click(await chat.launcher.waitFor('button', NAMES.open));
+    await waitUntil('the panel to reopen', () => chat.isOpen(), 5_000);
+    await page.keyboard.type(' more');
+    await waitUntil(
+      'the reopened panel to take the typing',
+      async () => (await chat.ax.evaluateOn<string>(await chat.input(), 'function () { return this.value; }')) === 'draft more',
+      5_000,
+    );
+    expect(await page.evaluate(() => window.__pageKeys)).toEqual(['k']);
+  });
+
+  it('keeps working on a page that replaces its body while the panel is open', async () => {
+    const { page, chat } = await stack.openPage('replace-body.html');
+    await chat.open();
+    expect(await page.evaluate(() => window.replaceBody())).toBeGreaterThanOrEqual(2);
+    await chat.send('Still here after the body changed?');
+    await chat.waitForLogText('Thanks for listening!', 30_000);
+    expect(await page.evaluate(() => window.replaceBody())).toBeGreaterThanOrEqual(3);
+    expect(await chat.isOpen()).toBe(true);
+    expect(await page.evaluate(() => document.body.innerText)).not.toContain('Thanks for listening');
+  });
+
+  it("opens and works on a page whose CSP is default-src 'none'", async () => {
+    const { page, chat } = await stack.openPage('csp-none.html');
+    const response = await page.reload();
+    expect(response?.headers()['content-security-policy']).toBe("default-src 'none'");
+    await chat.open();
+    const box = await chat.panelBox();
+    expect(box.width).toBeGreaterThanOrEqual(300);
+    expect(box.height).toBeGreaterThanOrEqual(400);
+    await chat.send('Does a strict CSP stop you?');
+    await chat.waitForLogText('You asked: "Does a strict CSP stop you?".', 30_000);
+  });
+});
