@@ -30,8 +30,9 @@ const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 8, 13, 20,
 const seconds = (ms: number) => ms / 1000;
 
 export function createRelayMetrics(options: RelayMetricsOptions): RelayMetrics {
-  const registers = [new Registry()];
-  const registry = registers[0] as Registry;
+  // A registry of our own, not prom-client's global one: two relays in one process (tests) stay apart.
+  const registry = new Registry();
+  const registers = [registry];
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   const turns = new Counter({ name: 'parley_turns_total', help: 'Turns that ended, by kind, transport and outcome.', labelNames: ['kind', 'transport', 'outcome'], registers });
