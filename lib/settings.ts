@@ -15,6 +15,10 @@ export interface ParleySettings extends SiteRules {
   language: string;
   /** Spoken answers on/off. */
   speech: boolean;
+  /** Speaking rate of spoken answers (text-to-speech `speed`), one of SPEECH_SPEEDS. */
+  speechSpeed: number;
+  /** Conversation mode: silence that ends the user's turn, END_OF_TURN_SILENCE_MS range. */
+  endOfTurnSilenceMs: number;
   /** Type replies character by character (in step with audio when speech is on). */
   typingEffect: boolean;
   /** Empty means the relay's default system prompt. */
@@ -27,6 +31,8 @@ export const DEFAULT_SETTINGS: ParleySettings = {
   voice: 'alloy',
   language: '',
   speech: true,
+  speechSpeed: 1,
+  endOfTurnSilenceMs: 800,
   typingEffect: true,
   systemPrompt: '',
   siteMode: 'all',
@@ -34,6 +40,10 @@ export const DEFAULT_SETTINGS: ParleySettings = {
 };
 
 export const VOICES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer', 'verse'] as const;
+
+export const SPEECH_SPEEDS = [0.75, 1, 1.25, 1.5, 2] as const;
+/** Issue 11: 800 ms by default; shorter cuts people off mid-thought, longer feels slow. */
+export const END_OF_TURN_SILENCE_MS = { min: 300, max: 3000 } as const;
 
 export const settingsItem = storage.defineItem<ParleySettings>('sync:settings', { fallback: DEFAULT_SETTINGS });
 export const tokenItem = storage.defineItem<string>('local:token', { fallback: '' });

@@ -102,6 +102,8 @@ export function encodeClientMessage(message: ClientMessage, dialect: Dialect = '
       return frame(ClientFrame.Resume, json({ clientId: message.clientId, messages: message.messages }));
     case 'ping':
       return frame(ClientFrame.Ping, u32(message.nonce));
+    case 'interrupt':
+      return frame(ClientFrame.Interrupt, u32(message.turnId), u16(message.heard.index), u16(message.heard.permille));
     case 'attachContext':
       return frame(ClientFrame.AttachContext, u32(message.turnId), json(message.attachment));
     case 'speakText':
@@ -143,6 +145,11 @@ export function validateSettings(value: unknown): DecodeResult<SessionSettings> 
       case 'speech':
         if (typeof field !== 'boolean') return fail(ErrorCode.BadSettings, 'Speech must be true or false.');
         settings.speech = field;
+        break;
+      case 'speed':
+        if (typeof field !== 'number' || !(field >= ProtocolLimits.minSpeechSpeed && field <= ProtocolLimits.maxSpeechSpeed))
+          return fail(ErrorCode.BadSettings, `Speed must be a number from ${ProtocolLimits.minSpeechSpeed} to ${ProtocolLimits.maxSpeechSpeed}.`);
+        settings.speed = field;
         break;
       case 'systemPrompt':
         if (typeof field !== 'string' || field.length > ProtocolLimits.maxSystemPromptChars)
@@ -270,6 +277,15 @@ export function decodeClientFrame(bytes: Uint8Array, dialect: Dialect): DecodeRe
     case ClientFrame.Ping: {
       if (payload.byteLength !== 4) return fail(ErrorCode.BadFrame, 'Ping carries a 4-byte nonce.');
       return ok({ type: 'ping', nonce: view(payload).getUint32(0) });
+    }
+    case ClientFrame.Interrupt: {
+      if (payload.byteLength !== 8) return fail(ErrorCode.BadFrame, 'Interrupt carries a turn id, a u16 sentence index and a u16 permille.');
+      const turn = readTurnId(payload.subarray(0, 4), true);
+      if (!turn.ok) return turn;
+      const index = view(payload).getUint16(4);
+      const permille = view(payload).getUint16(6);
+      if (permille > 1000) return fail(ErrorCode.BadFrame, 'Interrupt permille must be 0-1000.');
+      return ok({ type: 'interrupt', turnId: turn.value, heard: { index, permille } });
     }
     case ClientFrame.AttachContext: {
       const turn = readTurnId(payload, false);

@@ -18,6 +18,7 @@ export const ClientFrame = {
   Ping: 0x08,
   AttachContext: 0x09,
   SpeakText: 0x0a,
+  Interrupt: 0x0b,
 } as const;
 export type ClientFrameType = (typeof ClientFrame)[keyof typeof ClientFrame];
 

@@ -9,6 +9,8 @@ export const ProtocolLimits = {
   maxSystemPromptChars: 8000,
   maxResumeMessages: 200,
   maxResumeMessageChars: 32000,
+  minSpeechSpeed: 0.25,
+  maxSpeechSpeed: 4,
   maxContextTitleChars: 300,
   maxContextUrlChars: 2048,
 } as const;

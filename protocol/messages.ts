@@ -15,7 +15,19 @@ export interface SessionSettings {
   /** ISO-639-1 language of the user's speech, e.g. "en"; empty means auto-detect. */
   language?: string;
   speech?: boolean;
+  /** Speaking rate passed to text-to-speech, 0.25-4 (1 = normal). */
+  speed?: number;
   systemPrompt?: string;
+}
+
+/**
+ * How much of a spoken answer the user heard before interrupting it: every sentence before
+ * `index` in full, and the first `permille`/1000 of sentence `index` (by its duration).
+ * `{ index: 0, permille: 0 }` means nothing was heard.
+ */
+export interface HeardPosition {
+  index: number;
+  permille: number;
 }
 
 /** What the relay says in a parley.v1 OK frame answering SetClientId or Resume. */
@@ -79,7 +91,9 @@ export type ClientMessage =
   /** Goes with the turn of the same id (UserText or voice), sent before it; enters history once. */
   | { type: 'attachContext'; turnId: number; attachment: ContextAttachment }
   /** Read-aloud: the relay speaks `text` sentence by sentence as a turn of its own (no chat, no history). */
-  | { type: 'speakText'; turnId: number; text: string };
+  | { type: 'speakText'; turnId: number; text: string }
+  /** Barge-in: cancel the turn if it still runs, and keep in history only what was heard. */
+  | { type: 'interrupt'; turnId: number; heard: HeardPosition };
 
 /** Frames the relay sends. `turnId` 0 means "not about a turn" (or a legacy connection). */
 export type ServerMessage =

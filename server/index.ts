@@ -1,7 +1,10 @@
 // Relay entry point: configuration, token, listeners, signals. Everything else lives in modules.
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
+import { runPrimary, type ListeningMessage } from './cluster.ts';
 import { ConfigError, flagsToEnv, loadConfig, type RelayConfig } from './config.ts';
 import { createLogger } from './log.ts';
+import { connectRedis } from './redis/redis-client.ts';
 import { createRelay } from './relay.ts';
 import { resolveToken } from './transport/token-store.ts';
 
@@ -28,8 +31,39 @@ async function main(): Promise<void> {
     secrets: [config.chat.apiKey, config.stt.apiKey, config.tts.apiKey, ...(config.admin.token === undefined ? [] : [config.admin.token])],
     logOnlySecrets: [token.token, ...config.tokens],
     logText: config.logText,
+    ...(cluster.worker ? { fields: { worker: cluster.worker.id } } : {}),
   });
   const version = packageVersion();
+
+  const announce = (urls: Omit<ListeningMessage, 'type'>) => {
+    // Tests and scripts parse this line to find ephemeral ports.
+    logger.info('listening', {
+      wsUrl: urls.wsUrl,
+      httpUrl: urls.httpUrl,
+      wsPort: urls.wsPort,
+      httpPort: urls.httpPort,
+      version,
+      demo: config.demo || undefined,
+      upstream: config.chat.baseURL,
+      models: config.models,
+      tokenSource: token.source,
+      store: config.redisUrl === undefined ? 'memory' : 'redis',
+      workers: config.workers,
+    });
+    if (config.demo) logger.hint(`DEMO MODE (${config.demo}): answers come from Parley's fake OpenAI, not a real model.`);
+    logger.hint(`Parley relay listening: WebSocket ${urls.wsUrl}, HTTP ${urls.httpUrl}`);
+    if (token.source === 'generated')
+      logger.hint(`New relay token (paste this token in Parley's options page): ${token.token}\nIt is stored in ${token.path} (readable only by you).`);
+    else if (token.source === 'file') logger.hint(`Relay token: stored in ${token.path} (paste it in Parley's options page).`);
+  };
+
+  if (config.workers > 1 && cluster.isPrimary) {
+    // Checked once here, so an unreachable Redis is one clear error instead of N crashing workers.
+    if (config.redisUrl !== undefined) await (await connectRedis(config.redisUrl, logger)).quit();
+    runPrimary({ workers: config.workers, logger, onListening: announce });
+    return;
+  }
+
   const relay = await createRelay({ config, token: token.token, logger, version });
 
   let urls: Awaited<ReturnType<typeof relay.listen>>;
@@ -42,23 +76,17 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  // Tests and scripts parse this line to find ephemeral ports.
-  logger.info('listening', {
-    ...urls,
-    version,
-    demo: config.demo || undefined,
-    upstream: config.chat.baseURL,
-    models: config.models,
-    tokenSource: token.source,
-  });
-  if (config.demo) logger.hint(`DEMO MODE (${config.demo}): answers come from Parley's fake OpenAI, not a real model.`);
-  logger.hint(`Parley relay listening: WebSocket ${urls.wsUrl}, HTTP ${urls.httpUrl}`);
-  if (token.source === 'generated')
-    logger.hint(`New relay token (paste this token in Parley's options page): ${token.token}\nIt is stored in ${token.path} (readable only by you).`);
-  else if (token.source === 'file') logger.hint(`Relay token: stored in ${token.path} (paste it in Parley's options page).`);
+  if (cluster.isWorker) {
+    logger.info('worker listening', { pid: process.pid });
+    process.send?.({ type: 'listening', ...urls } satisfies ListeningMessage);
+  } else {
+    announce(urls);
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
+    // A worker gets Ctrl-C's SIGINT and then the primary's SIGTERM: that is one shutdown, not "now".
+    if (stopping && cluster.isWorker) return;
     if (stopping) {
       // A second Ctrl-C means "now".
       process.exit(1);

@@ -55,6 +55,8 @@ export interface LoggerOptions {
   /** Kept out of JSON log lines but allowed in hints (the client token, printed once for pairing). */
   logOnlySecrets?: readonly string[];
   logText: boolean;
+  /** Added to every JSON line, e.g. the worker number under PARLEY_WORKERS. */
+  fields?: Record<string, unknown>;
   write?: (line: string) => void;
   writeHint?: (text: string) => void;
 }
@@ -78,7 +80,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const writeHint = options.writeHint ?? ((text: string) => process.stderr.write(`${text}\n`));
   const emit = (level: string, msg: string, fields: Record<string, unknown> = {}) => {
-    write(redactLine(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })));
+    write(redactLine(JSON.stringify({ time: new Date().toISOString(), level, msg, ...options.fields, ...fields })));
   };
   return {
     info: (msg, fields) => emit('info', msg, fields),

@@ -11,6 +11,8 @@ import { createHttpServer } from './http/http-server.ts';
 import type { Logger } from './log.ts';
 import { createObservability } from './metrics/observability.ts';
 import { createUpstream } from './openai/upstream.ts';
+import { connectRedis } from './redis/redis-client.ts';
+import { createRedisSessionStore } from './redis/redis-session-store.ts';
 import { createMemorySessionStore } from './session/memory-store.ts';
 import { createRateLimiter, type RateLimiter } from './session/rate-limiter.ts';
 import type { RelayContext } from './session/relay-context.ts';
@@ -21,6 +23,8 @@ import { createTokenCheck } from './transport/auth.ts';
 import { createAuthThrottle } from './transport/auth-throttle.ts';
 import { attachConnection } from './transport/ws-connection.ts';
 import { createWsServer } from './transport/ws-server.ts';
+import { createRedisUsageStore } from './usage/redis-usage-store.ts';
+import type { UsageStore } from './usage/usage-store.ts';
 
 export interface Relay {
   listen(): Promise<{ wsUrl: string; httpUrl: string; wsPort: number; httpPort: number }>;
@@ -40,6 +44,8 @@ export interface RelayOptions {
 interface Backends {
   store: SessionStore;
   rateLimiter: RateLimiter;
+  /** Usage per token; absent = observability's in-memory default. */
+  usage?: UsageStore;
   close(): Promise<void>;
 }
 
@@ -52,9 +58,23 @@ function memoryBackends(config: RelayConfig): Backends {
   return { store, rateLimiter: createRateLimiter(), close: () => store.close() };
 }
 
+/** REDIS_URL: sessions and budgets shared by every instance; fails start-up if Redis is unreachable. */
+async function redisBackends(config: RelayConfig, url: string, logger: Logger): Promise<Backends> {
+  const redis = await connectRedis(url, logger);
+  return {
+    store: createRedisSessionStore({ redis, ttlMs: config.history.ttlMs, maxPerToken: config.history.maxSessionsPerToken }),
+    rateLimiter: createRateLimiter({ redis }),
+    usage: createRedisUsageStore({ redis, retentionDays: config.admin.usageDays }),
+    async close() {
+      // QUIT lets in-flight writes finish; when Redis is away there is nothing to wait for.
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
 export async function createRelay(options: RelayOptions): Promise<Relay> {
   const { config, logger } = options;
-  const backends = memoryBackends(config);
+  const backends = config.redisUrl === undefined ? memoryBackends(config) : await redisBackends(config, config.redisUrl, logger);
   const upstream =
     options.upstream ??
     createUpstream({
@@ -79,6 +99,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     logger,
     connections: () => ws.connections(),
     authThrottle: guard.authThrottle,
+    ...(backends.usage ? { usage: backends.usage } : {}),
   });
   const ctx: RelayContext = {
     store: backends.store,

@@ -18,19 +18,19 @@ const LEVELS = [
 ] as const;
 
 /** The user's message names the run and session; the fake answers with that many unique tokens. */
-function answerFor(prompt: string): string {
+export function answerFor(prompt: string): string {
   const match = /^bench (\S+) (\d+)$/.exec(prompt);
   if (!match) return 'unexpected prompt';
   const [, key, count] = match;
   return Array.from({ length: Number(count) }, (_, i) => `${key}x${i}`).join(' ');
 }
 
-interface Measured {
+export interface Measured {
   summary: Summary;
   lost: number;
 }
 
-async function measure(sent: Map<string, number>, relay: BenchRelay, run: string, sessions: number, tokens: number): Promise<Measured> {
+export async function measure(sent: Map<string, number>, relay: BenchRelay, run: string, sessions: number, tokens: number): Promise<Measured> {
   const clients = await openMany(sessions, 50, (i) => openSession(relay, `${run}-${i}`));
   const samples: number[] = [];
   let lost = 0;

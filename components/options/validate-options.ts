@@ -1,6 +1,6 @@
 import { LANGUAGE_RE, MODEL_NAME_RE, ProtocolLimits } from '../../protocol/index.ts';
 import { checkRelayUrl, checkToken } from '../../lib/background/relay-config.ts';
-import { VOICES, type ParleySettings } from '../../lib/settings.ts';
+import { END_OF_TURN_SILENCE_MS, SPEECH_SPEEDS, VOICES, type ParleySettings } from '../../lib/settings.ts';
 
 /** The options form as typed (strings as the user entered them). Pure: tested without rendering. */
 export interface OptionsForm {
@@ -10,6 +10,8 @@ export interface OptionsForm {
   voice: string;
   language: string;
   speech: boolean;
+  speechSpeed: number;
+  endOfTurnSilenceMs: number;
   typingEffect: boolean;
   systemPrompt: string;
   siteMode: ParleySettings['siteMode'];
@@ -82,6 +84,11 @@ export function checkOptions(form: OptionsForm): OptionsCheck {
     errors.model = 'Enter a model name such as gpt-4o-mini (letters, digits, . _ : / -), or leave empty for the relay default.';
   }
   if (!(VOICES as readonly string[]).includes(form.voice)) errors.voice = 'Choose a voice from the list.';
+  if (!(SPEECH_SPEEDS as readonly number[]).includes(form.speechSpeed)) errors.speechSpeed = 'Choose a speed from the list.';
+  const silence = form.endOfTurnSilenceMs;
+  if (!Number.isInteger(silence) || silence < END_OF_TURN_SILENCE_MS.min || silence > END_OF_TURN_SILENCE_MS.max) {
+    errors.endOfTurnSilenceMs = `Enter a whole number of milliseconds from ${END_OF_TURN_SILENCE_MS.min} to ${END_OF_TURN_SILENCE_MS.max}.`;
+  }
   if (form.language !== '' && !LANGUAGE_RE.test(form.language)) errors.language = 'Choose a language from the list.';
   if (form.systemPrompt.length > ProtocolLimits.maxSystemPromptChars) {
     errors.systemPrompt = `The system prompt is ${form.systemPrompt.length} characters; the limit is ${ProtocolLimits.maxSystemPromptChars}.`;
@@ -110,6 +117,8 @@ export function checkOptions(form: OptionsForm): OptionsCheck {
       voice: form.voice,
       language: form.language,
       speech: form.speech,
+      speechSpeed: form.speechSpeed,
+      endOfTurnSilenceMs: silence,
       typingEffect: form.typingEffect,
       systemPrompt: form.systemPrompt.trim(),
       siteMode: form.siteMode,

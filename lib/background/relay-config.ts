@@ -46,6 +46,8 @@ export function toSessionSettings(settings: ParleySettings): SessionSettings {
   const out: SessionSettings = { speech: settings.speech };
   if (settings.model) out.model = settings.model;
   if (settings.voice) out.voice = settings.voice;
+  // 1 is the relay's default: not sent, so relays older than the speed setting keep working.
+  if (settings.speechSpeed !== 1) out.speed = settings.speechSpeed;
   if (settings.language) out.language = settings.language;
   if (settings.systemPrompt) out.systemPrompt = settings.systemPrompt;
   return out;

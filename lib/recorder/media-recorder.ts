@@ -1,4 +1,5 @@
 import { bytesToBase64 } from '../background/base64.ts';
+import { MIC_CONSTRAINTS } from '../voice/mic-constraints.ts';
 import { MIC_MESSAGES, micError } from './mic-errors.ts';
 import type { MicErrorCode } from '../messages.ts';
 import type { RecorderSink, RecorderStartResult } from './recorder-host.ts';
@@ -47,7 +48,7 @@ export function createRecorderController(sink: RecorderSink, deps: RecorderDeps)
 
   async function openMicrophone(): Promise<{ ok: true; stream: MediaStream } | { ok: false; code: MicErrorCode; message: string }> {
     try {
-      return { ok: true, stream: await deps.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true } }) };
+      return { ok: true, stream: await deps.getUserMedia(MIC_CONSTRAINTS) };
     } catch (error) {
       const mapped = micError(error);
       if (mapped.code !== 'PERMISSION_DENIED') return { ok: false, ...mapped };

@@ -47,7 +47,7 @@ export interface Upstream {
     onUsage?: (usage: TranscriptionUsage) => void;
   }): Promise<string>;
   /** Returns encoded audio (mp3 by default). */
-  speak(req: { text: string; model: string; voice: string; format?: 'mp3' | 'wav' | 'opus'; signal: AbortSignal }): Promise<Uint8Array>;
+  speak(req: { text: string; model: string; voice: string; speed?: number; format?: 'mp3' | 'wav' | 'opus'; signal: AbortSignal }): Promise<Uint8Array>;
 }
 
 export function createUpstream(config: UpstreamConfig): Upstream {
@@ -102,7 +102,7 @@ export function createUpstream(config: UpstreamConfig): Upstream {
     speak: (req) =>
       request('tts', req.signal, async (signal) => {
         const response = await ttsClient.audio.speech.create(
-          { model: req.model, voice: req.voice, input: req.text, response_format: req.format ?? 'mp3' },
+          { model: req.model, voice: req.voice, input: req.text, response_format: req.format ?? 'mp3', ...(req.speed === undefined ? {} : { speed: req.speed }) },
           { signal },
         );
         return new Uint8Array(await response.arrayBuffer());

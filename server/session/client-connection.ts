@@ -11,11 +11,13 @@ import {
   type ServerMessage,
   type SessionSettings,
 } from '../../protocol/index.ts';
+import { createSpokenTurn, type SpokenTurn } from './heard.ts';
 import { prepareContext, type StoredContext } from './context.ts';
 import { admitTurn, launchTurn } from './launch-turn.ts';
 import type { RelayContext } from './relay-context.ts';
-import { changeSettings, openSession, resumeSession, type SessionSummary } from './session-ops.ts';
+import { changeSettings, openSession, recordHeard, resumeSession, type SessionSummary } from './session-ops.ts';
 import { sessionHash } from './session-store.ts';
+import { StoreUnavailableError } from './store-error.ts';
 import { checkSpeakText, checkText, TurnErrors } from './turn-errors.ts';
 import type { SessionRef, TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
 
@@ -27,6 +29,19 @@ export interface ClientConnection {
   /** Aborts every turn of this connection (the socket closed or is being closed). */
   close(reason: TurnAbortReason): void;
   runningTurns(): number;
+}
+
+/**
+ * Finished spoken turns remembered for a late Interrupt: answers finish streaming long before the
+ * client finishes playing them, so most barge-ins arrive after TextEnd.
+ */
+const MAX_FINISHED_SPOKEN_TURNS = 4;
+
+interface RunningTurn {
+  controller: AbortController;
+  done: Promise<unknown>;
+  session: SessionRef;
+  spoken: SpokenTurn;
 }
 
 interface Collecting {
@@ -51,7 +66,8 @@ export function createClientConnection(
   let session: SessionRef | undefined;
   // Settings sent before SetClientID/Resume apply to the session once it is known.
   let pendingSettings: SessionSettings = {};
-  const running = new Map<number, AbortController>();
+  const running = new Map<number, RunningTurn>();
+  const finishedSpoken = new Map<number, { session: SessionRef; spoken: SpokenTurn }>();
   const collecting = new Map<number, Collecting>();
   // Recordings refused part-way (too large, too many turns): later chunks are dropped silently until AudioEnd.
   const rejected = new Set<number>();
@@ -78,10 +94,13 @@ export function createClientConnection(
     },
   });
 
-  const attach = (clientId: string) => {
+  // Set before the store answers: if Redis is away, this frame fails with STORE_UNAVAILABLE but the
+  // connection still knows its session, so turns work as soon as Redis is back (legacy clients do
+  // not send SetClientID twice). Pending settings are dropped only once they were saved.
+  const attach = (clientId: string): SessionRef => {
     const key = { tokenId, clientId };
     session = { key, hash: sessionHash(key) };
-    pendingSettings = {};
+    return session;
   };
 
   /** Why a new turn with this id cannot start, if it cannot. Audio being collected counts as a turn. */
@@ -109,6 +128,7 @@ export function createClientConnection(
     if (refusal) return sendError(turnId, refusal);
     // The socket may have closed while Redis answered.
     if (closed) return;
+    const spoken = createSpokenTurn();
     const turn = launchTurn(ctx, 'ws', {
       session: s,
       turnId,
@@ -116,23 +136,31 @@ export function createClientConnection(
       // Legacy clients cannot receive audio frames, so they never cost TTS requests. Read-aloud always speaks.
       speech: input.kind === 'speak' ? true : legacy ? false : undefined,
       sink: sinkFor(turnId),
+      spoken,
       ...(context && input.kind !== 'speak' ? { context: { context, maxTokens: ctx.limits.maxContextTokens } } : {}),
     });
-    running.set(turnId, turn.controller);
+    const entry: RunningTurn = { controller: turn.controller, done: turn.done, session: s, spoken };
+    running.set(turnId, entry);
     void turn.done.finally(() => {
-      if (running.get(turnId) === turn.controller) running.delete(turnId);
+      if (running.get(turnId) !== entry) return;
+      running.delete(turnId);
+      if (!spoken.speaking || spoken.answer === undefined || closed) return;
+      finishedSpoken.delete(turnId);
+      finishedSpoken.set(turnId, { session: s, spoken });
+      // Oldest first (Map insertion order).
+      for (const id of finishedSpoken.keys()) if (finishedSpoken.size > MAX_FINISHED_SPOKEN_TURNS) finishedSpoken.delete(id);
     });
   };
 
   const handlers: Handlers = {
     async setClientId({ clientId }) {
-      const found = await openSession(ctx.store, { tokenId, clientId }, pendingSettings);
-      attach(clientId);
+      const found = await openSession(ctx.store, attach(clientId).key, pendingSettings);
+      pendingSettings = {};
       send(legacy ? { type: 'ok' } : { type: 'ok', info: okInfo(found, found.existed) });
     },
     async resume({ clientId, messages }) {
-      const found = await resumeSession(ctx.store, { tokenId, clientId }, messages, pendingSettings, ctx.defaults.historyMaxTurns);
-      attach(clientId);
+      const found = await resumeSession(ctx.store, attach(clientId).key, messages, pendingSettings, ctx.defaults.historyMaxTurns);
+      pendingSettings = {};
       send({ type: 'ok', info: okInfo(found, found.existed || messages.length > 0) });
     },
     async settings({ settings }) {
@@ -205,12 +233,33 @@ export function createClientConnection(
     cancel({ turnId }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
       if (attached.delete(turnId) && !running.has(turnId) && !collecting.has(turnId)) return sendError(turnId, TurnErrors.cancelled());
-      const controller = running.get(turnId);
-      if (controller) {
+      const turn = running.get(turnId);
+      if (turn) {
         const reason: TurnAbortReason = 'cancel';
         // The turn answers with exactly one Error CANCELLED and nothing after it.
-        controller.abort(reason);
+        turn.controller.abort(reason);
         return;
+      }
+      if (collecting.delete(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
+      sendError(turnId, TurnErrors.unknownTurn(turnId));
+    },
+    /** Barge-in: cancel like Cancel if the turn runs, then keep in history only what was heard. */
+    async interrupt({ turnId, heard }) {
+      if (!session) return sendError(turnId, TurnErrors.noClientId());
+      const maxHistory = ctx.defaults.historyMaxTurns;
+      const turn = running.get(turnId);
+      if (turn) {
+        const reason: TurnAbortReason = 'cancel';
+        turn.controller.abort(reason);
+        // Frames are handled in order: waiting here means the next turn already sees the trimmed history.
+        await turn.done;
+        return recordHeard(ctx.store, turn.session.key, turn.spoken, heard, maxHistory);
+      }
+      const finished = finishedSpoken.get(turnId);
+      if (finished) {
+        finishedSpoken.delete(turnId);
+        // No frame answers this: the turn already ended with TextEnd (docs/protocol.md, Interrupt).
+        return recordHeard(ctx.store, finished.session.key, finished.spoken, heard, maxHistory);
       }
       if (collecting.delete(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
       sendError(turnId, TurnErrors.unknownTurn(turnId));
@@ -233,7 +282,8 @@ export function createClientConnection(
       queue = queue
         .then(() => (closed ? undefined : dispatch(data)))
         .catch((error: unknown) => {
-          // A store failure or relay bug affects this frame only; the connection stays usable.
+          // A store outage or relay bug affects this frame only; the connection stays usable.
+          if (error instanceof StoreUnavailableError) return sendError(0, TurnErrors.storeUnavailable());
           ctx.logger.error('frame handling failed', { error: error instanceof Error ? error.stack : String(error) });
           sendError(0, TurnErrors.internal());
         });
@@ -241,7 +291,8 @@ export function createClientConnection(
     close(reason) {
       if (closed) return;
       closed = true;
-      for (const controller of running.values()) controller.abort(reason);
+      for (const turn of running.values()) turn.controller.abort(reason);
+      finishedSpoken.clear();
       collecting.clear();
       rejected.clear();
       attached.clear();

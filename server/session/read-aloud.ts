@@ -25,11 +25,12 @@ export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { inpu
   try {
     const settings = (await store.load(session.key))?.settings ?? {};
     const voice = settings.voice ?? defaults.voice;
+    const speed = settings.speed;
     const speech = createSpeechPipeline({
       speak: (sentence, speakSignal) => {
         // Read-aloud can be a whole article: usage counts every character sent to TTS.
         record.spokenChars = (record.spokenChars ?? 0) + [...sentence].length;
-        return upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal });
+        return upstream.speak({ text: sentence, model: defaults.ttsModel, voice, ...(speed === undefined ? {} : { speed }), format: 'mp3', signal: speakSignal });
       },
       concurrency: defaults.ttsConcurrency,
       signal,

@@ -1,6 +1,8 @@
 // Every change a connection or a turn makes to a session, each one store.update (load → mutate →
 // save), so no caller holds a session object between steps and a shared store sees every change.
 import type { ChatMessage, SessionSettings } from '../../protocol/index.ts';
+import type { HeardPosition } from '../../protocol/index.ts';
+import { recordInterruption, type SpokenTurn } from './heard.ts';
 import { addAssistantMessage, addUserMessage, buildChatMessages, seedHistory, type UpstreamMessage } from './session.ts';
 import type { StoredContext } from './context.ts';
 import type { SessionKey, SessionStore } from './session-store.ts';
@@ -61,4 +63,10 @@ export async function recordQuestion(
 
 export async function recordAnswer(store: SessionStore, key: SessionKey, question: string, answer: string, maxTurns: number): Promise<void> {
   await store.update(key, (s) => addAssistantMessage(s, question, answer, maxTurns));
+}
+
+/** Barge-in: the interrupted answer becomes what the user heard of it (heard.ts). */
+export async function recordHeard(store: SessionStore, key: SessionKey, spoken: SpokenTurn, heard: HeardPosition, maxTurns: number): Promise<void> {
+  if (!spoken.speaking) return;
+  await store.update(key, (s) => recordInterruption(s, spoken, heard, maxTurns));
 }

@@ -9,9 +9,17 @@ export const WELCOME_MESSAGE = 'Hello. How can I help you today?';
 export interface HistoryEntry extends ChatMessage {
   /** False for a user message whose turn failed or was cancelled (see addUserMessage). */
   answered?: boolean;
+  /** An assistant answer the user cut off by speaking: `content` is only what they heard (heard.ts). */
+  interrupted?: boolean;
   /** An attachment that came with this question: quoted to the model right before it, on every later turn too. */
   context?: StoredContext;
 }
+
+/** How an interrupted answer is shown to the model; INTERRUPTED_NOTE in the system prompt explains it. */
+export const INTERRUPTED_MARK = '[interrupted by the user]';
+export const INTERRUPTED_NOTE =
+  `An assistant message ending in ${INTERRUPTED_MARK} was cut off when the user started speaking: ` +
+  'the user heard only the text before that mark, nothing after it.';
 
 export interface SessionState {
   /** User and assistant messages only; the system prompt and welcome are added per request. */
@@ -89,13 +97,18 @@ export function seedHistory(session: SessionState, messages: readonly ChatMessag
 export function buildChatMessages(session: SessionState, defaultSystemPrompt: string): UpstreamMessage[] {
   const prompt = session.settings.systemPrompt?.trim() ? session.settings.systemPrompt : defaultSystemPrompt;
   const hasContext = session.history.some((entry) => entry.context);
+  const interrupted = session.history.some((entry) => entry.interrupted === true);
+  // Each note is added only when needed, so custom prompts and plain conversations are sent as before.
+  const system = [prompt, ...(hasContext ? [CONTEXT_RULES] : []), ...(interrupted ? [INTERRUPTED_NOTE] : [])].join('\n\n');
   const messages: UpstreamMessage[] = [
-    { role: 'system', content: hasContext ? `${prompt}\n\n${CONTEXT_RULES}` : prompt },
+    { role: 'system', content: system },
     { role: 'assistant', content: WELCOME_MESSAGE },
   ];
   for (const entry of session.history) {
     if (entry.context) messages.push({ role: 'user', content: formatContextMessage(entry.context) });
-    messages.push({ role: entry.role, content: entry.content });
+    messages.push({ role: entry.role, content: entry.interrupted ? withMark(entry.content) : entry.content });
   }
   return messages;
 }
+
+const withMark = (heard: string): string => (heard === '' ? INTERRUPTED_MARK : `${heard} ${INTERRUPTED_MARK}`);

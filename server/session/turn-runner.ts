@@ -5,6 +5,8 @@ import { describeCause, type TurnKind, type TurnLogRecord } from '../log.ts';
 import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
 import { createSpeechPipeline, type SpeechPipeline } from '../speech/speech-pipeline.ts';
 import { webmDurationMs } from '../usage/webm-duration.ts';
+import { createSpeechTextCleaner } from '../speech/speech-text.ts';
+import type { SpokenTurn } from './heard.ts';
 import { recordAnswer, recordQuestion } from './session-ops.ts';
 import type { SessionKey, SessionStore } from './session-store.ts';
 import { toTurnErrorInfo, TurnErrors } from './turn-errors.ts';
@@ -52,6 +54,8 @@ export interface TurnRequest {
   speech: boolean | undefined;
   signal: AbortSignal;
   sink: TurnSink;
+  /** Filled with what the turn spoke, so a barge-in can keep only what was heard (heard.ts). */
+  spoken?: SpokenTurn;
   /** An attachment for this question (parley.v1 AttachContext), and the session's budget for all of them. */
   context?: { context: StoredContext; maxTokens: number };
 }
@@ -117,6 +121,10 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
     }
     record.userText = text;
 
+    if (request.spoken) {
+      request.spoken.question = text;
+      request.spoken.speaking = speak;
+    }
     const messages = await recordQuestion(store, session.key, text, { maxTurns: defaults.historyMaxTurns, systemPrompt: defaults.systemPrompt }, request.context);
     signal.throwIfAborted();
     if (request.context) record.contextTokens = request.context.context.tokens;
@@ -124,18 +132,24 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
     const splitter = speak ? createSentenceSplitter(settings.language || defaults.language || undefined) : undefined;
     let sentences = 0;
     let speechErrors = 0;
+    // Sentences as written (the panel types them in step with their audio); TTS gets the cleaned text.
+    const written: string[] = [];
+    const cleaner = speak ? createSpeechTextCleaner() : undefined;
+    // Written text with nothing to say (a rule, the inside of a code block) counts as heard with the next spoken sentence.
+    let unspoken = '';
     if (speak) {
       const voice = settings.voice ?? defaults.voice;
+      const speed = settings.speed;
       speech = createSpeechPipeline({
         speak: (sentence, speakSignal) => {
           record.spokenChars = (record.spokenChars ?? 0) + [...sentence].length;
-          return upstream.speak({ text: sentence, model: defaults.ttsModel, voice, format: 'mp3', signal: speakSignal });
+          return upstream.speak({ text: sentence, model: defaults.ttsModel, voice, ...(speed === undefined ? {} : { speed }), format: 'mp3', signal: speakSignal });
         },
         concurrency: defaults.ttsConcurrency,
         signal: speechSignal,
-        onAudio: live((index: number, sentence: string, audio: Uint8Array) => {
+        onAudio: live((index: number, _said: string, audio: Uint8Array) => {
           record.firstAudioMs ??= elapsed();
-          sink.speechAudio(index, sentence, audio);
+          sink.speechAudio(index, written[index] ?? '', audio);
         }),
         // A sentence that cannot be spoken is skipped: the text answer stands, the log says why.
         onError: (_index, _sentence, error) => {
@@ -149,8 +163,16 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
     }
     const pushSentences = (list: string[]) => {
       for (const sentence of list) {
+        const said = cleaner?.clean(sentence) ?? '';
+        if (said === '') {
+          unspoken += `${sentence}\n`;
+          continue;
+        }
         sentences++;
-        speech?.push(sentence);
+        written.push(sentence);
+        request.spoken?.sentences.push(unspoken + sentence);
+        unspoken = '';
+        speech?.push(said);
       }
     };
 
@@ -178,6 +200,7 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
     // History first, so a client that sends its next message on TextEnd already has this answer in
     // context; and TextEnd is only sent once the answer is saved (a store outage fails the turn).
     await recordAnswer(store, session.key, text, answer, defaults.historyMaxTurns);
+    if (request.spoken) request.spoken.answer = answer;
     record.answerText = answer;
     record.answer = answer;
     stage = 'tts';

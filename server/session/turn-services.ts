@@ -22,7 +22,7 @@ export interface TurnUpstream {
     signal: AbortSignal;
     onUsage?: (usage: { seconds: number }) => void;
   }): Promise<string>;
-  speak(request: { text: string; model: string; voice: string; format?: 'mp3'; signal: AbortSignal }): Promise<Uint8Array>;
+  speak(request: { text: string; model: string; voice: string; speed?: number; format?: 'mp3'; signal: AbortSignal }): Promise<Uint8Array>;
 }
 
 export interface TurnDefaults {

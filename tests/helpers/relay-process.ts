@@ -34,6 +34,8 @@ export interface StartRelayOptions {
   fake?: FakeOpenAI;
   /** Milliseconds to wait for the "listening" line (default 20 s). */
   startTimeoutMs?: number;
+  /** Extra node flags before the script, e.g. --cpu-prof (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
 }
 
 interface Running {
@@ -41,8 +43,8 @@ interface Running {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function launch(env: NodeJS.ProcessEnv, logs: string[], timeoutMs: number): Promise<Running & { listening: Record<string, unknown> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function launch(env: NodeJS.ProcessEnv, logs: string[], timeoutMs: number, nodeArgs: readonly string[]): Promise<Running & { listening: Record<string, unknown> }> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/index.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -103,7 +105,8 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Relay
     ...options.env,
   };
   const timeoutMs = options.startTimeoutMs ?? 20_000;
-  let running = await launch(env, logs, timeoutMs);
+  const nodeArgs = options.nodeArgs ?? [];
+  let running = await launch(env, logs, timeoutMs, nodeArgs);
   const urls = running.listening;
   const wsUrl = String(urls.wsUrl);
   const httpUrl = String(urls.httpUrl);
@@ -144,7 +147,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Relay
     stop,
     async restart() {
       await stop();
-      running = await launch(env, logs, timeoutMs);
+      running = await launch(env, logs, timeoutMs, nodeArgs);
       stopped = false;
     },
     async dispose() {

@@ -48,7 +48,7 @@ describe('load', () => {
       fake,
       // Upstream retries stay at the product default (2): with 0, a burst of 1,000 turns right after
       // another saw hundreds of "could not reach OpenAI" failures (docs/reliability.md, findings).
-      env: { PARLEY_SPEECH: '0', PARLEY_MAX_CONNECTIONS: '2000', PARLEY_MAX_SESSIONS: '5000', PARLEY_TURNS_PER_MINUTE: '1000000', PARLEY_TURNS_PER_MINUTE_PER_SESSION: '1000000', PARLEY_UPSTREAM_RETRY_BASE_MS: '100' },
+      env: { PARLEY_SPEECH: '0', PARLEY_MAX_CONNECTIONS: '2000', PARLEY_MAX_SESSIONS: '5000', PARLEY_MAX_SESSIONS_PER_TOKEN: '5000', PARLEY_TURNS_PER_MINUTE: '1000000', PARLEY_TURNS_PER_MINUTE_PER_SESSION: '1000000', PARLEY_UPSTREAM_RETRY_BASE_MS: '100' },
     });
   });
   afterAll(async () => {

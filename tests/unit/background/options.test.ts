@@ -2,6 +2,7 @@ import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import Options from '../../../components/options/Options.svelte';
 import { checkOptions, normaliseHost, toForm } from '../../../components/options/validate-options.ts';
+import { toSessionSettings } from '../../../lib/background/relay-config.ts';
 import { disableSite } from '../../../components/popup/popup-logic.ts';
 import { DEFAULT_SETTINGS, type ParleySettings } from '../../../lib/settings.ts';
 
@@ -34,6 +35,19 @@ describe('options validation', () => {
     expect(checkOptions(form({ siteMode: 'blocklist', siteList: 'not a host!' })).errors.siteList).toMatch(/not a host!/);
     const ok = checkOptions(form({ siteMode: 'blocklist', siteList: 'https://Example.com/path\n*.news.org, example.com' }));
     expect(ok.settings?.siteList).toEqual(['example.com', 'news.org']);
+  });
+
+  it('checks speaking speed and the end-of-turn silence (300-3000 ms)', () => {
+    expect(checkOptions(form({ speechSpeed: 1.5, endOfTurnSilenceMs: 300 })).settings).toMatchObject({ speechSpeed: 1.5, endOfTurnSilenceMs: 300 });
+    expect(checkOptions(form({ speechSpeed: 7 })).errors.speechSpeed).toBeDefined();
+    expect(checkOptions(form({ endOfTurnSilenceMs: 299 })).errors.endOfTurnSilenceMs).toMatch(/300 to 3000/);
+    expect(checkOptions(form({ endOfTurnSilenceMs: 3001 })).errors.endOfTurnSilenceMs).toBeDefined();
+    expect(checkOptions(form({ endOfTurnSilenceMs: Number.NaN })).errors.endOfTurnSilenceMs).toBeDefined();
+  });
+
+  it('sends the speed to the relay only when it is not the default', () => {
+    expect(toSessionSettings(DEFAULT_SETTINGS).speed).toBeUndefined();
+    expect(toSessionSettings({ ...DEFAULT_SETTINGS, speechSpeed: 1.25 }).speed).toBe(1.25);
   });
 
   it('normalises hostnames', () => {

@@ -79,6 +79,19 @@ describe('recorder', () => {
     expect(stream.track.stopped).toBe(true);
   });
 
+  it('opens the mic with echo cancellation, noise suppression and auto gain on', async () => {
+    let asked: MediaStreamConstraints | undefined;
+    const stream = new FakeStream();
+    const { controller } = setup({
+      getUserMedia: async (constraints) => {
+        asked = constraints;
+        return stream as unknown as MediaStream;
+      },
+    });
+    await controller.start(1);
+    expect(asked?.audio).toMatchObject({ echoCancellation: true, noiseSuppression: true, autoGainControl: true });
+  });
+
   it('maps a missing grant to PERMISSION_DENIED, but an OS block (already granted) to FAILED', async () => {
     const denied = setup({ getUserMedia: () => Promise.reject(domError('NotAllowedError')) });
     expect(await denied.controller.start(1)).toMatchObject({ ok: false, code: 'PERMISSION_DENIED' });

@@ -22,6 +22,8 @@ describe('client frames', () => {
     { type: 'settings', settings: { model: 'gpt-4o-mini', voice: 'alloy', language: 'en', speech: true, systemPrompt: 'Be brief.' } },
     { type: 'resume', clientId: 'abc', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] },
     { type: 'ping', nonce: 42 },
+    { type: 'interrupt', turnId: 9, heard: { index: 3, permille: 450 } },
+    { type: 'settings', settings: { speed: 1.25 } },
   ];
   it.each(v1)('round-trips $type in parley.v1', (message) => {
     const decoded = decodeClientFrame(encodeClientMessage(message, 'v1'), 'v1');
@@ -36,8 +38,8 @@ describe('client frames', () => {
     expect(encodeClientMessage({ type: 'userText', turnId: 0, text: 'hi' }, 'legacy')).toEqual(bytes(0x02, 0x68, 0x69));
   });
 
-  it('refuses v1-only frames on a legacy connection', () => {
-    const result = decodeClientFrame(bytes(ClientFrame.Cancel, 0, 0, 0, 1), 'legacy');
+  it.each([ClientFrame.Cancel, ClientFrame.Interrupt])('refuses v1-only frame 0x%s on a legacy connection', (type) => {
+    const result = decodeClientFrame(bytes(type, 0, 0, 0, 1, 0, 0, 0, 0), 'legacy');
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.code).toBe(ErrorCode.UnknownFrame);
   });
@@ -55,6 +57,11 @@ describe('client frames', () => {
     ['bad model name', new Uint8Array([0x06, ...new TextEncoder().encode('{"model":"../../etc"}')]), ErrorCode.BadSettings],
     ['resume with system role', new Uint8Array([0x07, ...new TextEncoder().encode('{"clientId":"a","messages":[{"role":"system","content":"x"}]}')]), ErrorCode.BadFrame],
     ['short ping', bytes(0x08, 1), ErrorCode.BadFrame],
+    ['interrupt without position', bytes(0x09, 0, 0, 0, 1), ErrorCode.BadFrame],
+    ['interrupt of turn 0', bytes(0x09, 0, 0, 0, 0, 0, 1, 0, 0), ErrorCode.BadFrame],
+    ['interrupt permille over 1000', bytes(0x09, 0, 0, 0, 1, 0, 1, 0x03, 0xe9), ErrorCode.BadFrame],
+    ['speed out of range', new Uint8Array([0x06, ...new TextEncoder().encode('{"speed":9}')]), ErrorCode.BadSettings],
+    ['speed not a number', new Uint8Array([0x06, ...new TextEncoder().encode('{"speed":"fast"}')]), ErrorCode.BadSettings],
   ])('returns a typed error for %s', (_name, frame, code) => {
     const result = decodeClientFrame(frame, 'v1');
     expect(result.ok).toBe(false);
@@ -67,7 +74,7 @@ describe('client frames', () => {
     for (let i = 0; i < 5000; i++) {
       const frame = new Uint8Array(Math.floor(random() * 40));
       for (let j = 0; j < frame.length; j++) frame[j] = Math.floor(random() * 256);
-      if (frame.length > 0 && random() < 0.7) frame[0] = 1 + Math.floor(random() * 8);
+      if (frame.length > 0 && random() < 0.7) frame[0] = 1 + Math.floor(random() * 11);
       for (const dialect of ['legacy', 'v1'] as const) {
         const result = decodeClientFrame(frame, dialect);
         expect(typeof result.ok).toBe('boolean');

@@ -1,0 +1,123 @@
+// Scenario 7 (issue 10): what Redis costs, and what a second worker buys. Parley with the in-memory
+// store against Parley with REDIS_URL (a redis-server started here, no persistence): turn round trip
+// with an instant upstream (the store's share of a turn: two budget checks, three session reads or
+// writes), and per-chunk latency at 100 streaming sessions (the chunk path never touches the store).
+// Then 1,000 streaming sessions: the naive relay, Parley on Redis with PARLEY_WORKERS=1 and =2.
+import { startFakeOpenAI, type FakeOpenAI } from '../../tests/fakes/fake-openai.ts';
+import { startRedisServer } from '../../tests/helpers/redis-server.ts';
+import { openMany, openSession } from '../lib/bench-client.ts';
+import { wallNow } from '../lib/clock.ts';
+import { REALISTIC } from '../lib/latencies.ts';
+import { startNaive, startParley, type BenchRelay } from '../lib/relays.ts';
+import { fmtMs, type Row } from '../lib/report.ts';
+import type { Scenario } from '../lib/scenario.ts';
+import { summarize, type Summary } from '../lib/stats.ts';
+import { answerFor, measure, type Measured } from './overhead.ts';
+
+const TURN_SESSIONS = 10;
+const TURNS_EACH = 30;
+
+/** Sequential turns on each of TURN_SESSIONS sessions at once; round trip from UserText to TextEnd. */
+async function turnRoundTrips(relay: BenchRelay, run: string): Promise<Summary> {
+  const clients = await openMany(TURN_SESSIONS, TURN_SESSIONS, (i) => openSession(relay, `${run}-${i}`));
+  const samples: number[] = [];
+  await Promise.all(
+    clients.map(async (client, i) => {
+      for (let turnId = 1; turnId <= TURNS_EACH; turnId++) {
+        const started = wallNow();
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('turn timed out')), 30_000);
+          client.onFrame = (frame, at) => {
+            if (frame.type === 'error') reject(new Error(`${frame.error.code}: ${frame.error.message}`));
+            if (frame.type !== 'textEnd') return;
+            clearTimeout(timer);
+            samples.push(at - started);
+            resolve();
+          };
+          client.send({ type: 'userText', turnId, text: `bench ${run}s${i}t${turnId} 3` });
+        });
+      }
+    }),
+  );
+  for (const client of clients) client.close();
+  return summarize(samples);
+}
+
+async function withRelay<T>(start: () => Promise<BenchRelay>, use: (relay: BenchRelay) => Promise<T>): Promise<T> {
+  const relay = await start();
+  try {
+    return await use(relay);
+  } finally {
+    await relay.stop();
+  }
+}
+
+function chunkRows(scenario: string, label: string, measured: Measured, baseline: Measured, baselineLabel: string): Row[] {
+  const p = measured.summary;
+  const b = baseline.summary;
+  return [
+    { scenario, metric: `${label}: chunk p50 (baseline ${baselineLabel})`, parley: fmtMs(p.p50, 2), baseline: fmtMs(b.p50, 2), data: { measured: p, baseline: b } },
+    { scenario, metric: `${label}: chunk p99 (baseline ${baselineLabel})`, parley: fmtMs(p.p99, 2), baseline: fmtMs(b.p99, 2) },
+    { scenario, metric: `${label}: chunks lost`, parley: String(measured.lost), target: '0', pass: measured.lost === 0 },
+  ];
+}
+
+export const scale: Scenario = {
+  name: 'scale',
+  title: 'memory vs Redis store, 1 vs 2 workers',
+  async run(log) {
+    const redis = await startRedisServer();
+    const instant: FakeOpenAI = await startFakeOpenAI({
+      latency: { firstTokenMs: 0, perTokenMs: 0, sttMs: 0, ttsMs: 0 },
+      answer: (messages) => answerFor(messages.filter((m) => m.role === 'user').at(-1)?.content ?? ''),
+    });
+    const fake = await startFakeOpenAI({
+      latency: REALISTIC,
+      answer: (messages) => answerFor(messages.filter((m) => m.role === 'user').at(-1)?.content ?? ''),
+    });
+    const sent = new Map<string, number>();
+    fake.onDelta = (_id, text) => sent.set(text.trim(), wallNow());
+    const onRedis = { REDIS_URL: redis.url };
+    const rows: Row[] = [];
+    try {
+      // Per turn: memory, then Redis, against an upstream that answers at once.
+      const memoryTurns = await withRelay(() => startParley(instant), (relay) => turnRoundTrips(relay, 'turn-memory'));
+      const redisTurns = await withRelay(() => startParley(instant, onRedis), (relay) => turnRoundTrips(relay, 'turn-redis'));
+      log(`  per turn: memory p50 ${memoryTurns.p50.toFixed(2)} p99 ${memoryTurns.p99.toFixed(2)} ms; redis p50 ${redisTurns.p50.toFixed(2)} p99 ${redisTurns.p99.toFixed(2)} ms`);
+      const perTurn = '7 store per turn';
+      rows.push(
+        { scenario: perTurn, metric: 'turn round trip p50, Redis (baseline memory)', parley: fmtMs(redisTurns.p50, 2), baseline: fmtMs(memoryTurns.p50, 2), data: { redis: redisTurns, memory: memoryTurns } },
+        { scenario: perTurn, metric: 'turn round trip p99, Redis (baseline memory)', parley: fmtMs(redisTurns.p99, 2), baseline: fmtMs(memoryTurns.p99, 2) },
+        { scenario: perTurn, metric: 'Redis cost per turn (p50 difference)', parley: fmtMs(redisTurns.p50 - memoryTurns.p50, 2) },
+      );
+
+      // Per chunk at 100 streaming sessions.
+      const memory100 = await withRelay(() => startParley(fake), (relay) => measure(sent, relay, 'chunk-memory', 100, 100));
+      const redis100 = await withRelay(() => startParley(fake, onRedis), (relay) => measure(sent, relay, 'chunk-redis', 100, 100));
+      log(`  per chunk @100: memory p99 ${memory100.summary.p99.toFixed(2)} ms, redis p99 ${redis100.summary.p99.toFixed(2)} ms`);
+      rows.push(...chunkRows('7 store per chunk @100', 'Redis', redis100, memory100, 'memory'));
+
+      // 1,000 streaming sessions: naive, one worker, two workers (both on Redis, as workers require).
+      const naive = await withRelay(() => startNaive(fake), (relay) => measure(sent, relay, 'w-naive', 1000, 40));
+      log(`  @1000 naive: p99 ${naive.summary.p99.toFixed(2)} ms`);
+      const one = await withRelay(() => startParley(fake, onRedis), (relay) => measure(sent, relay, 'w-one', 1000, 40));
+      log(`  @1000 PARLEY_WORKERS=1: p99 ${one.summary.p99.toFixed(2)} ms`);
+      const two = await withRelay(() => startParley(fake, { ...onRedis, PARLEY_WORKERS: '2' }), (relay) => measure(sent, relay, 'w-two', 1000, 40));
+      log(`  @1000 PARLEY_WORKERS=2: p99 ${two.summary.p99.toFixed(2)} ms`);
+      const workers = '7 workers @1000';
+      rows.push(...chunkRows(workers, 'PARLEY_WORKERS=1', one, naive, 'naive'));
+      rows.push(...chunkRows(workers, 'PARLEY_WORKERS=2', two, naive, 'naive'));
+      rows.push({
+        scenario: workers,
+        metric: 'p99 ratio PARLEY_WORKERS=2 / naive',
+        parley: `${(two.summary.p99 / naive.summary.p99).toFixed(2)}x`,
+        target: '< 1x',
+        pass: two.summary.p99 < naive.summary.p99,
+      });
+    } finally {
+      await Promise.all([instant.close(), fake.close()]);
+      await redis.dispose();
+    }
+    return rows;
+  },
+};

@@ -1,0 +1,259 @@
+/**
+ * Conversation mode's turn-taking (issue 11), pure: frames of voice activity and playback events go
+ * in, effects come out for the voice engine to carry out. No clock: time is the sum of frame
+ * durations, so tests replay recorded or synthetic frames exactly.
+ *
+ *   listening ──onset──▶ capturing ──speech ≥ minSpeech──▶ user turn ──silence ≥ silenceMs──▶ thinking
+ *       ▲                    │ (a false start: discard, nothing uploaded)                         │
+ *       └────────────────────┘                                   speaking ◀──answer plays─────────┘
+ *   speaking ──onset──▶ barge-in candidate (ducked) ──confirmed──▶ stop playback, interrupt, user turn
+ *                               └──false start──▶ unduck, speaking
+ */
+import type { VadFrame } from './vad.ts';
+
+export interface ConversationTuning {
+  /** Hysteresis on Silero's probability. Higher than vad-web's defaults (0.3/0.25), which fire on speaker noise. */
+  positiveThreshold: number;
+  negativeThreshold: number;
+  /** Speech needed before a turn counts (and before it is uploaded or stops an answer). */
+  minSpeechMs: number;
+  /** Audio kept from before the detected onset, so first syllables are not cut. */
+  preRollMs: number;
+  /** Silence that ends the user's turn (options: 300-3000 ms). */
+  silenceMs: number;
+  /** Silence that ends a false start (cough, click) before it was confirmed. */
+  falseStartSilenceMs: number;
+  maxTurnMs: number;
+  /** Listening this long without speech pauses the mode. */
+  idlePauseMs: number;
+  /** Half-duplex: the mic is ignored while an answer plays and this long after it. */
+  halfDuplexTailMs: number;
+}
+
+export const DEFAULT_TUNING: ConversationTuning = {
+  positiveThreshold: 0.6,
+  negativeThreshold: 0.4,
+  minSpeechMs: 250,
+  preRollMs: 300,
+  silenceMs: 800,
+  falseStartSilenceMs: 250,
+  maxTurnMs: 60_000,
+  idlePauseMs: 12_000,
+  halfDuplexTailMs: 300,
+};
+
+export type ConversationPhase = 'off' | 'listening' | 'capturing' | 'userTurn' | 'thinking' | 'speaking' | 'paused';
+
+export type ConversationEffect =
+  /** Start keeping audio for a possible turn, including `preRollMs` from before now. */
+  | { type: 'startCapture'; preRollMs: number }
+  /** Speech confirmed: the capture is a turn; upload what was kept and stream the rest. */
+  | { type: 'commitTurn' }
+  /** The capture held no real speech: drop it, never upload it. */
+  | { type: 'discardCapture' }
+  /** End of the user's turn: finish the upload so the relay transcribes and answers. */
+  | { type: 'endTurn'; reason: 'silence' | 'maxLength' }
+  | { type: 'duck' }
+  | { type: 'unduck' }
+  /** Barge-in confirmed: stop the answer's playback and cancel its turn upstream (with what was heard). */
+  | { type: 'interruptAnswer' }
+  /** No speech for idlePauseMs: release the mic and tell the user. */
+  | { type: 'pause'; reason: 'noSpeech' }
+  | { type: 'phase'; phase: ConversationPhase };
+
+export type ConversationEvent =
+  | { type: 'start'; fullDuplex: boolean }
+  | { type: 'stop' }
+  | { type: 'resume' }
+  | { type: 'frame'; frame: VadFrame }
+  /** The answer's first sentence started playing. */
+  | { type: 'answerPlaying' }
+  /** The answer finished playing (or had nothing to play, or failed): back to listening. */
+  | { type: 'answerDone' }
+  /** The echo self-check found too much of the playback in the mic. */
+  | { type: 'halfDuplex' };
+
+export interface ConversationMachine {
+  readonly phase: ConversationPhase;
+  readonly fullDuplex: boolean;
+  handle(event: ConversationEvent): ConversationEffect[];
+}
+
+export function createConversationMachine(tuning: Partial<ConversationTuning> = {}): ConversationMachine {
+  const t: ConversationTuning = { ...DEFAULT_TUNING, ...tuning };
+  let phase: ConversationPhase = 'off';
+  let fullDuplex = true;
+  /** Hysteresis state of the detector. */
+  let inSpeech = false;
+  let speechMs = 0;
+  let silenceRunMs = 0;
+  let turnMs = 0;
+  let idleMs = 0;
+  /** A barge-in candidate while speaking: playback is ducked until it is confirmed or dropped. */
+  let bargeIn = false;
+  let tailMs = 0;
+
+  const resetCapture = () => {
+    speechMs = 0;
+    silenceRunMs = 0;
+    turnMs = 0;
+  };
+
+  function enter(next: ConversationPhase, out: ConversationEffect[]): void {
+    if (next === phase) return;
+    phase = next;
+    if (next === 'listening') idleMs = 0;
+    out.push({ type: 'phase', phase: next });
+  }
+
+  function onFrame(frame: VadFrame, out: ConversationEffect[]): void {
+    const wasInSpeech = inSpeech;
+    if (frame.probability >= t.positiveThreshold) inSpeech = true;
+    else if (frame.probability < t.negativeThreshold) inSpeech = false;
+    const onset = inSpeech && !wasInSpeech;
+    const ms = frame.durationMs;
+
+    switch (phase) {
+      case 'listening':
+        if (onset) {
+          resetCapture();
+          speechMs = ms;
+          turnMs = ms;
+          out.push({ type: 'startCapture', preRollMs: t.preRollMs });
+          enter('capturing', out);
+          return;
+        }
+        idleMs += ms;
+        if (idleMs >= t.idlePauseMs) {
+          out.push({ type: 'pause', reason: 'noSpeech' });
+          enter('paused', out);
+        }
+        return;
+      case 'thinking':
+      case 'speaking':
+        // Half-duplex: the assistant's own voice must never become a turn, so the mic is deaf until
+        // the answer has finished (thinking included: its first sentence may start at any moment).
+        if (!fullDuplex) return;
+        if (!bargeIn) {
+          if (!onset) return;
+          bargeIn = true;
+          resetCapture();
+          speechMs = ms;
+          turnMs = ms;
+          if (phase === 'speaking') out.push({ type: 'duck' });
+          out.push({ type: 'startCapture', preRollMs: t.preRollMs });
+          return;
+        }
+        turnMs += ms;
+        if (inSpeech) {
+          speechMs += ms;
+          silenceRunMs = 0;
+        } else silenceRunMs += ms;
+        if (speechMs >= t.minSpeechMs) {
+          bargeIn = false;
+          out.push({ type: 'interruptAnswer' }, { type: 'commitTurn' });
+          enter('userTurn', out);
+        } else if (silenceRunMs >= t.falseStartSilenceMs) {
+          bargeIn = false;
+          out.push({ type: 'discardCapture' });
+          if (phase === 'speaking') out.push({ type: 'unduck' });
+        }
+        return;
+      case 'capturing':
+      case 'userTurn':
+        turnMs += ms;
+        if (inSpeech) {
+          speechMs += ms;
+          silenceRunMs = 0;
+        } else silenceRunMs += ms;
+        if (phase === 'capturing') {
+          if (speechMs >= t.minSpeechMs) {
+            out.push({ type: 'commitTurn' });
+            enter('userTurn', out);
+          } else if (silenceRunMs >= t.falseStartSilenceMs) {
+            out.push({ type: 'discardCapture' });
+            enter('listening', out);
+          }
+          return;
+        }
+        if (silenceRunMs >= t.silenceMs) {
+          out.push({ type: 'endTurn', reason: 'silence' });
+          enter('thinking', out);
+        } else if (turnMs >= t.maxTurnMs) {
+          out.push({ type: 'endTurn', reason: 'maxLength' });
+          enter('thinking', out);
+        }
+        return;
+      case 'off':
+      case 'paused':
+        return;
+    }
+  }
+
+  /** Half-duplex tail: after playback the room still rings for a moment; frames then are ignored. */
+  let ignoreTail = false;
+
+  return {
+    get phase() {
+      return phase;
+    },
+    get fullDuplex() {
+      return fullDuplex;
+    },
+    handle(event) {
+      const out: ConversationEffect[] = [];
+      switch (event.type) {
+        case 'start':
+          fullDuplex = event.fullDuplex;
+          inSpeech = false;
+          bargeIn = false;
+          enter('listening', out);
+          break;
+        case 'resume':
+          if (phase === 'paused') {
+            inSpeech = false;
+            enter('listening', out);
+          }
+          break;
+        case 'stop':
+          if (phase === 'capturing' || phase === 'userTurn' || bargeIn) out.push({ type: 'discardCapture' });
+          bargeIn = false;
+          enter('off', out);
+          break;
+        case 'halfDuplex':
+          fullDuplex = false;
+          if (bargeIn) {
+            bargeIn = false;
+            out.push({ type: 'discardCapture' }, { type: 'unduck' });
+          }
+          break;
+        case 'answerPlaying':
+          if (phase === 'thinking') enter('speaking', out);
+          break;
+        case 'answerDone':
+          if (phase === 'thinking' || phase === 'speaking') {
+            // A barge-in candidate during the answer's last moments carries on as an ordinary capture.
+            if (bargeIn) {
+              bargeIn = false;
+              enter('capturing', out);
+              break;
+            }
+            ignoreTail = !fullDuplex;
+            tailMs = 0;
+            inSpeech = false;
+            enter('listening', out);
+          }
+          break;
+        case 'frame':
+          if (ignoreTail && phase === 'listening') {
+            tailMs += event.frame.durationMs;
+            if (tailMs < t.halfDuplexTailMs) break;
+            ignoreTail = false;
+          }
+          onFrame(event.frame, out);
+          break;
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * Spoken answers played by the voice engine, beside the microphone (issue 11): in Chrome's offscreen
+ * document, Chrome's echo cancellation removes anything Chrome plays from the mic signal; in Firefox
+ * only what the capturing window's own audio graph plays is removed, so playback must live there.
+ *
+ * Generic on purpose (conversation mode and read-aloud both use it): a queue of clips with ids, played
+ * back to back without gaps in the order added (decoding may finish out of order), each reported
+ * when it starts and for how long, so whoever shows the text can type it in step. Also pause/resume,
+ * stop, duck (barge-in lowers the voice within a frame of speech onset), and `heard()`: how much of
+ * what was queued actually played, for the relay's Interrupt frame.
+ */
+
+export interface SpeechClip {
+  /** Caller's id, e.g. "<turnId>:<sentence index>". */
+  id: string;
+  /** Encoded audio (mp3); decoding is the player's job. */
+  data: ArrayBuffer;
+}
+
+export interface SpeechPlayerEvents {
+  /** The clip is audible from `startedAt` (epoch ms) for `durationMs`. */
+  onClipStart(id: string, startedAt: number, durationMs: number): void;
+  /** The clip will never play (decode failed, stopped). */
+  onClipDropped(id: string): void;
+  /** Playing went from idle to busy or back. */
+  onPlayingChange(playing: boolean): void;
+}
+
+/** Where playback stood: `id` was the clip playing (or the last one that played) and `fraction` of it had played. */
+export interface HeardClip {
+  id: string;
+  fraction: number;
+}
+
+export interface SpeechPlayer {
+  enqueue(clip: SpeechClip): void;
+  /** Stops what plays and drops everything queued; returns what had been heard of the clip that was playing. */
+  stop(): HeardClip | undefined;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Lowers (true) or restores (false) the volume; ramps within ~30 ms. */
+  duck(on: boolean): void;
+  heard(): HeardClip | undefined;
+  isPlaying(): boolean;
+  dispose(): void;
+}
+
+/** Volume while ducked: audible, but clearly yielding to the user. */
+export const DUCK_GAIN = 0.2;
+const DUCK_TIME_CONSTANT_S = 0.01;
+/** Small lead so back-to-back scheduling never starts in the past. */
+const LEAD_S = 0.05;
+
+/** The part of Web Audio this needs (tests pass a fake). */
+export type PlaybackContext = Pick<AudioContext, 'currentTime' | 'state' | 'destination' | 'resume' | 'suspend' | 'close' | 'decodeAudioData' | 'createBufferSource' | 'createGain'>;
+
+interface Slot {
+  clip: SpeechClip;
+  /** undefined while decoding, null when it failed. */
+  buffer: AudioBuffer | null | undefined;
+}
+
+interface Scheduled {
+  id: string;
+  startS: number;
+  durationS: number;
+  source: AudioBufferSourceNode;
+}
+
+export function createSpeechPlayer(context: PlaybackContext, events: SpeechPlayerEvents, now: () => number = Date.now): SpeechPlayer {
+  const gain = context.createGain();
+  gain.connect(context.destination);
+  let queue: Slot[] = [];
+  let scheduled: Scheduled[] = [];
+  let generation = 0;
+  let playheadS = 0;
+  let lastEnded: HeardClip | undefined;
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  let playing = false;
+
+  function setPlaying(value: boolean): void {
+    if (playing === value) return;
+    playing = value;
+    events.onPlayingChange(value);
+  }
+
+  function pump(): void {
+    while (queue[0] && queue[0].buffer !== undefined) {
+      const slot = queue.shift();
+      if (!slot) break;
+      const buffer = slot.buffer;
+      if (!buffer) {
+        events.onClipDropped(slot.clip.id);
+        continue;
+      }
+      const startS = Math.max(context.currentTime + LEAD_S, playheadS);
+      const source = context.createBufferSource();
+      source.buffer = buffer;
+      source.connect(gain);
+      source.start(startS);
+      playheadS = startS + buffer.duration;
+      const entry: Scheduled = { id: slot.clip.id, startS, durationS: buffer.duration, source };
+      scheduled.push(entry);
+      setPlaying(true);
+      source.onended = () => {
+        scheduled = scheduled.filter((s) => s !== entry);
+        lastEnded = { id: entry.id, fraction: 1 };
+        if (scheduled.length === 0 && queue.length === 0) setPlaying(false);
+      };
+      const delayMs = Math.max(0, (startS - context.currentTime) * 1000);
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        events.onClipStart(entry.id, now(), buffer.duration * 1000);
+      }, delayMs);
+      timers.add(timer);
+    }
+  }
+
+  function heard(): HeardClip | undefined {
+    const t = context.currentTime;
+    const current = scheduled.find((s) => s.startS <= t && t < s.startS + s.durationS);
+    if (current) return { id: current.id, fraction: Math.min(1, Math.max(0, (t - current.startS) / current.durationS)) };
+    // Between clips or before the first one started: whatever ended last was heard in full.
+    return lastEnded;
+  }
+
+  return {
+    enqueue(clip) {
+      const slot: Slot = { clip, buffer: undefined };
+      queue.push(slot);
+      const mine = generation;
+      context.decodeAudioData(clip.data.slice(0)).then(
+        (buffer) => {
+          if (mine !== generation) return;
+          slot.buffer = buffer;
+          pump();
+        },
+        () => {
+          if (mine !== generation) return;
+          slot.buffer = null;
+          pump();
+        },
+      );
+    },
+    stop() {
+      const position = heard();
+      generation++;
+      for (const slot of queue) events.onClipDropped(slot.clip.id);
+      queue = [];
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      const t = context.currentTime;
+      for (const entry of scheduled) {
+        entry.source.onended = null;
+        // Clips scheduled but not yet started never played.
+        if (entry.startS > t) events.onClipDropped(entry.id);
+        try {
+          entry.source.stop();
+        } catch {
+          // Already stopped: nothing to silence.
+        }
+      }
+      scheduled = [];
+      lastEnded = undefined;
+      playheadS = 0;
+      gain.gain.cancelScheduledValues(t);
+      gain.gain.setValueAtTime(1, t);
+      setPlaying(false);
+      return position;
+    },
+    async pause() {
+      if (context.state === 'running') await context.suspend();
+    },
+    async resume() {
+      if (context.state === 'suspended') await context.resume();
+    },
+    duck(on) {
+      const t = context.currentTime;
+      gain.gain.cancelScheduledValues(t);
+      gain.gain.setTargetAtTime(on ? DUCK_GAIN : 1, t, DUCK_TIME_CONSTANT_S);
+    },
+    heard,
+    isPlaying: () => playing,
+    dispose() {
+      this.stop();
+      gain.disconnect();
+      void context.close().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { createConversationMachine, type ConversationEffect, type ConversationMachine } from '../../../lib/voice/conversation-machine.ts';
+
+const FRAME_MS = 32;
+
+/** Feeds `ms` of frames at one probability; returns every effect (phase changes included). */
+function feed(machine: ConversationMachine, probability: number, ms: number): ConversationEffect[] {
+  const out: ConversationEffect[] = [];
+  for (let t = 0; t < ms; t += FRAME_MS) out.push(...machine.handle({ type: 'frame', frame: { probability, levelDb: -30, durationMs: FRAME_MS } }));
+  return out;
+}
+const types = (effects: ConversationEffect[]) => effects.filter((e) => e.type !== 'phase').map((e) => e.type);
+const SPEECH = 0.95;
+const QUIET = 0.05;
+
+function started(options: { fullDuplex?: boolean; silenceMs?: number } = {}): ConversationMachine {
+  const machine = createConversationMachine(options.silenceMs === undefined ? {} : { silenceMs: options.silenceMs });
+  machine.handle({ type: 'start', fullDuplex: options.fullDuplex ?? true });
+  return machine;
+}
+
+describe('conversation machine: user turns', () => {
+  it('turns two questions separated by silence into exactly two turns', () => {
+    const m = started();
+    const effects = [...feed(m, QUIET, 500), ...feed(m, SPEECH, 1200), ...feed(m, QUIET, 900)];
+    expect(types(effects)).toEqual(['startCapture', 'commitTurn', 'endTurn']);
+    expect(m.phase).toBe('thinking');
+    m.handle({ type: 'answerPlaying' });
+    m.handle({ type: 'answerDone' });
+    const second = [...feed(m, SPEECH, 800), ...feed(m, QUIET, 900)];
+    expect(types(second)).toEqual(['startCapture', 'commitTurn', 'endTurn']);
+  });
+
+  it('keeps one turn across a pause shorter than the configured silence, ends it after the silence', () => {
+    const m = started({ silenceMs: 1500 });
+    const effects = [...feed(m, SPEECH, 600), ...feed(m, QUIET, 1200), ...feed(m, SPEECH, 600)];
+    expect(types(effects)).toEqual(['startCapture', 'commitTurn']);
+    const end = feed(m, QUIET, 1400);
+    expect(types(end)).toEqual([]);
+    expect(types(feed(m, QUIET, 200))).toEqual(['endTurn']);
+  });
+
+  it('keeps 300 ms of pre-roll', () => {
+    const m = started();
+    expect(feed(m, SPEECH, 32)).toContainEqual({ type: 'startCapture', preRollMs: 300 });
+  });
+
+  it('never uploads a click or a cough shorter than the minimum speech', () => {
+    const m = started();
+    const effects = [...feed(m, SPEECH, 160), ...feed(m, QUIET, 2000)];
+    expect(types(effects)).toEqual(['startCapture', 'discardCapture']);
+    expect(m.phase).toBe('listening');
+  });
+
+  it('ignores probabilities between the thresholds when nothing was said (hysteresis)', () => {
+    const m = started();
+    expect(types(feed(m, 0.5, 3000))).toEqual([]);
+  });
+
+  it('caps a turn at 60 s', () => {
+    const m = started();
+    const effects = feed(m, SPEECH, 61_000);
+    expect(effects).toContainEqual({ type: 'endTurn', reason: 'maxLength' });
+  });
+
+  it('pauses after about 12 s without speech, and resumes', () => {
+    const m = started();
+    expect(types(feed(m, QUIET, 11_900))).toEqual([]);
+    expect(types(feed(m, QUIET, 200))).toEqual(['pause']);
+    expect(m.phase).toBe('paused');
+    expect(types(feed(m, SPEECH, 1000))).toEqual([]);
+    m.handle({ type: 'resume' });
+    expect(types(feed(m, SPEECH, 500))).toEqual(['startCapture', 'commitTurn']);
+  });
+});
+
+describe('conversation machine: barge-in', () => {
+  function speaking(fullDuplex = true): ConversationMachine {
+    const m = started({ fullDuplex });
+    feed(m, SPEECH, 600);
+    feed(m, QUIET, 900);
+    m.handle({ type: 'answerPlaying' });
+    expect(m.phase).toBe('speaking');
+    return m;
+  }
+
+  it('ducks on the first speech frame, then stops the answer and records once speech is confirmed', () => {
+    const m = speaking();
+    const onset = feed(m, SPEECH, 32);
+    expect(types(onset)).toEqual(['duck', 'startCapture']);
+    const confirmed = feed(m, SPEECH, 300);
+    expect(types(confirmed)).toEqual(['interruptAnswer', 'commitTurn']);
+    expect(m.phase).toBe('userTurn');
+    expect(types(feed(m, QUIET, 900))).toEqual(['endTurn']);
+  });
+
+  it('a false start resumes playback and uploads nothing', () => {
+    const m = speaking();
+    const effects = [...feed(m, SPEECH, 96), ...feed(m, QUIET, 400)];
+    expect(types(effects)).toEqual(['duck', 'startCapture', 'discardCapture', 'unduck']);
+    expect(m.phase).toBe('speaking');
+  });
+
+  it('half-duplex: speech while the answer plays is never a turn', () => {
+    const m = speaking(false);
+    expect(types(feed(m, SPEECH, 3000))).toEqual([]);
+    m.handle({ type: 'answerDone' });
+    // The first 300 ms after playback are ignored too (the room still rings).
+    expect(types(feed(m, SPEECH, 256))).toEqual([]);
+    expect(types(feed(m, QUIET, 100))).toEqual([]);
+    expect(types(feed(m, SPEECH, 300))).toEqual(['startCapture', 'commitTurn']);
+  });
+
+  it('switching to half-duplex mid-candidate drops the candidate and restores the volume', () => {
+    const m = speaking();
+    feed(m, SPEECH, 64);
+    expect(types(m.handle({ type: 'halfDuplex' }))).toEqual(['discardCapture', 'unduck']);
+    expect(types(feed(m, SPEECH, 1000))).toEqual([]);
+  });
+
+  it('end of conversation discards a capture in progress', () => {
+    const m = started();
+    feed(m, SPEECH, 500);
+    expect(m.handle({ type: 'stop' })).toEqual([{ type: 'discardCapture' }, { type: 'phase', phase: 'off' }]);
+    expect(types(feed(m, SPEECH, 500))).toEqual([]);
+  });
+});
