@@ -7,7 +7,7 @@ import { startRedisServer, type RedisServer } from '../../helpers/redis-server.t
 import { startRelay, type RelayProcess } from '../../helpers/relay-process.ts';
 import { connectClient, is, type TestClient } from '../../helpers/ws-client.ts';
 
-const TOKEN = 'token-for-workers-0123456789';
+const TOKEN = 'workers-Rk5nW9pT2xM7qH3vL8bD1sG6jF4cZ0yA';
 let fake: FakeOpenAI;
 let redis: RedisServer;
 let relay: RelayProcess;
