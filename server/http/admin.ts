@@ -101,7 +101,7 @@ export function createAdminRoutes(options: AdminRoutesOptions): AdminRoutes {
     for (const entry of tokens.list()) if (tokenId === undefined || entry.id === tokenId) byToken.set(entry.id, []);
     if (tokenId !== undefined) byToken.set(tokenId, byToken.get(tokenId) ?? []);
     for (const row of rows) byToken.set(row.tokenId, [...(byToken.get(row.tokenId) ?? []), row]);
-    const names = new Map(tokens.list().map((entry) => [entry.id, entry.name]));
+    const accepted = new Set(tokens.list().map((entry) => entry.id));
 
     sendJson(res, 200, {
       from: fromDay,
@@ -111,8 +111,8 @@ export function createAdminRoutes(options: AdminRoutesOptions): AdminRoutes {
         for (const row of tokenRows) for (const field of USAGE_FIELDS) total[field] += row[field];
         return {
           id,
-          name: names.get(id) ?? null,
-          configured: names.has(id),
+          name: tokens.nameOf(id) ?? null,
+          configured: accepted.has(id),
           total: report(total),
           days: tokenRows.map(({ tokenId: _id, day, ...counters }) => ({ day, ...report(counters) })),
         };

@@ -17,6 +17,12 @@ export interface Observability {
   close(): void;
 }
 
+/** What usage needs from the token registry (server/tokens): names and hashes, and their changes. */
+export interface NamedTokenSource {
+  list(): Promise<ReadonlyArray<{ name: string; sha256: string }>>;
+  watch(onChange: (records: ReadonlyArray<{ name: string; sha256: string }>) => void, onError: (error: unknown) => void): () => void;
+}
+
 export interface ObservabilityOptions {
   config: RelayConfig;
   /** The main client token (PARLEY_TOKEN or the generated one), named "default". */
@@ -25,6 +31,8 @@ export interface ObservabilityOptions {
   connections: () => number;
   /** Shared with the listeners, so admin token guesses are throttled like client token guesses. */
   authThrottle?: AuthThrottle;
+  /** Named tokens (`npm run relay -- tokens add`), so usage and metrics use their names. */
+  namedTokens?: NamedTokenSource;
   /** Defaults to the in-memory store; a shared store (Redis) keeps usage across instances. */
   usage?: UsageStore;
 }
@@ -35,6 +43,13 @@ export function createObservability(options: ObservabilityOptions): Observabilit
   const usage = options.usage ?? createMemoryUsageStore({ retentionDays: config.admin.usageDays });
   const metrics = createRelayMetrics({ connections: options.connections, tokenLabel: tokens.label });
   const onError = (error: unknown) => logger.error('usage accounting failed', { error: error instanceof Error ? error.message : String(error) });
+  // A token's id is the first 16 hex digits of its SHA-256 (server/transport/token-id.ts).
+  const setNamed = (records: ReadonlyArray<{ name: string; sha256: string }>) =>
+    tokens.setNamed(records.map((record) => ({ id: record.sha256.slice(0, 16), name: record.name })));
+  // The token authority reports registry errors already; here a failed read only costs names.
+  const ignore = () => undefined;
+  options.namedTokens?.list().then(setNamed, ignore);
+  const stopWatching = options.namedTokens?.watch(setNamed, ignore);
   return {
     observer: combineObservers([metrics.observer, createUsageRecorder(usage, onError)], onError),
     routes: createAdminRoutes({
@@ -45,6 +60,9 @@ export function createObservability(options: ObservabilityOptions): Observabilit
       trustProxy: config.trustProxy,
       ...(options.authThrottle ? { authThrottle: options.authThrottle } : {}),
     }),
-    close: () => usage.close(),
+    close: () => {
+      stopWatching?.();
+      usage.close();
+    },
   };
 }

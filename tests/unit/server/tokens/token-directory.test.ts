@@ -25,4 +25,19 @@ describe('token ids and names', () => {
     expect(directory.label(tokenIdOf(OTHER))).toBe(tokenIdOf(OTHER));
     expect(directory.list()).toEqual([{ id: tokenIdOf(MAIN), name: 'default' }, { id: tokenIdOf(OTHER) }]);
   });
+
+  it('takes named tokens from the registry and remembers the names of revoked ones', () => {
+    const directory = createTokenDirectory([{ token: MAIN, name: 'default' }]);
+    const alice = 'aaaaaaaaaaaaaaaa';
+    directory.setNamed([{ id: alice, name: 'alice' }]);
+    expect(directory.resolve('alice')).toBe(alice);
+    expect(directory.label(alice)).toBe('alice');
+    expect(directory.list().map((entry) => entry.name)).toEqual(['default', 'alice']);
+    // Revoked: no longer listed (not accepted), but its usage still reads as alice's.
+    directory.setNamed([]);
+    expect(directory.list().map((entry) => entry.name)).toEqual(['default']);
+    expect(directory.label(alice)).toBe('alice');
+    expect(directory.resolve('alice')).toBe(alice);
+    expect(directory.resolve(alice)).toBeUndefined();
+  });
 });
