@@ -1,7 +1,7 @@
 // SessionStore in Redis, shared by every relay instance. A session is a hash {v: version, d: JSON};
 // update() reads it, mutates a copy and writes it back with a compare-and-set script that refuses
 // the write when another instance changed the session in between (then it reads again and retries).
-// A sorted set per token orders its sessions by last use for PARLEY_MAX_SESSIONS_PER_TOKEN.
+// A sorted set per token orders its sessions by last use (microseconds) for PARLEY_MAX_SESSIONS_PER_TOKEN.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { applyUpdate, type SessionKey, type SessionLimits, type SessionStore } from '../session/session-store.ts';
@@ -9,8 +9,7 @@ import type { SessionState } from '../session/session.ts';
 import { StoreUnavailableError } from '../session/store-error.ts';
 
 // KEYS: session, token index. ARGV: expected version ('' = absent), JSON, TTL ms, per-token cap.
-// Redis's own clock (in microseconds) orders sessions, so instances with skewed clocks agree on
-// which is oldest.
+// Redis's own clock orders sessions, so instances with skewed clocks agree on which is oldest.
 const SAVE_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], 'v')
 if (current or '') ~= ARGV[1] then return -1 end
@@ -18,10 +17,11 @@ local version = (tonumber(current) or 0) + 1
 redis.call('HSET', KEYS[1], 'v', version, 'd', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local t = redis.call('TIME')
+-- Microseconds, and strictly after the newest use in this index: two saves within one tick still
+-- order by which came last (a tie would let the least recently used rule pick by key name).
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
--- Microseconds, and strictly after the newest entry, so two saves in the same instant still order.
-local newest = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-if newest[2] and tonumber(newest[2]) >= now then now = tonumber(newest[2]) + 1 end
+local newest = redis.call('ZREVRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+if newest[2] and now <= tonumber(newest[2]) then now = tonumber(newest[2]) + 1 end
 redis.call('ZADD', KEYS[2], now, KEYS[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[3]) * 1000)
 local count = redis.call('ZCARD', KEYS[2])
