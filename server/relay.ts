@@ -40,7 +40,7 @@ export interface RelayOptions {
   token: string;
   logger: Logger;
   version: string;
-  /** Replaces the OpenAI upstream (tests, benchmarks). */
+  /** Replaces the OpenAI upstream (an in-process relay for a test); the seam turns see (TurnUpstream). */
   upstream?: TurnUpstream;
   /** Replaces the token file in the config dir (tests; a shared store). */
   tokenRegistry?: TokenRegistry;
