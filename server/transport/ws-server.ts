@@ -58,9 +58,9 @@ export interface WsServer {
   closeAll(code: number, reason: string): void;
 }
 
-export function refuseUpgrade(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}): void {
+export function refuseUpgrade(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}, body = text): void {
   const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 export function createWsServer(options: WsServerOptions): WsServer {
@@ -104,7 +104,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
     if (!accepting) return refuseUpgrade(socket, 503, 'Service Unavailable');
     if (options.isHostAllowed && !options.isHostAllowed(req.headers.host)) {
       options.logger.warn('host refused', { host: req.headers.host?.slice(0, 200) });
-      return refuseUpgrade(socket, 421, MISDIRECTED_MESSAGE);
+      return refuseUpgrade(socket, 421, 'Misdirected Request', {}, `${MISDIRECTED_MESSAGE}\n`);
     }
     const address = clientAddress(req, options.trustProxy ?? false);
     const blockedMs = options.authThrottle?.blockedFor(address) ?? 0;
