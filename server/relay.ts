@@ -12,6 +12,7 @@ import { createHttpServer } from './http/http-server.ts';
 import type { Logger } from './log.ts';
 import { createUpstream } from './openai/upstream.ts';
 import { createRedisAudioBudget } from './redis/redis-audio-budget.ts';
+import { createRedisAuthThrottle } from './redis/redis-auth-throttle.ts';
 import { createMemoryAudioBudget, type AudioBudget } from './session/audio-budget.ts';
 import { connectRedis } from './redis/redis-client.ts';
 import { createRedisSessionStore } from './redis/redis-session-store.ts';
@@ -25,7 +26,7 @@ import type { TurnUpstream } from './session/turn-services.ts';
 import { createFileTokenRegistry, TOKENS_FILE } from './tokens/file-token-registry.ts';
 import { createRedisTokenRegistry } from './tokens/redis-token-registry.ts';
 import { createTokenAuthority } from './tokens/token-authority.ts';
-import { createAuthThrottle } from './transport/auth-throttle.ts';
+import { createAuthThrottle, type AuthThrottle } from './transport/auth-throttle.ts';
 import { attachConnection } from './transport/ws-connection.ts';
 import { createWsServer } from './transport/ws-server.ts';
 
@@ -51,6 +52,8 @@ interface Backends {
   rateLimiter: RateLimiter;
   /** Turns per day for named tokens with a daily budget. */
   dailyLimiter: RateLimiter;
+  /** Failed authentications per address. */
+  authThrottle: AuthThrottle;
   /** Voice bytes per token per UTC day. */
   audioBudget: AudioBudget;
   /** Named tokens: the file in the config dir, or Redis so every machine sees the same list. */
@@ -71,6 +74,7 @@ function memoryBackends(config: RelayConfig): Backends {
     rateLimiter: createRateLimiter(),
     dailyLimiter: createRateLimiter(DAY),
     audioBudget: createMemoryAudioBudget(),
+    authThrottle: createAuthThrottle(config.authThrottle),
     tokenRegistry: createFileTokenRegistry({ path: join(config.configDir, TOKENS_FILE) }),
     close: () => store.close(),
   };
@@ -84,6 +88,7 @@ async function redisBackends(config: RelayConfig, url: string, logger: Logger): 
     rateLimiter: createRateLimiter({ redis }),
     dailyLimiter: createRateLimiter({ ...DAY, redis }),
     audioBudget: createRedisAudioBudget({ redis }),
+    authThrottle: createRedisAuthThrottle({ ...config.authThrottle, redis, logger }),
     tokenRegistry: createRedisTokenRegistry({ redis }),
     async close() {
       // QUIT lets in-flight writes finish; when Redis is away there is nothing to wait for.
@@ -152,7 +157,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const checkToken = authority.check;
   const origins = { allowedOrigins: config.allowedOrigins, extensionIds: config.extensionIds };
   const guard = {
-    authThrottle: createAuthThrottle(config.authThrottle),
+    authThrottle: backends.authThrottle,
     trustProxy: config.trustProxy,
     isHostAllowed: createHostCheck(config.allowedHosts),
     serverLimits: config.server,
