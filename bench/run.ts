@@ -4,17 +4,19 @@ import { performance } from 'node:perf_hooks';
 import { machineInfo } from './lib/machine.ts';
 import { machineLine, textTable, writeResults, type BenchResult, type Row } from './lib/report.ts';
 import type { Scenario } from './lib/scenario.ts';
+import { accounting } from './scenarios/accounting.ts';
 import { extensionCost } from './scenarios/extension.ts';
 import { idle } from './scenarios/idle.ts';
 import { longAnswer } from './scenarios/long-answer.ts';
 import { memory } from './scenarios/memory.ts';
 import { overhead } from './scenarios/overhead.ts';
+import { pageContext } from './scenarios/page-context.ts';
 import { profile } from './scenarios/profile.ts';
 import { scale } from './scenarios/scale.ts';
 import { ttfa } from './scenarios/ttfa.ts';
 import { upload } from './scenarios/upload.ts';
 
-const SCENARIOS: readonly Scenario[] = [overhead, ttfa, idle, upload, extensionCost, memory, scale, profile, longAnswer];
+const SCENARIOS: readonly Scenario[] = [overhead, ttfa, idle, upload, extensionCost, memory, scale, profile, longAnswer, pageContext, accounting];
 
 const NOTE =
   'All upstream calls go to the fake OpenAI with fixed latencies (first token 300 ms, 30 ms per token, STT 300 ms, TTS 250 ms per request). ' +
