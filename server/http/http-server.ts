@@ -18,6 +18,8 @@ export interface HttpServerOptions {
   maxBodyBytes: number;
   version: string;
   connections: () => number;
+  /** Operator routes (GET /admin/usage, /metrics, server/http/admin.ts); true when the path was theirs. */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** Refused WebSocket sockets still closing (they never count toward the connection cap). */
   refusing?: () => number;
   /** Shared with the WebSocket listener: failures on either count toward one block. */
@@ -70,7 +72,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     if (url.pathname === '/api/message') {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'Use POST.', code: ErrorCode.BadFrame }, { Allow: 'POST, OPTIONS' });
       const address = clientAddress(req, options.trustProxy ?? false);
-      const blockedMs = options.authThrottle?.blockedFor(address) ?? 0;
+      const blockedMs = (await options.authThrottle?.blockedFor(address)) ?? 0;
       if (blockedMs > 0) {
         const retryAfterS = Math.ceil(blockedMs / 1000);
         return sendJson(
@@ -82,12 +84,13 @@ export function createHttpServer(options: HttpServerOptions): Server {
       }
       const token = tokenFromBearer(req);
       if (!options.checkToken(token)) {
-        const blockMs = options.authThrottle?.recordFailure(address) ?? 0;
+        const blockMs = (await options.authThrottle?.recordFailure(address)) ?? 0;
         if (blockMs > 0) options.ctx.logger.warn('address blocked after failed authentications', { address, blockMs });
         return sendJson(res, 401, { error: 'Missing or wrong token: send "Authorization: Bearer <token>".', code: ErrorCode.Unauthorized }, { 'WWW-Authenticate': 'Bearer' });
       }
       return handleApiMessage(options.ctx, req, res, tokenIdOf(token ?? ''), options.maxBodyBytes);
     }
+    if (options.extraRoutes && (await options.extraRoutes(req, res, url))) return;
     sendJson(res, 404, { error: 'Not found. Endpoints: GET /healthz, POST /api/message.', code: 'NOT_FOUND' });
   };
 
