@@ -110,6 +110,9 @@ export interface ConversationView {
 
 export type BackgroundToContent =
   | { type: 'conversationState'; conversation: ConversationView }
+  // Conversation mode plays answers in the voice engine; the panel types each sentence when it starts there.
+  | { type: 'speechPlayed'; entryId: string; sentence: string; durationMs: number }
+  | { type: 'speechDropped'; entryId: string }
   | { type: 'snapshot'; conversation: Conversation; status: ConnectionStatus; recording: RecordingState }
   | { type: 'conversation'; conversation: Conversation }
   | { type: 'textChunk'; entryId: string; text: string }

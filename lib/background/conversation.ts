@@ -41,7 +41,7 @@ export interface Conversation {
   /** engineEvent */
   handleEvent(event: EngineEvent): void;
   /** Turns' takeSpeech hook. */
-  takeSpeech(turnId: number, index: number, audio: Uint8Array): boolean;
+  takeSpeech(turnId: number, index: number, audio: Uint8Array, entryId: string, sentence: string): boolean;
   /** Turns' onTurnEnded hook. */
   turnEnded(turnId: number): void;
 }
@@ -63,6 +63,8 @@ export function createConversation(options: ConversationOptions): Conversation {
   /** The turn whose answer is coming or playing: a barge-in before any audio interrupts it. */
   let answering: number | undefined;
   let view: ConversationView = { active: false, phase: 'off' };
+  /** Clips handed to the engine, so its start/drop events reach the right reply in the panel. */
+  const clips = new Map<string, { entryId: string; sentence: string }>();
 
   function show(tab: number, next: ConversationView): void {
     view = next;
@@ -72,8 +74,11 @@ export function createConversation(options: ConversationOptions): Conversation {
   async function stop(notice?: string): Promise<void> {
     if (tabId === undefined) return;
     show(tabId, { active: false, phase: 'off', ...(notice ? { notice } : {}) });
+    // Sentences the engine will now never play: the panel types them without audio.
+    for (const clip of clips.values()) options.post?.(tabId, { type: 'speechDropped', entryId: clip.entryId });
     tabId = undefined;
     turnIds.clear();
+    clips.clear();
     answering = undefined;
     await options.engine.stop().catch((error: unknown) => log('cannot stop the voice engine', error));
     release?.();
@@ -147,14 +152,31 @@ export function createConversation(options: ConversationOptions): Conversation {
           // The engine already released the microphone; the conversation ends until the user starts it again.
           void stop('Paused after a while without speech. Start the conversation again to go on.');
           break;
-        case 'interrupt':
         case 'clipStart':
-        case 'clipDropped':
+        case 'clipDropped': {
+          const clip = clips.get(event.id);
+          if (!clip) break;
+          clips.delete(event.id);
+          options.post?.(
+            tab,
+            event.type === 'clipStart'
+              ? { type: 'speechPlayed', entryId: clip.entryId, sentence: clip.sentence, durationMs: event.durationMs }
+              : { type: 'speechDropped', entryId: clip.entryId },
+          );
+          break;
+        }
+        case 'interrupt':
+          // Clips still queued in the engine were dropped with the answer; the panel types them on its own.
+          for (const [id, clip] of clips) {
+            options.post?.(tab, { type: 'speechDropped', entryId: clip.entryId });
+            clips.delete(id);
+          }
           break;
       }
     },
-    takeSpeech(turnId, index, audio) {
+    takeSpeech(turnId, index, audio, entryId, sentence) {
       if (tabId === undefined || !turnIds.has(turnId)) return false;
+      clips.set(clipId(turnId, index), { entryId, sentence });
       void options.engine.speak(clipId(turnId, index), bytesToBase64(audio)).catch((error: unknown) => log('cannot reach the voice engine', error));
       return true;
     },

@@ -81,7 +81,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     nextTurnId,
     onVoiceFailed: (tabId, error) => voice.failFor(tabId, error),
     attachments: context.attachments,
-    takeSpeech: (turnId, index, audio) => conversation.takeSpeech(turnId, index, audio),
+    takeSpeech: (turnId, index, audio, entryId, sentence) => conversation.takeSpeech(turnId, index, audio, entryId, sentence),
     onTurnEnded: (turnId) => conversation.turnEnded(turnId),
   });
   const voice = createVoice({

@@ -32,7 +32,7 @@ export interface TurnsOptions {
    * Conversation mode plays a turn's speech in the voice engine, not the panel: true when it took
    * the audio (the panel then gets the sentence without audio and types it on its own).
    */
-  takeSpeech?: (turnId: number, index: number, audio: Uint8Array) => boolean;
+  takeSpeech?: (turnId: number, index: number, audio: Uint8Array, entryId: string, sentence: string) => boolean;
   /** A turn ended (TextEnd, error, cancel): conversation mode listens again once its audio played. */
   onTurnEnded?: (turnId: number) => void;
   /** Page or selection attachments (issue 12): sent as AttachContext right before their message. */
@@ -161,7 +161,7 @@ export function createTurns(options: TurnsOptions): Turns {
     },
     speechAudio(message, turn) {
       if (!turn?.assistantEntryId) return;
-      const taken = options.takeSpeech?.(turn.turnId, message.index, message.audio) ?? false;
+      const taken = options.takeSpeech?.(turn.turnId, message.index, message.audio, turn.assistantEntryId, message.sentence) ?? false;
       ports.post(turn.tabId, {
         type: 'speech',
         entryId: turn.assistantEntryId,

@@ -141,6 +141,11 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
 
   function handleSpeech(message: Extract<BackgroundToContent, { type: 'speech' }>) {
     if (!state.wantsAudio(message.entryId)) return;
+    if (message.audioBase64 === '') {
+      // Played by the voice engine (conversation mode): speechPlayed / speechDropped follow.
+      state.audioQueued(message.entryId);
+      return;
+    }
     const audio = getPlayer();
     if (!audio.canPlay()) {
       // No gesture in this tab yet (or audio is blocked): type without sound from now on.

@@ -76,6 +76,8 @@ export class ChatState {
     conversationState: (message) => {
       this.conversation = message.conversation;
     },
+    speechPlayed: (message, now) => this.sentenceStarted(message.entryId, message.sentence, message.durationMs, now),
+    speechDropped: (message, now) => this.audioDropped(message.entryId, now),
     // Issue 12's messages: chat-controller routes them to PageContextState; they never reach here.
     attachment: () => undefined,
     readAloud: () => undefined,
@@ -102,7 +104,7 @@ export class ChatState {
   /** Replies in this tab waiting for spoken audio, so the controller knows whether to accept it. */
   wantsAudio(entryId: string): boolean {
     // Reduced motion or typing off change how text appears, not whether it is spoken.
-    return this.#typing.has(entryId) && this.prefs.speech && this.prefs.audio && !this.muted;
+    return this.#typing.has(entryId) && this.prefs.speech && this.#audible() && !this.muted;
   }
 
   audioQueued(entryId: string): void {
@@ -174,7 +176,12 @@ export class ChatState {
 
   /** Text waits for its sentence's audio (only when it is typed; instant text never waits). */
   #spoken(): boolean {
-    return this.prefs.speech && this.prefs.audio && !this.muted && this.#animated();
+    return this.prefs.speech && this.#audible() && !this.muted && this.#animated();
+  }
+
+  /** Audio can be heard: played in this panel, or by the voice engine while a conversation runs. */
+  #audible(): boolean {
+    return this.prefs.audio || this.conversation.active;
   }
 
   #animated(): boolean {

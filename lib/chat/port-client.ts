@@ -38,6 +38,8 @@ const KNOWN: Record<BackgroundToContent['type'], true> = {
   readAloud: true,
   readAloudSpeech: true,
   conversationState: true,
+  speechPlayed: true,
+  speechDropped: true,
 };
 const TYPES: ReadonlySet<string> = new Set(Object.keys(KNOWN));
 const OUTBOX_LIMIT = 50;

@@ -83,6 +83,18 @@ describe('conversation mode in the background', () => {
     expect(h.host.holds).toBe(0);
   });
 
+  it('tells the panel when each engine-played sentence starts, so it types in step, and drops the rest on barge-in', async () => {
+    const { h, tab, turnId } = await inConversation();
+    h.fromRelay({ type: 'textChunk', turnId, text: 'Paris. It is big.' });
+    h.fromRelay({ type: 'speechAudio', turnId, index: 0, sentence: 'Paris.', audio: new Uint8Array([9]) });
+    h.fromRelay({ type: 'speechAudio', turnId, index: 1, sentence: 'It is big.', audio: new Uint8Array([8]) });
+    const entryId = tab.of('speech')[0]!.entryId;
+    h.conversation.handleEvent({ type: 'clipStart', id: `${turnId}:0`, startedAt: 1000, durationMs: 640 });
+    expect(tab.of('speechPlayed')).toEqual([{ type: 'speechPlayed', entryId, sentence: 'Paris.', durationMs: 640 }]);
+    h.conversation.handleEvent({ type: 'interrupt', heard: { id: `${turnId}:0`, fraction: 0.5 } });
+    expect(tab.of('speechDropped')).toEqual([{ type: 'speechDropped', entryId }]);
+  });
+
   it('parses clip ids strictly', () => {
     expect(parseClipId('12:3')).toEqual({ turnId: 12, index: 3 });
     expect(parseClipId('12:x')).toBeUndefined();

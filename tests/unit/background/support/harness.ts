@@ -172,7 +172,7 @@ export async function createHarness() {
     onVoiceFailed: (tabId, error) => voice.failFor(tabId, error),
     newId: () => `id-${++nextId}`,
     attachments: context.attachments,
-    takeSpeech: (turnId, index, audio) => conversation.takeSpeech(turnId, index, audio),
+    takeSpeech: (turnId, index, audio, entryId, sentence) => conversation.takeSpeech(turnId, index, audio, entryId, sentence),
     onTurnEnded: (turnId) => conversation.turnEnded(turnId),
   });
   const voice = createVoice({
