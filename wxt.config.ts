@@ -18,10 +18,20 @@ export default defineConfig({
     // - storage: settings (sync), token and conversation (local).
     // - offscreen (Chrome only): the hidden page that records the microphone; a service worker has no getUserMedia.
     // - sidePanel (Chrome only; Firefox's sidebar_action needs none): the chat in the browser's side panel.
-    // - contextMenus: the "Open Parley in side panel" entry on pages and on the toolbar button.
+    // - contextMenus: the "Open Parley in side panel" entry on pages and on the toolbar button, and (issue 12)
+    //   "Ask Parley about the selection", "Read aloud", "Read this page aloud".
+    // - activeTab + scripting (Firefox MV2: activeTab, for tabs.executeScript): read the page or the
+    //   selection on the user's action only, by injecting extract-page.js / extract-selection.js then.
+    //   A content script's <all_urls> match does not allow executeScript; activeTab grants it to the
+    //   tab the user just acted on (menu click, toolbar button, shortcut), and only until it navigates.
     // No "tabs": tabs.query for the active tab's id, tabs.create and tabs.sendMessage work without it.
     // Host access comes from the content script's <all_urls> match, which is what puts the bubble on pages.
-    permissions: browser === 'firefox' ? ['storage', 'contextMenus'] : ['storage', 'offscreen', 'sidePanel', 'contextMenus'],
+    // E2E builds only (tests/e2e/support/global-setup.ts): stands in for the activeTab gesture.
+    ...(process.env.PARLEY_E2E_HOST_ACCESS === '1' ? { host_permissions: ['<all_urls>'] } : {}),
+    permissions:
+      browser === 'firefox'
+        ? ['storage', 'contextMenus', 'activeTab']
+        : ['storage', 'offscreen', 'sidePanel', 'contextMenus', 'activeTab', 'scripting'],
     commands: {
       'toggle-chat': {
         suggested_key: { default: 'Alt+Shift+P', mac: 'MacCtrl+Shift+P' },
@@ -48,8 +58,10 @@ export default defineConfig({
               // 140 is the first desktop Firefox that knows data_collection_permissions (docs/firefox.md).
               strict_min_version: '140.0',
               // Chat messages and voice recordings go to the relay the user configured: that is
-              // "personal communications". Nothing else (no page content, no browsing history) leaves.
-              data_collection_permissions: { required: ['personalCommunications'] },
+              // "personal communications". A page's text, title and address (origin and path) go too,
+              // but only when the user attaches the page or a selection, or has it read aloud:
+              // "website content". No browsing history leaves.
+              data_collection_permissions: { required: ['personalCommunications', 'websiteContent'] },
             },
           },
           // Firefox's default MV3 extension CSP has upgrade-insecure-requests, which turns ws://127.0.0.1

@@ -1,4 +1,5 @@
 import { defineExtensionMessaging } from '@webext-core/messaging';
+import type { AttachmentPreview } from './background/page-context.ts';
 
 /**
  * The extension's one typed message map. Two channels:
@@ -52,6 +53,8 @@ export interface ChatEntry {
   error?: { code: string; message: string; retryable: boolean };
   /** User message that came from the microphone (content is the transcript). */
   voice?: boolean;
+  /** User message sent with a page or selection attached (what the chip showed; the text is not stored). */
+  attachment?: { kind: 'page' | 'selection'; title: string; chars: number; truncated: boolean };
   createdAt: number;
 }
 
@@ -83,7 +86,14 @@ export type ContentToBackground =
   | { type: 'stopRecording' } // stop and send
   | { type: 'discardRecording' }
   | { type: 'reconnect' }
-  | { type: 'close' }; // the in-page panel closed itself (Escape, Close): the background tells its tab's launcher
+  | { type: 'close' } // the in-page panel closed itself (Escape, Close): the background tells its tab's launcher
+  // Issue 12. Attach the tab's page or selection to the next message (read only now, on this click).
+  | { type: 'attachPage' }
+  | { type: 'attachSelection' }
+  | { type: 'removeAttachment' }
+  // Read the tab's page (no text) or the given text aloud; stop a reading.
+  | { type: 'readAloud'; text?: string }
+  | { type: 'stopReadAloud' };
 
 export type BackgroundToContent =
   | { type: 'snapshot'; conversation: Conversation; status: ConnectionStatus; recording: RecordingState }
@@ -91,7 +101,12 @@ export type BackgroundToContent =
   | { type: 'textChunk'; entryId: string; text: string }
   | { type: 'speech'; entryId: string; index: number; sentence: string; audioBase64: string; mimeType: string }
   | { type: 'status'; status: ConnectionStatus }
-  | { type: 'recording'; recording: RecordingState };
+  | { type: 'recording'; recording: RecordingState }
+  /** The tab's pending attachment changed (null: removed or sent), or attaching failed. */
+  | { type: 'attachment'; preview: AttachmentPreview | null; error?: { code: string; message: string } }
+  | { type: 'readAloud'; state: 'started' | 'ended' | 'stopped' | 'error'; title?: string; error?: { code: string; message: string } }
+  /** One sentence of a reading, in order; the panel plays it and highlights `sentence`. */
+  | { type: 'readAloudSpeech'; index: number; sentence: string; audioBase64: string; mimeType: string };
 
 // ------------------------------------------------------------------ request/response
 

@@ -1,4 +1,5 @@
 import type { BackgroundToContent, ContentToBackground } from '../messages.ts';
+import type { ContextActions } from './context-actions.ts';
 import type { ConversationStore } from './conversation-store.ts';
 import type { RelayClient } from './relay-client.ts';
 import type { Turns } from './turns.ts';
@@ -12,18 +13,21 @@ export interface ContentHandlerDeps {
   relay: RelayClient;
   turns: Turns;
   voice: Voice;
+  context: ContextActions;
   post: (tabId: number, message: BackgroundToContent) => void;
   /** Hides the in-page panel of a tab (its launcher owns the frame). */
   closePanel: (tabId: number) => void;
 }
 
 /** What each chat port message does: one named handler per message type. */
-export function createContentHandlers({ store, relay, turns, voice, post, closePanel }: ContentHandlerDeps): ContentHandlers {
+export function createContentHandlers({ store, relay, turns, voice, context, post, closePanel }: ContentHandlerDeps): ContentHandlers {
   return {
     hello(tabId) {
       // After a worker restart this is usually the first event: it reconnects on its own.
       relay.ensureConnected();
       post(tabId, { type: 'snapshot', conversation: store.snapshot(), status: relay.getStatus(), recording: voice.state(tabId) });
+      const attached = context.pending(tabId);
+      if (attached) post(tabId, { type: 'attachment', preview: attached });
       turns.pump();
     },
     send: (tabId, message) => turns.submitText(tabId, message.text),
@@ -41,6 +45,11 @@ export function createContentHandlers({ store, relay, turns, voice, post, closeP
     reconnect: () => relay.restart(),
     // Side panels (negative ids) close themselves; only a tab has a launcher to tell.
     close: (tabId) => (tabId >= 0 ? closePanel(tabId) : undefined),
+    attachPage: (tabId) => context.attach(tabId, 'page'),
+    attachSelection: (tabId) => context.attach(tabId, 'selection'),
+    removeAttachment: (tabId) => context.removeAttachment(tabId),
+    readAloud: (tabId, message) => context.readAloud(tabId, message.text === undefined ? { kind: 'page' } : { text: message.text }),
+    stopReadAloud: (tabId) => context.stopReadAloud(tabId),
   };
 }
 

@@ -2,6 +2,8 @@ import type { ContentToBackground } from '../messages.ts';
 
 /** The longest message the background accepts from a tab (the relay has its own, usually lower, limit). */
 export const MAX_USER_TEXT_CHARS = 32_000;
+/** The relay's default PARLEY_MAX_READ_ALOUD_CHARS; the relay refuses more with its own limit anyway. */
+export const MAX_READ_ALOUD_CHARS = 100_000;
 
 type Parser = (raw: Record<string, unknown>) => ContentToBackground | undefined;
 const bare =
@@ -21,6 +23,14 @@ const PARSERS: Record<ContentToBackground['type'], Parser> = {
   discardRecording: bare('discardRecording'),
   reconnect: bare('reconnect'),
   close: bare('close'),
+  attachPage: bare('attachPage'),
+  attachSelection: bare('attachSelection'),
+  removeAttachment: bare('removeAttachment'),
+  readAloud: (raw) => {
+    if (raw.text === undefined) return { type: 'readAloud' };
+    return typeof raw.text === 'string' && raw.text.length <= MAX_READ_ALOUD_CHARS ? { type: 'readAloud', text: raw.text } : undefined;
+  },
+  stopReadAloud: bare('stopReadAloud'),
 };
 
 /** Validates a chat port message; anything else (a compromised page's junk) is undefined. */

@@ -12,8 +12,13 @@ import { createTurns } from './turns.ts';
 import { createVoice } from './voice.ts';
 import { openPermissionPage } from './permission-page.ts';
 import { sendToLauncher } from '../launcher/launcher-message.ts';
-import { registerSidePanelMenu } from '../side-panel.ts';
+import { openSidePanel } from '../side-panel.ts';
 import { toggleChatInTab } from './toggle-chat.ts';
+import { createContextFeature } from './context-feature.ts';
+import { browserMenus, registerContextMenus } from './context-menus.ts';
+import { injectScript } from './inject-script.ts';
+import { DEFAULT_CONTEXT_CAPS, DEFAULT_READ_ALOUD_CHARS } from './page-context.ts';
+import { isSiteEnabled } from '../settings.ts';
 
 /**
  * Wires the background. Every listener is registered synchronously (MV3 only
@@ -35,6 +40,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
       void whenReady().then(() => {
         turns.cancelTab(tabId);
         voice.discard(tabId);
+        context.forgetTab(tabId);
       });
     },
   });
@@ -47,18 +53,45 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     },
     getSessionSettings: async () => toSessionSettings(await loadSettings()),
   });
+  const context = createContextFeature({
+    relay,
+    post: ports.post,
+    nextTurnId,
+    pageContext: {
+      getHost: (tabId) => tabHost(tabId),
+      isSiteAllowed: async (host) => isSiteEnabled(await loadSettings(), host),
+      inject: injectScript,
+      caps: () => {
+        const limits = relay.okInfo()?.limits;
+        return { maxChars: limits?.maxContextChars ?? DEFAULT_CONTEXT_CAPS.maxChars, maxTokens: limits?.maxContextTokens ?? DEFAULT_CONTEXT_CAPS.maxTokens };
+      },
+      readAloudChars: () => relay.okInfo()?.limits.maxReadAloudChars ?? DEFAULT_READ_ALOUD_CHARS,
+    },
+    // TODO [2026-12-15]: an explicit "open" once issue 9's panel has one; toggling a tab that has a port could close it.
+    openChat: (tabId) => (ports.has(tabId) ? Promise.resolve(true) : toggleChatInTab(tabId)),
+    openSidePanel,
+  });
   const turns = createTurns({
     store,
     relay,
     ports,
     nextTurnId,
     onVoiceFailed: (tabId, error) => voice.failFor(tabId, error),
+    attachments: context.attachments,
   });
-  const voice = createVoice({ host: options.recorderHost, relay, turns, ports, nextTurnId, requestMicPermission: openPermissionPage });
+  const voice = createVoice({
+    host: options.recorderHost,
+    relay,
+    turns,
+    ports,
+    nextTurnId,
+    requestMicPermission: openPermissionPage,
+    attachments: context.attachments,
+  });
   const closePanel = (tabId: number) => {
     sendToLauncher(tabId, { type: 'parley:close' }).catch((error: unknown) => log(`cannot close the panel in tab ${tabId}`, error));
   };
-  const contentHandlers = createContentHandlers({ store, relay, turns, voice, post: ports.post, closePanel });
+  const contentHandlers = createContentHandlers({ store, relay, turns, voice, context: context.actions, post: ports.post, closePanel });
 
   let loaded: Promise<void> | undefined;
   function whenReady(): Promise<void> {
@@ -85,8 +118,12 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     relay.on('lost', () => {
       turns.handleConnectionLost();
       voice.handleConnectionLost();
+      context.readAloud.handleConnectionLost();
     }),
-    relay.on('message', (message) => turns.handleServerMessage(message)),
+    relay.on('message', (message) => {
+      if (!context.readAloud.handleServerMessage(message)) turns.handleServerMessage(message);
+    }),
+    registerContextMenus(browserMenus(), context.menuHandlers, log),
     // A 4401 stops retrying until the token or URL changes; other settings go to the live session.
     settingsItem.watch((next, previous) => {
       const settings = { ...DEFAULT_SETTINGS, ...next };
@@ -95,7 +132,6 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     }),
     tokenItem.watch(restartIfActive),
     registerRuntimeHandlers({ relay, voice, whenReady }),
-    registerSidePanelMenu(log),
   ];
 
   const onConnect = (port: PortLike) => void ports.accept(port);
@@ -117,4 +153,22 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     relay.dispose();
     options.recorderHost.dispose();
   };
+}
+
+/**
+ * The tab's hostname: from the tab itself when the user's action granted activeTab (menu click,
+ * toolbar button, shortcut), else from its launcher. Undefined where neither can tell.
+ */
+async function tabHost(tabId: number): Promise<string | undefined> {
+  if (tabId < 0) return undefined; // a side panel has no page of its own
+  const tab = await browser.tabs.get(tabId).catch(() => undefined);
+  if (tab?.url) {
+    try {
+      return new URL(tab.url).hostname;
+    } catch {
+      // Not a URL we can name; ask the launcher below.
+    }
+  }
+  const host = await sendToLauncher(tabId, { type: 'parley:page-host' }).catch(() => undefined);
+  return typeof host === 'string' ? host : undefined;
 }

@@ -1,6 +1,7 @@
 import { ErrorCode, type ServerMessageOf, type ServerMessageType } from '../../protocol/index.ts';
 import type { ChatEntry, MicErrorCode } from '../messages.ts';
 import { bytesToBase64 } from './base64.ts';
+import type { Attachments } from './attachments.ts';
 import type { ChatPorts } from './chat-ports.ts';
 import type { ConversationStore } from './conversation-store.ts';
 import type { RelayClient } from './relay-client.ts';
@@ -27,6 +28,8 @@ export interface TurnsOptions {
   newId?: () => string;
   now?: () => number;
   speechMimeType?: string;
+  /** Page or selection attachments (issue 12): sent as AttachContext right before their message. */
+  attachments?: Pick<Attachments, 'bindToEntry' | 'forEntry' | 'release' | 'clear'>;
 }
 
 interface Turn {
@@ -35,6 +38,8 @@ interface Turn {
   kind: 'text' | 'voice';
   userEntryId?: string;
   assistantEntryId?: string;
+  /** Voice turn sent with an attachment: shown on the user entry its transcript creates. */
+  attachment?: ChatEntry['attachment'];
 }
 
 export interface Turns {
@@ -43,7 +48,7 @@ export interface Turns {
   /** Stop generating: cancels the tab's turn in flight (queued messages still go out). */
   cancelTab(tabId: number): void;
   /** The recorder finished and AudioEnd went out: the turn waits for its transcript. */
-  beginVoiceTurn(tabId: number, turnId: number): void;
+  beginVoiceTurn(tabId: number, turnId: number, attachment?: ChatEntry['attachment']): void;
   handleServerMessage(message: ServerMessageOf<ServerMessageType>): void;
   /** The socket closed: every turn in flight on it is gone. */
   handleConnectionLost(): void;
@@ -108,6 +113,9 @@ export function createTurns(options: TurnsOptions): Turns {
       }
       if (busy.has(tabId)) continue;
       const turnId = options.nextTurnId();
+      // The attachment goes first, with the same turn id: the relay quotes it before this question.
+      const attachment = options.attachments?.forEntry(entry.id);
+      if (attachment && !relay.send({ type: 'attachContext', turnId, attachment })) return relay.ensureConnected();
       if (!relay.send({ type: 'userText', turnId, text: entry.content })) return relay.ensureConnected();
       owners.delete(entry.id);
       busy.add(tabId);
@@ -123,7 +131,15 @@ export function createTurns(options: TurnsOptions): Turns {
     contextInfo: () => undefined,
     transcript(message, turn) {
       if (!turn || turn.kind !== 'voice' || turn.userEntryId) return;
-      const user: ChatEntry = { id: newId(), role: 'user', content: message.text, status: 'done', voice: true, createdAt: now() };
+      const user: ChatEntry = {
+        id: newId(),
+        role: 'user',
+        content: message.text,
+        status: 'done',
+        voice: true,
+        createdAt: now(),
+        ...(turn.attachment ? { attachment: turn.attachment } : {}),
+      };
       store.add(user);
       turn.userEntryId = user.id;
       turn.assistantEntryId = addAnswer(user.id);
@@ -146,6 +162,8 @@ export function createTurns(options: TurnsOptions): Turns {
     },
     textEnd(_message, turn) {
       if (!turn) return;
+      // Answered: the relay holds the attachment in its history, later turns refer to it.
+      if (turn.userEntryId) options.attachments?.release(turn.userEntryId);
       settle(turn, 'done');
       pump();
     },
@@ -165,7 +183,16 @@ export function createTurns(options: TurnsOptions): Turns {
     submitText(tabId, text) {
       const content = text.trim();
       if (content === '') return;
-      const entry: ChatEntry = { id: newId(), role: 'user', content, status: 'pending', createdAt: now() };
+      const id = newId();
+      const preview = options.attachments?.bindToEntry(tabId, id);
+      const entry: ChatEntry = {
+        id,
+        role: 'user',
+        content,
+        status: 'pending',
+        createdAt: now(),
+        ...(preview ? { attachment: { kind: preview.kind, title: preview.title, chars: preview.chars, truncated: preview.truncated } } : {}),
+      };
       store.add(entry);
       owners.set(entry.id, tabId);
       pump();
@@ -187,8 +214,8 @@ export function createTurns(options: TurnsOptions): Turns {
       }
       pump();
     },
-    beginVoiceTurn(tabId, turnId) {
-      turns.set(turnId, { turnId, tabId, kind: 'voice' });
+    beginVoiceTurn(tabId, turnId, attachment) {
+      turns.set(turnId, { turnId, tabId, kind: 'voice', ...(attachment ? { attachment } : {}) });
     },
     handleServerMessage(message) {
       const turn = 'turnId' in message ? turns.get(message.turnId) : undefined;
@@ -226,6 +253,7 @@ export function createTurns(options: TurnsOptions): Turns {
       for (const turn of turns.values()) relay.send({ type: 'cancel', turnId: turn.turnId });
       turns.clear();
       owners.clear();
+      options.attachments?.clear();
       store.reset();
     },
     inFlight(tabId) {

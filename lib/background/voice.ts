@@ -1,5 +1,6 @@
 import type { MicErrorCode, RecordingState } from '../messages.ts';
 import type { RecorderHost, RecorderSink } from '../recorder/recorder-host.ts';
+import type { Attachments } from './attachments.ts';
 import { base64ToBytes } from './base64.ts';
 import type { ChatPorts } from './chat-ports.ts';
 import type { RelayClient } from './relay-client.ts';
@@ -16,6 +17,8 @@ export interface VoiceOptions {
   host: RecorderHost;
   relay: Pick<RelayClient, 'send' | 'isReady' | 'ensureConnected' | 'getStatus' | 'okInfo'>;
   turns: Pick<Turns, 'beginVoiceTurn'>;
+  /** The tab's page or selection attachment (issue 12) goes with its next voice message too. */
+  attachments?: Pick<Attachments, 'get' | 'remove'>;
   ports: Pick<ChatPorts, 'post'>;
   nextTurnId: () => number;
   /** The recorder could not get the mic because nobody granted it yet: show the one-time grant page. */
@@ -85,9 +88,18 @@ export function createVoice(options: VoiceOptions): Voice {
       rec.sent++;
     }
     if (rec.total !== undefined && rec.sent === rec.total) {
+      // Before AudioEnd, which starts the turn at the relay (an attachment after that is refused).
+      const attached = options.attachments?.get(rec.tabId);
+      if (attached && !relay.send({ type: 'attachContext', turnId: rec.turnId, attachment: attached.attachment })) return;
       if (!relay.send({ type: 'audioEnd', turnId: rec.turnId })) return;
       current = undefined;
-      options.turns.beginVoiceTurn(rec.tabId, rec.turnId);
+      options.attachments?.remove(rec.tabId);
+      const preview = attached?.preview;
+      options.turns.beginVoiceTurn(
+        rec.tabId,
+        rec.turnId,
+        preview ? { kind: preview.kind, title: preview.title, chars: preview.chars, truncated: preview.truncated } : undefined,
+      );
     }
   }
 

@@ -30,6 +30,9 @@ export interface AudioPlayer {
   enqueue(item: SentenceAudio): void;
   /** Stops what plays and drops everything queued. */
   stop(): void;
+  /** Holds playback where it is (read-aloud's pause); `resume` continues from there. */
+  pause(): void;
+  resume(): void;
   dispose(): void;
 }
 
@@ -142,6 +145,13 @@ export function createAudioPlayer(events: AudioPlayerEvents, createContext: () =
       sources.clear();
       playheadS = 0;
       setSpeaking(false);
+    },
+    // Suspending the context freezes its clock, so scheduled sentences keep their places.
+    pause() {
+      void context?.suspend().catch(() => undefined);
+    },
+    resume() {
+      void context?.resume().catch(() => undefined);
     },
     dispose() {
       this.stop();

@@ -2,6 +2,7 @@ import { loadSettings, settingsItem } from '../settings.ts';
 import type { BackgroundToContent, ContentToBackground } from '../messages.ts';
 import { createAudioPlayer, type AudioPlayer } from './audio-player.ts';
 import { ChatState } from './chat-state.svelte.ts';
+import { isContextMessage, PageContextState, READ_ALOUD_ENTRY } from './page-context-state.svelte.ts';
 import { createPortClient, type ChatPortLike, type PortClient } from './port-client.ts';
 import { draftItem, mutedItem } from './storage-items.ts';
 
@@ -25,6 +26,16 @@ export interface ChatActions {
   revealAll(entryId: string): void;
   openOptions(): void;
   reconnect(): void;
+  /** Issue 12: attach the tab's page or selection to the next message; the chip's controls. */
+  attachPage(): void;
+  attachSelection(): void;
+  removeAttachment(): void;
+  togglePreview(): void;
+  /** Read the tab's page aloud; pause, resume, stop the reading. */
+  readPage(): void;
+  pauseReading(): void;
+  resumeReading(): void;
+  stopReading(): void;
 }
 
 export interface ChatControllerDeps {
@@ -44,6 +55,7 @@ export interface ChatControllerDeps {
 
 export interface ChatController {
   state: ChatState;
+  pageContext: PageContextState;
   actions: ChatActions;
   /** Loads draft, mute and typing settings. */
   init(): Promise<void>;
@@ -74,6 +86,7 @@ function base64ToArrayBuffer(base64: string): ArrayBuffer {
 export function createChatController(deps: ChatControllerDeps): ChatController {
   const now = deps.now ?? (() => performance.now());
   const state = new ChatState();
+  const pageContext = new PageContextState();
   const cleanups: Array<() => void> = [];
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
   let clockTimer: ReturnType<typeof setInterval> | undefined;
@@ -102,15 +115,18 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
   function getPlayer(): AudioPlayer {
     player ??= createAudioPlayer({
       onSentenceStart(item, durationMs) {
+        if (item.entryId === READ_ALOUD_ENTRY) return pageContext.sentenceStarted(item.sentence);
         state.sentenceStarted(item.entryId, item.sentence, durationMs, now());
         animate();
       },
       onSentenceDropped(item) {
+        if (item.entryId === READ_ALOUD_ENTRY) return;
         state.audioDropped(item.entryId, now());
         animate();
       },
       onSpeakingChange(speaking) {
         state.speaking = speaking;
+        if (!speaking) pageContext.playerIdle();
       },
     });
     return player;
@@ -139,6 +155,7 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     }
   }
 
+<<<<<<< HEAD
   let chunks: Array<Extract<BackgroundToContent, { type: 'textChunk' }>> = [];
   let chunkTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -154,6 +171,19 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       state.apply({ type: 'textChunk', entryId, text }, now());
     }
     if (pending.length > 0) animate();
+=======
+  /** A read-aloud sentence: played like an answer's, highlighted in the read-aloud bar. */
+  function handleReadAloudSpeech(message: Extract<BackgroundToContent, { type: 'readAloudSpeech' }>) {
+    if (pageContext.reading === 'idle') return;
+    const audio = getPlayer();
+    if (!audio.canPlay()) return;
+    try {
+      audio.enqueue({ entryId: READ_ALOUD_ENTRY, sentence: message.sentence, data: base64ToArrayBuffer(message.audioBase64) });
+    } catch (error) {
+      // Malformed base64: that sentence is skipped.
+      console.warn('[parley] unreadable read-aloud audio', error);
+    }
+>>>>>>> issue-12
   }
 
   function handleMessage(message: BackgroundToContent) {
@@ -165,6 +195,8 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     // Anything else may refer to text that arrived before it: apply that text first.
     flushChunks();
     if (message.type === 'speech') handleSpeech(message);
+    else if (message.type === 'readAloudSpeech') handleReadAloudSpeech(message);
+    else if (isContextMessage(message)) pageContext.apply(message);
     else state.apply(message, now());
     animate();
   }
@@ -262,6 +294,38 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     },
     openOptions: () => deps.openOptions(),
     reconnect: () => post({ type: 'reconnect' }),
+    attachPage() {
+      pageContext.attaching = true;
+      post({ type: 'attachPage' });
+    },
+    attachSelection() {
+      pageContext.attaching = true;
+      post({ type: 'attachSelection' });
+    },
+    removeAttachment: () => post({ type: 'removeAttachment' }),
+    togglePreview() {
+      pageContext.previewOpen = !pageContext.previewOpen;
+    },
+    readPage() {
+      unlockAudio();
+      player?.stop();
+      pageContext.reading = 'starting';
+      post({ type: 'readAloud' });
+    },
+    pauseReading() {
+      player?.pause();
+      pageContext.reading = 'paused';
+    },
+    resumeReading() {
+      player?.resume();
+      pageContext.reading = 'reading';
+    },
+    stopReading() {
+      post({ type: 'stopReadAloud' });
+      player?.resume();
+      player?.stop();
+      pageContext.endReading();
+    },
   };
 
   function watchPrefs() {
@@ -282,6 +346,7 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
 
   return {
     state,
+    pageContext,
     actions,
     async init() {
       watchPrefs();

@@ -71,6 +71,10 @@ export class ChatState {
     recording: (message) => {
       this.recording = message.recording;
     },
+    // Issue 12's messages: chat-controller routes them to PageContextState; they never reach here.
+    attachment: () => undefined,
+    readAloud: () => undefined,
+    readAloudSpeech: () => undefined,
   };
 
   apply(message: BackgroundToContent, now: number): void {

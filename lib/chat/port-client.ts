@@ -26,13 +26,25 @@ export interface PortClient {
   dispose(): void;
 }
 
-const TYPES = new Set<BackgroundToContent['type']>(['snapshot', 'conversation', 'textChunk', 'speech', 'status', 'recording']);
+// A record, not a list, so a new message type cannot be forgotten here (TypeScript demands every key).
+const KNOWN: Record<BackgroundToContent['type'], true> = {
+  snapshot: true,
+  conversation: true,
+  textChunk: true,
+  speech: true,
+  status: true,
+  recording: true,
+  attachment: true,
+  readAloud: true,
+  readAloudSpeech: true,
+};
+const TYPES: ReadonlySet<string> = new Set(Object.keys(KNOWN));
 const OUTBOX_LIMIT = 50;
 const BASE_DELAY_MS = 250;
 const MAX_DELAY_MS = 8_000;
 
 function isBackgroundMessage(value: unknown): value is BackgroundToContent {
-  return typeof value === 'object' && value !== null && TYPES.has((value as { type?: unknown }).type as BackgroundToContent['type']);
+  return typeof value === 'object' && value !== null && TYPES.has((value as { type?: unknown }).type as string);
 }
 
 function isInvalidatedError(error: unknown): boolean {

@@ -239,7 +239,8 @@ export function createClientConnection(
     },
     attachContext({ turnId, attachment }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
-      if (running.has(turnId) || collecting.has(turnId)) return sendError(turnId, TurnErrors.attachTooLate(turnId));
+      // A recording may still be collecting: its turn starts at AudioEnd.
+      if (running.has(turnId)) return sendError(turnId, TurnErrors.attachTooLate(turnId));
       // Bounded like turns: a client cannot park attachments for turns it never starts.
       if (!attached.has(turnId) && attached.size >= maxTurns) return sendError(turnId, TurnErrors.tooManyAttachments(maxTurns));
       const prepared = prepareContext(attachment, { maxChars: ctx.limits.maxContextChars, maxTokens: ctx.limits.maxContextTokens });

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 const PAGES_DIR = join(import.meta.dirname, '..', 'pages');
+/** Issue 12's extraction fixtures (an article with navigation, ads and comments, ...), served as pages too. */
+const FIXTURE_PAGES_DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'pages');
 
 export interface PageServer {
   readonly origin: string;
@@ -33,7 +35,7 @@ export async function startPageServer(): Promise<PageServer> {
       res.writeHead(404).end();
       return;
     }
-    readFile(join(PAGES_DIR, name), 'utf8').then(
+    readFile(join(PAGES_DIR, name), 'utf8').catch(() => readFile(join(FIXTURE_PAGES_DIR, name), 'utf8')).then(
       (html) => {
         const nonce = randomBytes(12).toString('base64');
         res.writeHead(200, headersFor(name, nonce));

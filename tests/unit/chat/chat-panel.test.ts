@@ -21,6 +21,14 @@ function recordingActions(calls: string[]): ChatActions {
     close: record('close'),
     openOptions: record('openOptions'),
     reconnect: record('reconnect'),
+    attachPage: record('attachPage'),
+    attachSelection: record('attachSelection'),
+    removeAttachment: record('removeAttachment'),
+    togglePreview: record('togglePreview'),
+    readPage: record('readPage'),
+    pauseReading: record('pauseReading'),
+    resumeReading: record('resumeReading'),
+    stopReading: record('stopReading'),
   };
 }
 

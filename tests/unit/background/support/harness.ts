@@ -1,3 +1,6 @@
+import type { ContextCaps } from '../../../../protocol/index.ts';
+import { createContextFeature } from '../../../../lib/background/context-feature.ts';
+import type { ExtractScript, PageContextDeps } from '../../../../lib/background/page-context.ts';
 import { createChatPorts, type PortLike } from '../../../../lib/background/chat-ports.ts';
 import { createContentHandlers, dispatchContentMessage } from '../../../../lib/background/content-handlers.ts';
 import { createConversationStore } from '../../../../lib/background/conversation-store.ts';
@@ -77,6 +80,24 @@ export class FakeRelay {
   }
 }
 
+/** A tab's page as the extraction scripts would report it (issue 12). */
+export class FakePage implements PageContextDeps {
+  host: string | undefined = 'news.example';
+  allowed = true;
+  results: Partial<Record<ExtractScript, unknown>> = {};
+  injected: Array<{ tabId: number; file: ExtractScript }> = [];
+  contextCaps: ContextCaps = { maxChars: 24_000, maxTokens: 6_000 };
+  getHost = async () => this.host;
+  isSiteAllowed = async () => this.allowed;
+  inject = async (tabId: number, file: ExtractScript) => {
+    this.injected.push({ tabId, file });
+    if (!(file in this.results)) throw new Error('Cannot access contents of the page.');
+    return this.results[file];
+  };
+  caps = () => this.contextCaps;
+  readAloudChars = () => 100_000;
+}
+
 export class FakeRecorderHost implements RecorderHost {
   starts: number[] = [];
   stops: boolean[] = [];
@@ -115,10 +136,44 @@ export async function createHarness() {
   live.push(store);
   await store.ready();
   const relayClient = relay as unknown as RelayClient;
-  const turns = createTurns({ store, relay: relayClient, ports, nextTurnId: () => nextTurn++, onVoiceFailed: (tabId, error) => voice.failFor(tabId, error), newId: () => `id-${++nextId}` });
-  const voice = createVoice({ host, relay: relayClient, turns, ports, nextTurnId: () => nextTurn++, requestMicPermission: () => permissionPages.push(1) });
+  const page = new FakePage();
+  const opened: number[] = [];
+  const context = createContextFeature({
+    relay: relayClient,
+    post: ports.post,
+    nextTurnId: () => nextTurn++,
+    pageContext: page,
+    openChat: async (tabId) => opened.push(tabId),
+    openSidePanel: async () => undefined,
+  });
+  const turns = createTurns({
+    store,
+    relay: relayClient,
+    ports,
+    nextTurnId: () => nextTurn++,
+    onVoiceFailed: (tabId, error) => voice.failFor(tabId, error),
+    newId: () => `id-${++nextId}`,
+    attachments: context.attachments,
+  });
+  const voice = createVoice({
+    host,
+    relay: relayClient,
+    turns,
+    ports,
+    nextTurnId: () => nextTurn++,
+    requestMicPermission: () => permissionPages.push(1),
+    attachments: context.attachments,
+  });
   const closedPanels: number[] = [];
-  const handlers = createContentHandlers({ store, relay: relayClient, turns, voice, post: ports.post, closePanel: (tabId) => closedPanels.push(tabId) });
+  const handlers = createContentHandlers({
+    store,
+    relay: relayClient,
+    turns,
+    voice,
+    context: context.actions,
+    post: ports.post,
+    closePanel: (tabId) => closedPanels.push(tabId),
+  });
 
   const connect = (tabId: number) => {
     const port = new TestPort(panelSender(tabId));
@@ -126,6 +181,8 @@ export async function createHarness() {
     port.send({ type: 'hello' });
     return port;
   };
-  const fromRelay = (message: ServerMessage) => turns.handleServerMessage(message);
-  return { relay, host, ports, store, turns, voice, connect, fromRelay, permissionPages, closedPanels };
+  const fromRelay = (message: ServerMessage) => {
+    if (!context.readAloud.handleServerMessage(message)) turns.handleServerMessage(message);
+  };
+  return { relay, host, ports, store, turns, voice, context, page, opened, connect, fromRelay, permissionPages, closedPanels };
 }

@@ -1,0 +1,52 @@
+// What the user can do with a tab's page or selection (issue 12), shared by the panel's controls
+// (chat port messages) and the context menu: attach it to the next message, read it aloud, stop.
+// Each reads the page only now, on that action.
+import type { ContextKind } from '../../protocol/index.ts';
+import type { BackgroundToContent } from '../messages.ts';
+import type { Attachments } from './attachments.ts';
+import { captureContext, type AttachmentPreview, type PageContextDeps } from './page-context.ts';
+import type { ReadAloud } from './read-aloud.ts';
+
+export interface ContextActionsDeps {
+  pageContext: PageContextDeps;
+  attachments: Attachments;
+  readAloud: ReadAloud;
+  post: (tabId: number, message: BackgroundToContent) => void;
+  /** Shows the chat panel in the tab (the context menu's "Ask Parley about the selection"). */
+  openChat: (tabId: number) => Promise<unknown>;
+}
+
+export interface ContextActions {
+  attach(tabId: number, kind: ContextKind, options?: { openChat?: boolean }): Promise<void>;
+  removeAttachment(tabId: number): void;
+  /** Reads `text`, or the tab's page (kind 'page') or selection, aloud. */
+  readAloud(tabId: number, source: { text: string } | { kind: ContextKind }): Promise<void>;
+  stopReadAloud(tabId: number): void;
+  /** The tab's chip, for a panel that (re)connects. */
+  pending(tabId: number): AttachmentPreview | undefined;
+}
+
+export function createContextActions(deps: ContextActionsDeps): ContextActions {
+  return {
+    async attach(tabId, kind, options = {}) {
+      const captured = await captureContext(deps.pageContext, tabId, kind);
+      if (options.openChat) await deps.openChat(tabId);
+      if (!captured.ok) return deps.post(tabId, { type: 'attachment', preview: null, error: { code: captured.code, message: captured.message } });
+      deps.attachments.set(tabId, captured.value);
+    },
+    removeAttachment: (tabId) => deps.attachments.remove(tabId),
+    async readAloud(tabId, source) {
+      if ('text' in source) {
+        deps.readAloud.start(tabId, source.text, '');
+        return;
+      }
+      const maxChars = deps.pageContext.readAloudChars();
+      const captured = await captureContext(deps.pageContext, tabId, source.kind, { maxChars, maxTokens: maxChars });
+      if (!captured.ok) return deps.post(tabId, { type: 'readAloud', state: 'error', error: { code: captured.code, message: captured.message } });
+      // Read-aloud speaks what the page has, within the relay's cap for one request.
+      deps.readAloud.start(tabId, captured.value.attachment.text, captured.value.preview.title);
+    },
+    stopReadAloud: (tabId) => deps.readAloud.stop(tabId),
+    pending: (tabId) => deps.attachments.get(tabId)?.preview,
+  };
+}
