@@ -6,6 +6,7 @@ import { machineLine, textTable, writeResults, type BenchResult, type Row } from
 import type { Scenario } from './lib/scenario.ts';
 import { extensionCost } from './scenarios/extension.ts';
 import { idle } from './scenarios/idle.ts';
+import { longAnswer } from './scenarios/long-answer.ts';
 import { memory } from './scenarios/memory.ts';
 import { overhead } from './scenarios/overhead.ts';
 import { pageContext } from './scenarios/page-context.ts';
@@ -14,7 +15,11 @@ import { scale } from './scenarios/scale.ts';
 import { ttfa } from './scenarios/ttfa.ts';
 import { upload } from './scenarios/upload.ts';
 
+<<<<<<< HEAD
+const SCENARIOS: readonly Scenario[] = [overhead, ttfa, idle, upload, extensionCost, memory, scale, profile, longAnswer];
+=======
 const SCENARIOS: readonly Scenario[] = [overhead, ttfa, idle, upload, extensionCost, memory, scale, profile, pageContext];
+>>>>>>> issue-12
 
 const NOTE =
   'All upstream calls go to the fake OpenAI with fixed latencies (first token 300 ms, 30 ms per token, STT 300 ms, TTS 250 ms per request). ' +

@@ -10,6 +10,7 @@ import type {
   OkInfo,
   ServerMessage,
   SessionSettings,
+  SpeechCut,
 } from './messages.ts';
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: FrameDecodeError };
@@ -323,7 +324,8 @@ export function encodeServerMessage(message: ServerMessage, dialect: Dialect = '
         ? frame(ServerFrame.TextChunk, utf8(message.text))
         : frame(ServerFrame.TextChunk, u32(message.turnId), utf8(message.text));
     case 'textEnd':
-      return legacy ? frame(ServerFrame.TextEnd) : frame(ServerFrame.TextEnd, u32(message.turnId));
+      if (legacy) return frame(ServerFrame.TextEnd);
+      return message.speech ? frame(ServerFrame.TextEnd, u32(message.turnId), json(message.speech)) : frame(ServerFrame.TextEnd, u32(message.turnId));
     case 'transcript':
       return frame(ServerFrame.Transcript, u32(message.turnId), utf8(message.text));
     case 'speechAudio': {
@@ -346,6 +348,11 @@ function readErrorInfo(value: unknown): ErrorInfo | undefined {
   const info: ErrorInfo = { code: value.code, message: value.message, retryable: value.retryable };
   if (typeof value.retryAfterMs === 'number' && Number.isFinite(value.retryAfterMs)) info.retryAfterMs = value.retryAfterMs;
   return info;
+}
+
+function readSpeechCut(value: unknown): SpeechCut | undefined {
+  if (!isRecord(value) || !Number.isInteger(value.spoken) || !Number.isInteger(value.unspoken)) return undefined;
+  return { spoken: value.spoken as number, unspoken: value.unspoken as number };
 }
 
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
@@ -423,8 +430,11 @@ export function decodeServerFrame(bytes: Uint8Array, dialect: Dialect): DecodeRe
       const text = readUtf8(rest);
       return text === undefined ? badUtf8() : ok({ type: 'textChunk', turnId: id, text });
     }
-    case ServerFrame.TextEnd:
-      return ok({ type: 'textEnd', turnId: id });
+    case ServerFrame.TextEnd: {
+      if (rest.byteLength === 0) return ok({ type: 'textEnd', turnId: id });
+      const speech = readSpeechCut(readJson(rest));
+      return speech ? ok({ type: 'textEnd', turnId: id, speech }) : fail(ErrorCode.BadFrame, 'TextEnd speech info is malformed.');
+    }
     case ServerFrame.Transcript: {
       const text = readUtf8(rest);
       return text === undefined ? badUtf8() : ok({ type: 'transcript', turnId: id, text });

@@ -27,6 +27,14 @@ export const ErrorCode = {
   UpstreamCut: 'UPSTREAM_CUT',
   UpstreamBadRequest: 'UPSTREAM_BAD_REQUEST',
   ShuttingDown: 'SHUTTING_DOWN',
+  /** A Settings model outside PARLEY_ALLOWED_MODELS; the settings were not applied. */
+  ModelNotAllowed: 'MODEL_NOT_ALLOWED',
+  /** The token's audio for today (PARLEY_AUDIO_BYTES_PER_DAY or its own budget) is spent. */
+  AudioBudgetExceeded: 'AUDIO_BUDGET_EXCEEDED',
+  /** A recording got no chunk for PARLEY_RECORDING_IDLE_SECONDS and was discarded. */
+  RecordingIdle: 'RECORDING_IDLE',
+  /** A named token's own turns per day (tokens add --daily-budget) are spent. */
+  DailyBudgetExceeded: 'DAILY_BUDGET_EXCEEDED',
   StoreUnavailable: 'STORE_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;

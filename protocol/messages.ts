@@ -49,6 +49,15 @@ export interface OkInfo {
   };
 }
 
+/**
+ * On a TextEnd when PARLEY_MAX_SPOKEN_SENTENCES cut the speech short: the first `spoken` sentences
+ * were spoken, the `unspoken` ones after them are in the text only.
+ */
+export interface SpeechCut {
+  spoken: number;
+  unspoken: number;
+}
+
 /** Where an attachment came from: the page's main content, or the user's selection. */
 export type ContextKind = 'page' | 'selection';
 
@@ -100,7 +109,7 @@ export type ServerMessage =
   | { type: 'ok'; info?: OkInfo }
   | { type: 'error'; turnId: number; error: ErrorInfo }
   | { type: 'textChunk'; turnId: number; text: string }
-  | { type: 'textEnd'; turnId: number }
+  | { type: 'textEnd'; turnId: number; speech?: SpeechCut }
   | { type: 'transcript'; turnId: number; text: string }
   | {
       type: 'speechAudio';

@@ -68,11 +68,26 @@ export interface RelayConfig {
   authThrottle: { maxFailures: number; windowMs: number; baseBlockMs: number; maxBlockMs: number };
   /** Take the client address from the last X-Forwarded-For entry (behind a reverse proxy). */
   trustProxy: boolean;
+  /** Accept `?token=` on WebSocket upgrades (legacy clients); PARLEY_LEGACY_QUERY_TOKEN=0 switches it off. */
+  legacyQueryToken: boolean;
   upstream: { timeoutMs: number; retries: number; retryBaseMs: number };
   ttsConcurrency: number;
   heartbeatMs: number;
   shutdownGraceMs: number;
   logText: boolean;
+  /** What a client may choose and how long an answer may get. */
+  answer: {
+    /** Empty = any model name; otherwise Settings may choose only these (the default chat model is always included). */
+    allowedModels: string[];
+    /** 0 = not sent (the upstream's own limit). */
+    maxCompletionTokens: number;
+    /** 0 = no cap; beyond it sentences are sent as text only. */
+    maxSpokenSentences: number;
+  };
+  /** Per token, per UTC day; 0 = no budget. */
+  audioBytesPerDay: number;
+  /** An open recording with no chunk for this long is discarded (RECORDING_IDLE). */
+  recordingIdleMs: number;
   /** Non-empty when the relay runs against the demo fake (`npm run demo`). */
   demo: string;
 }
@@ -139,6 +154,11 @@ function model(env: Env, name: string, fallback: string): string {
 function defaultConfigDir(env: Env): string {
   const xdg = env.XDG_CONFIG_HOME?.trim();
   return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.config'), 'parley');
+}
+
+/** Where the token file and the token registry live; the tokens CLI needs only this. */
+export function configDirFrom(env: Env): string {
+  return text(env, 'PARLEY_CONFIG_DIR', defaultConfigDir(env));
 }
 
 /** `--port 4000 --host 0.0.0.0` style flags that mirror a few variables. */
@@ -219,6 +239,11 @@ export function loadConfig(env: Env): RelayConfig {
   }
 
   const host = text(env, 'PARLEY_HOST', '127.0.0.1');
+  const chatModel = model(env, 'PARLEY_CHAT_MODEL', 'gpt-4o-mini');
+  const allowedModels = list(env, 'PARLEY_ALLOWED_MODELS');
+  for (const name of allowedModels) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/.test(name)) throw new ConfigError(`PARLEY_ALLOWED_MODELS entries must be model names (got "${name}").`);
+  }
   const allowedHosts = list(env, 'PARLEY_ALLOWED_HOSTS');
   for (const name of allowedHosts) {
     if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.:-]+)$/.test(name))
@@ -239,7 +264,7 @@ export function loadConfig(env: Env): RelayConfig {
     stt: endpoint('PARLEY_STT'),
     tts: endpoint('PARLEY_TTS'),
     models: {
-      chat: model(env, 'PARLEY_CHAT_MODEL', 'gpt-4o-mini'),
+      chat: chatModel,
       stt: model(env, 'PARLEY_STT_MODEL', 'gpt-4o-mini-transcribe'),
       tts: model(env, 'PARLEY_TTS_MODEL', 'gpt-4o-mini-tts'),
     },
@@ -249,7 +274,7 @@ export function loadConfig(env: Env): RelayConfig {
     systemPrompt: text(env, 'PARLEY_SYSTEM_PROMPT', DEFAULT_SYSTEM_PROMPT),
     token: token === '' ? undefined : token,
     tokens,
-    configDir: text(env, 'PARLEY_CONFIG_DIR', defaultConfigDir(env)),
+    configDir: configDirFrom(env),
     host,
     httpPort: integer(env, 'PARLEY_HTTP_PORT', 3001, 0, 65535),
     wsPort: integer(env, 'PARLEY_WS_PORT', 3002, 0, 65535),
@@ -287,6 +312,7 @@ export function loadConfig(env: Env): RelayConfig {
       maxBlockMs: integer(env, 'PARLEY_AUTH_MAX_BLOCK_SECONDS', 3600, 1) * 1000,
     },
     trustProxy: flag(env, 'PARLEY_TRUST_PROXY'),
+    legacyQueryToken: flag(env, 'PARLEY_LEGACY_QUERY_TOKEN', true),
     upstream: {
       timeoutMs: integer(env, 'PARLEY_UPSTREAM_TIMEOUT_MS', 60_000, 100),
       retries: integer(env, 'PARLEY_UPSTREAM_RETRIES', 2, 0, 10),
@@ -297,5 +323,12 @@ export function loadConfig(env: Env): RelayConfig {
     shutdownGraceMs: integer(env, 'PARLEY_SHUTDOWN_GRACE_MS', 10_000, 0),
     logText: flag(env, 'PARLEY_LOG_TEXT'),
     demo: text(env, 'PARLEY_DEMO', ''),
+    answer: {
+      allowedModels: allowedModels.length === 0 ? [] : [...new Set([chatModel, ...allowedModels])],
+      maxCompletionTokens: integer(env, 'PARLEY_MAX_COMPLETION_TOKENS', 0, 0),
+      maxSpokenSentences: integer(env, 'PARLEY_MAX_SPOKEN_SENTENCES', 0, 0, 65_535),
+    },
+    audioBytesPerDay: integer(env, 'PARLEY_AUDIO_BYTES_PER_DAY', 0, 0),
+    recordingIdleMs: integer(env, 'PARLEY_RECORDING_IDLE_SECONDS', 30, 1) * 1000,
   };
 }

@@ -2,10 +2,12 @@
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { runPrimary, type ListeningMessage } from './cluster.ts';
-import { ConfigError, flagsToEnv, loadConfig, type RelayConfig } from './config.ts';
+import { ConfigError, configDirFrom, flagsToEnv, loadConfig, type RelayConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { connectRedis } from './redis/redis-client.ts';
 import { createRelay } from './relay.ts';
+import { createRedisTokenRegistry } from './tokens/redis-token-registry.ts';
+import { runTokensCli } from './tokens/tokens-cli.ts';
 import { resolveToken } from './transport/token-store.ts';
 
 function readConfig(): RelayConfig {
@@ -107,7 +109,24 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-main().catch((error: unknown) => {
+/** `npm run relay -- tokens …`: token administration instead of a relay. */
+async function tokens(argv: string[]): Promise<void> {
+  const redisUrl = process.env.REDIS_URL?.trim();
+  // With REDIS_URL the relays read their named tokens from Redis, so the command writes there too.
+  const redis = redisUrl ? await connectRedis(redisUrl, createLogger({ secrets: [], logText: false, write: () => undefined })) : undefined;
+  try {
+    const registry = redis ? createRedisTokenRegistry({ redis }) : undefined;
+    await runTokensCli(argv, configDirFrom(process.env), { out: (text) => process.stdout.write(text) }, registry);
+    await redis?.quit();
+  } catch (error) {
+    // TokenRegistryError and parseArgs' errors carry a message meant for the person at the terminal.
+    process.stderr.write(`parley tokens: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}
+
+const entry = process.argv[2] === 'tokens' ? tokens(process.argv.slice(3)) : main();
+entry.catch((error: unknown) => {
   process.stderr.write(`parley relay: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -4,12 +4,15 @@
 // HTTP listeners get the same context; shutdown drains turns, then closes sockets and the store.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { CloseCode } from '../protocol/index.ts';
 import type { RelayConfig } from './config.ts';
 import { createHostCheck } from './http/host-check.ts';
 import { createHttpServer } from './http/http-server.ts';
 import type { Logger } from './log.ts';
 import { createUpstream } from './openai/upstream.ts';
+import { createRedisAudioBudget } from './redis/redis-audio-budget.ts';
+import { createMemoryAudioBudget, type AudioBudget } from './session/audio-budget.ts';
 import { connectRedis } from './redis/redis-client.ts';
 import { createRedisSessionStore } from './redis/redis-session-store.ts';
 import { createMemorySessionStore } from './session/memory-store.ts';
@@ -17,8 +20,11 @@ import { createRateLimiter, type RateLimiter } from './session/rate-limiter.ts';
 import type { RelayContext } from './session/relay-context.ts';
 import type { SessionStore } from './session/session-store.ts';
 import { createTurnTracker } from './session/turn-tracker.ts';
+import type { TokenRegistry } from './tokens/token-registry.ts';
 import type { TurnUpstream } from './session/turn-services.ts';
-import { createTokenCheck } from './transport/auth.ts';
+import { createFileTokenRegistry, TOKENS_FILE } from './tokens/file-token-registry.ts';
+import { createRedisTokenRegistry } from './tokens/redis-token-registry.ts';
+import { createTokenAuthority } from './tokens/token-authority.ts';
 import { createAuthThrottle } from './transport/auth-throttle.ts';
 import { attachConnection } from './transport/ws-connection.ts';
 import { createWsServer } from './transport/ws-server.ts';
@@ -34,15 +40,25 @@ export interface RelayOptions {
   token: string;
   logger: Logger;
   version: string;
-  /** Replaces the OpenAI upstream (tests, benchmarks). */
+  /** Replaces the OpenAI upstream (an in-process relay for a test); the seam turns see (TurnUpstream). */
   upstream?: TurnUpstream;
+  /** Replaces the token file in the config dir (tests; a shared store). */
+  tokenRegistry?: TokenRegistry;
 }
 
 interface Backends {
   store: SessionStore;
   rateLimiter: RateLimiter;
+  /** Turns per day for named tokens with a daily budget. */
+  dailyLimiter: RateLimiter;
+  /** Voice bytes per token per UTC day. */
+  audioBudget: AudioBudget;
+  /** Named tokens: the file in the config dir, or Redis so every machine sees the same list. */
+  tokenRegistry: TokenRegistry;
   close(): Promise<void>;
 }
+
+const DAY = { windowSeconds: 86_400, keyPrefix: 'parley:day' };
 
 function memoryBackends(config: RelayConfig): Backends {
   const store = createMemorySessionStore({
@@ -50,7 +66,14 @@ function memoryBackends(config: RelayConfig): Backends {
     maxPerToken: config.history.maxSessionsPerToken,
     ttlMs: config.history.ttlMs,
   });
-  return { store, rateLimiter: createRateLimiter(), close: () => store.close() };
+  return {
+    store,
+    rateLimiter: createRateLimiter(),
+    dailyLimiter: createRateLimiter(DAY),
+    audioBudget: createMemoryAudioBudget(),
+    tokenRegistry: createFileTokenRegistry({ path: join(config.configDir, TOKENS_FILE) }),
+    close: () => store.close(),
+  };
 }
 
 /** REDIS_URL: sessions and budgets shared by every instance; fails start-up if Redis is unreachable. */
@@ -59,6 +82,9 @@ async function redisBackends(config: RelayConfig, url: string, logger: Logger): 
   return {
     store: createRedisSessionStore({ redis, ttlMs: config.history.ttlMs, maxPerToken: config.history.maxSessionsPerToken }),
     rateLimiter: createRateLimiter({ redis }),
+    dailyLimiter: createRateLimiter({ ...DAY, redis }),
+    audioBudget: createRedisAudioBudget({ redis }),
+    tokenRegistry: createRedisTokenRegistry({ redis }),
     async close() {
       // QUIT lets in-flight writes finish; when Redis is away there is nothing to wait for.
       await redis.quit().catch(() => redis.disconnect());
@@ -78,10 +104,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       timeoutMs: config.upstream.timeoutMs,
       maxRetries: config.upstream.retries,
       retryBaseMs: config.upstream.retryBaseMs,
+      ...(config.answer.maxCompletionTokens === 0 ? {} : { maxCompletionTokens: config.answer.maxCompletionTokens }),
     });
   const ctx: RelayContext = {
     store: backends.store,
     rateLimiter: backends.rateLimiter,
+    dailyLimiter: backends.dailyLimiter,
     upstream,
     defaults: {
       chatModel: config.models.chat,
@@ -93,6 +121,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       historyMaxTurns: config.history.maxTurns,
       ttsConcurrency: config.ttsConcurrency,
       speech: config.speech,
+      maxSpokenSentences: config.answer.maxSpokenSentences,
     },
     limits: {
       maxTextChars: config.limits.maxTextChars,
@@ -100,14 +129,27 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       maxConcurrentTurns: config.limits.maxConcurrentTurns,
       turnsPerMinute: config.limits.turnsPerMinute,
       turnsPerMinutePerSession: config.limits.turnsPerMinutePerSession,
+      allowedModels: config.answer.allowedModels,
+      audioBytesPerDay: config.audioBytesPerDay,
+      recordingIdleMs: config.recordingIdleMs,
       maxContextChars: config.limits.maxContextChars,
       maxContextTokens: config.limits.maxContextTokens,
       maxReadAloudChars: config.limits.maxReadAloudChars,
     },
+    audioBudget: backends.audioBudget,
     tracker: createTurnTracker(),
     logger,
   };
-  const checkToken = createTokenCheck([options.token, ...config.tokens]);
+  // Named tokens from `npm run relay -- tokens add`: every process watches the same file, or Redis.
+  let closeRevoked = (_ids: string[]) => undefined as void;
+  const authority = await createTokenAuthority({
+    tokens: [options.token, ...config.tokens],
+    registry: options.tokenRegistry ?? backends.tokenRegistry,
+    onRevoked: (ids) => closeRevoked(ids),
+    onError: (error) => logger.error('token registry unreadable; the last good list stays in force', { error: String(error) }),
+  });
+  ctx.tokenPolicy = authority;
+  const checkToken = authority.check;
   const origins = { allowedOrigins: config.allowedOrigins, extensionIds: config.extensionIds };
   const guard = {
     authThrottle: createAuthThrottle(config.authThrottle),
@@ -120,12 +162,17 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     origins,
     checkToken,
     ...guard,
+    allowQueryToken: config.legacyQueryToken,
     maxPayloadBytes: config.limits.maxFrameBytes,
     maxConnections: config.limits.maxConnections,
     heartbeatMs: config.heartbeatMs,
     logger,
     onConnection: (socket, dialect, tokenId) => attachConnection(ctx, socket, dialect, tokenId, config.limits.maxSendBufferBytes),
   });
+  closeRevoked = (ids) => {
+    const closed = ws.closeTokens(ids, CloseCode.Unauthorized, 'unauthorized: token revoked');
+    logger.warn('tokens revoked', { tokenIds: ids, closedConnections: closed });
+  };
   const http = createHttpServer({
     ctx,
     origins,
@@ -162,6 +209,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       const result = await ctx.tracker.drain(graceMs);
       ws.closeAll(CloseCode.GoingAway, 'going away');
       http.closeAllConnections();
+      authority.dispose();
       await backends.close();
       return result;
     },

@@ -22,7 +22,7 @@ import { median } from '../lib/stats.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OUT_DIR = '.output-bench';
-const EXTENSION_DIR = join(ROOT, OUT_DIR, 'chrome-mv3');
+export const EXTENSION_DIR = join(ROOT, OUT_DIR, 'chrome-mv3');
 const CHROMIUM = '/usr/lib/chromium/chromium';
 const RUNS = 15;
 const OPEN_RUNS = 7;
@@ -34,7 +34,7 @@ const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>
 <h1>An ordinary article</h1>${'<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.</p>'.repeat(60)}
 <script>document.title = 'Article ' + document.querySelectorAll('p').length;</script></body></html>`;
 
-function build(): void {
+export function build(): void {
   execFileSync('npx', ['wxt', 'build'], { cwd: ROOT, env: { ...process.env, PARLEY_OUT_DIR: OUT_DIR }, stdio: 'ignore' });
 }
 
@@ -51,7 +51,7 @@ function contentScriptSizes(): { raw: number; gzip: number; files: string[] } {
   return { raw, gzip, files };
 }
 
-async function launch(withExtension: boolean): Promise<{ context: BrowserContext; dir: string }> {
+export async function launch(withExtension: boolean): Promise<{ context: BrowserContext; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-browser-'));
   const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
   if (withExtension) args.push(`--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`);

@@ -73,7 +73,6 @@ export function checkOptions(form: OptionsForm): OptionsCheck {
 
   const url = checkRelayUrl(form.relayUrl);
   if (!url.ok) errors.relayUrl = url.message;
-  else if (url.insecureRemote) warnings.relayUrl = 'ws:// is unencrypted: use it only for a relay on this computer (localhost). Use wss:// for a remote relay.';
 
   const token = form.token.trim();
   const tok = checkToken(token);

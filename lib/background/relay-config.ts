@@ -7,7 +7,12 @@ import type { SessionSettings } from '../../protocol/index.ts';
  */
 export type FieldCheck = { ok: true } | { ok: false; message: string };
 
-export function checkRelayUrl(value: string): FieldCheck & { insecureRemote?: boolean } {
+/** Loopback hosts, where an unencrypted ws:// never leaves the computer. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+export function checkRelayUrl(value: string): FieldCheck {
   let url: URL;
   try {
     url = new URL(value.trim());
@@ -17,8 +22,11 @@ export function checkRelayUrl(value: string): FieldCheck & { insecureRemote?: bo
   }
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return { ok: false, message: 'The relay URL must start with ws:// or wss://.' };
   if (url.hash) return { ok: false, message: 'The relay URL cannot contain a #fragment.' };
-  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  return url.protocol === 'ws:' && !local ? { ok: true, insecureRemote: true } : { ok: true };
+  // Over ws:// the token and every word said would cross the network in the clear (issue 10): refused,
+  // here and therefore in the background before it connects, not merely warned about.
+  if (url.protocol === 'ws:' && !isLoopbackHost(url.hostname))
+    return { ok: false, message: 'A relay on another computer needs wss:// (TLS); ws:// is only for a relay on this computer (localhost, 127.0.0.1).' };
+  return { ok: true };
 }
 
 /** The token travels as a WebSocket subprotocol, which only allows RFC 7230 token characters. */

@@ -19,7 +19,8 @@ export interface ChatActions {
   /** Stop generating and stop speaking. */
   stop(): void;
   newChat(): void;
-  toggleRecording(): void;
+  /** `fromUser`: the press was a real user action (`isTrusted`); only such a press starts the microphone. */
+  toggleRecording(fromUser: boolean): void;
   discardRecording(): void;
   toggleMute(): void;
   revealAll(entryId: string): void;
@@ -42,6 +43,8 @@ export interface ChatControllerDeps {
   /** The extension went away (reload/update): unmount. */
   onInvalidated: () => void;
   openOptions: () => void;
+  /** Whether the panel is visible and uncovered right now (lib/chat/panel-visibility.ts); absent means yes. */
+  canStartRecording?: () => boolean;
   /**
    * Closes the panel: in a page, the launcher hides its frame (asked through the
    * background, the only way to the tab's launcher); in the side panel, the window closes.
@@ -60,6 +63,12 @@ export interface ChatController {
 }
 
 const TYPING_FRAME_MS = 33;
+/**
+ * Streamed chunks are applied at most once per this many ms, joined per entry: a chunk per
+ * token re-rendered and re-laid-out the panel thousands of times in a long answer, and made
+ * long tasks (tests/e2e/long-answer.test.ts). One frame at 60 Hz is below what anyone sees.
+ */
+const CHUNK_BATCH_MS = 16;
 const CLOCK_MS = 1000;
 const DRAFT_SAVE_MS = 300;
 
@@ -146,6 +155,23 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     }
   }
 
+<<<<<<< HEAD
+  let chunks: Array<Extract<BackgroundToContent, { type: 'textChunk' }>> = [];
+  let chunkTimer: ReturnType<typeof setTimeout> | undefined;
+
+  function flushChunks() {
+    if (chunkTimer) clearTimeout(chunkTimer);
+    chunkTimer = undefined;
+    const pending = chunks;
+    chunks = [];
+    for (let i = 0; i < pending.length; ) {
+      const entryId = pending[i]?.entryId ?? '';
+      let text = '';
+      for (; i < pending.length && pending[i]?.entryId === entryId; i++) text += pending[i]?.text ?? '';
+      state.apply({ type: 'textChunk', entryId, text }, now());
+    }
+    if (pending.length > 0) animate();
+=======
   /** A read-aloud sentence: played like an answer's, highlighted in the read-aloud bar. */
   function handleReadAloudSpeech(message: Extract<BackgroundToContent, { type: 'readAloudSpeech' }>) {
     if (pageContext.reading === 'idle') return;
@@ -157,9 +183,17 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       // Malformed base64: that sentence is skipped.
       console.warn('[parley] unreadable read-aloud audio', error);
     }
+>>>>>>> issue-12
   }
 
   function handleMessage(message: BackgroundToContent) {
+    if (message.type === 'textChunk') {
+      chunks.push(message);
+      chunkTimer ??= setTimeout(flushChunks, CHUNK_BATCH_MS);
+      return;
+    }
+    // Anything else may refer to text that arrived before it: apply that text first.
+    flushChunks();
     if (message.type === 'speech') handleSpeech(message);
     else if (message.type === 'readAloudSpeech') handleReadAloudSpeech(message);
     else if (isContextMessage(message)) pageContext.apply(message);
@@ -220,6 +254,8 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     },
     stop() {
       post({ type: 'cancel' });
+      // What already arrived is shown at once, whole.
+      flushChunks();
       player?.stop();
       state.stopAll(now());
     },
@@ -228,9 +264,18 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       state.stopAll(now());
       post({ type: 'newChat' });
     },
-    toggleRecording() {
+    toggleRecording(fromUser) {
+      if (state.recording.recording) {
+        post({ type: 'stopRecording' });
+        return;
+      }
+      // A synthetic press, or one on a panel that something covers, never opens the microphone.
+      if (!fromUser || deps.canStartRecording?.() === false) {
+        console.warn('[parley] ignored a record press that was not a visible user action');
+        return;
+      }
       unlockAudio();
-      post({ type: state.recording.recording ? 'stopRecording' : 'startRecording' });
+      post({ type: 'startRecording' });
     },
     discardRecording() {
       post({ type: 'discardRecording' });
@@ -244,6 +289,7 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       void mutedItem.setValue(muted).catch((error: unknown) => console.warn('[parley] cannot save mute', error));
     },
     revealAll(entryId) {
+      flushChunks();
       state.revealAll(entryId, now());
     },
     openOptions: () => deps.openOptions(),
@@ -312,6 +358,7 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     },
     dispose() {
       for (const cleanup of cleanups.splice(0)) cleanup();
+      if (chunkTimer) clearTimeout(chunkTimer);
       if (typingTimer) clearTimeout(typingTimer);
       if (draftTimer) {
         clearTimeout(draftTimer);

@@ -7,8 +7,8 @@
  * hands it even a closed shadow root (docs/panel.md). So the name is random per
  * page load (from crypto, which the page cannot replace in the content script's
  * isolated world), and a name the page has already defined is never used: such an
- * element matches `:defined` at creation. `customElements` itself is not usable
- * here (Chrome exposes no registry to isolated worlds).
+ * element matches `:defined` at creation. The registry is asked too where the
+ * content script can see it (Chrome exposes none to isolated worlds).
  *
  * A name defined only after the shadow root exists does not get in either: a root
  * attached while the element was not yet custom is not available to
@@ -31,8 +31,9 @@ export function randomElementName(): string {
 
 export function createHostElement(doc: Document, nextName: () => string = randomElementName): HTMLElement {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const host = doc.createElement(nextName());
-    if (!host.matches(':defined')) return host;
+    const name = nextName();
+    const host = doc.createElement(name);
+    if (!host.matches(':defined') && globalThis.customElements?.get(name) === undefined) return host;
   }
   throw new Error('Every host element name tried was already defined by the page.');
 }

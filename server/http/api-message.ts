@@ -23,6 +23,9 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.BadAudio]: 422,
   [ErrorCode.NoSpeech]: 422,
   [ErrorCode.RateLimited]: 429,
+  [ErrorCode.AudioBudgetExceeded]: 429,
+  [ErrorCode.DailyBudgetExceeded]: 429,
+  [ErrorCode.Unauthorized]: 401,
   [ErrorCode.ShuttingDown]: 503,
   [ErrorCode.StoreUnavailable]: 503,
   [ErrorCode.UpstreamTimeout]: 504,
@@ -93,7 +96,7 @@ export async function handleApiMessage(ctx: RelayContext, req: IncomingMessage, 
     return sendError(res, TurnErrors.emptyAudio());
   }
   const key = { tokenId, clientId: parsed.id };
-  const refusal = await admitTurn(ctx, key);
+  const refusal = await admitTurn(ctx, key, parsed.input);
   if (refusal) return sendError(res, refusal);
 
   const session = { key, hash: sessionHash(key) };

@@ -16,6 +16,8 @@ export interface ChatContext {
   timeoutMs: number;
   policy: RetryPolicy;
   secrets: readonly string[];
+  /** Sent as max_completion_tokens when set (PARLEY_MAX_COMPLETION_TOKENS): caps every answer's length and cost. */
+  maxCompletionTokens?: number;
 }
 
 /**
@@ -37,7 +39,13 @@ export async function* streamChat(client: OpenAI, req: ChatRequest, ctx: ChatCon
       let receiving = false;
       try {
         const stream = await client.chat.completions.create(
-          { model: req.model, messages: req.messages, stream: true, stream_options: { include_usage: true } },
+          {
+            model: req.model,
+            messages: req.messages,
+            stream: true,
+            stream_options: { include_usage: true },
+            ...(ctx.maxCompletionTokens === undefined ? {} : { max_completion_tokens: ctx.maxCompletionTokens }),
+          },
           { signal: watchdog.signal },
         );
         receiving = true;

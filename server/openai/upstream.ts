@@ -26,6 +26,8 @@ export interface UpstreamConfig {
   maxRetries: number;
   /** Backoff base (default 500 ms), full jitter; retry-after(-ms) is honoured up to 20 s. */
   retryBaseMs?: number;
+  /** max_completion_tokens on every chat request; undefined = the server's own limit. */
+  maxCompletionTokens?: number;
 }
 
 export interface Upstream {
@@ -48,6 +50,7 @@ export function createUpstream(config: UpstreamConfig): Upstream {
   const ttsClient = client(config.tts);
   const secrets = [...new Set([config.chat.apiKey, config.stt.apiKey, config.tts.apiKey])];
   const policy: RetryPolicy = { maxRetries: config.maxRetries, baseMs: config.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, capMs: DEFAULT_RETRY_CAP_MS };
+  const answerCap = config.maxCompletionTokens === undefined ? {} : { max_completion_tokens: config.maxCompletionTokens };
 
   /** One guarded, retried request: the watchdog covers the body too, which the SDK timeout does not. */
   const request = <T>(stage: UpstreamStage, signal: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> =>
@@ -66,11 +69,11 @@ export function createUpstream(config: UpstreamConfig): Upstream {
     );
 
   return {
-    streamChat: (req) => streamChat(chatClient, req, { timeoutMs: config.timeoutMs, policy, secrets }),
+    streamChat: (req) => streamChat(chatClient, req, { timeoutMs: config.timeoutMs, policy, secrets, maxCompletionTokens: config.maxCompletionTokens }),
 
     complete: (req) =>
       request('chat', req.signal, async (signal) => {
-        const completion = await chatClient.chat.completions.create({ model: req.model, messages: req.messages }, { signal });
+        const completion = await chatClient.chat.completions.create({ model: req.model, messages: req.messages, ...answerCap }, { signal });
         return completion.choices[0]?.message.content ?? '';
       }),
 

@@ -42,15 +42,17 @@ export async function connectRedis(url: string, logger: Logger, options: RedisCl
   });
   let down = false;
   let connected = false;
-  const lost = (error?: string) => {
-    // ioredis reports an outage several times (close, then an error per failed reconnect): one line each.
+  let lastError = 'connection closed';
+  // Without a listener ioredis's error events would crash the process; the outage is logged once,
+  // when ioredis starts reconnecting (a deliberate quit() does not reconnect, so it logs nothing).
+  client.on('error', (error: Error) => {
+    lastError = error.message;
+  });
+  client.on('reconnecting', () => {
     if (down || !connected) return;
     down = true;
-    logger.warn('redis unavailable', { address, error });
-  };
-  client.on('close', () => lost('connection closed'));
-  // Without a listener ioredis's error events would crash the process.
-  client.on('error', (error: Error) => lost(error.message));
+    logger.warn('redis unavailable', { address, error: lastError });
+  });
   client.on('ready', () => {
     connected = true;
     if (!down) return;

@@ -47,6 +47,8 @@ interface RunningTurn {
 interface Collecting {
   chunks: Uint8Array[];
   bytes: number;
+  /** Discards the recording when no chunk arrives for limits.recordingIdleMs. */
+  idle: ReturnType<typeof setTimeout>;
 }
 
 type Handlers = { [K in ClientMessageType]: (message: ClientMessageOf<K>) => Promise<void> | void };
@@ -78,6 +80,12 @@ export function createClientConnection(
   let queue: Promise<void> = Promise.resolve();
 
   const maxTurns = legacy ? 1 : ctx.limits.maxConcurrentTurns;
+  /** Forgets a recording being collected (and its idle timer); true if there was one. */
+  const dropRecording = (turnId: number): boolean => {
+    const recording = collecting.get(turnId);
+    if (recording) clearTimeout(recording.idle);
+    return collecting.delete(turnId);
+  };
   const sendError = (turnId: number, error: ErrorInfo) => send({ type: 'error', turnId, error });
 
   const okInfo = (s: SessionSummary, resumed: boolean): OkInfo => ({
@@ -114,7 +122,7 @@ export function createClientConnection(
   const sinkFor = (turnId: number): TurnSink => ({
     transcript: (text) => send({ type: 'transcript', turnId, text }),
     textChunk: (text) => send({ type: 'textChunk', turnId, text }),
-    textEnd: () => send({ type: 'textEnd', turnId }),
+    textEnd: (cut) => send(cut ? { type: 'textEnd', turnId, speech: cut } : { type: 'textEnd', turnId }),
     speechAudio: (index, sentence, audio) => send({ type: 'speechAudio', turnId, index, sentence, audio }),
     error: (error) => sendError(turnId, error),
   });
@@ -124,7 +132,7 @@ export function createClientConnection(
     // Taken whether or not the turn is admitted: a refused turn's attachment is sent again with the retry.
     const context = attached.get(turnId);
     attached.delete(turnId);
-    const refusal = await admitTurn(ctx, s.key);
+    const refusal = await admitTurn(ctx, s.key, input);
     if (refusal) return sendError(turnId, refusal);
     // The socket may have closed while Redis answered.
     if (closed) return;
@@ -164,6 +172,9 @@ export function createClientConnection(
       send({ type: 'ok', info: okInfo(found, found.existed || messages.length > 0) });
     },
     async settings({ settings }) {
+      const allowed = ctx.limits.allowedModels;
+      if (settings.model !== undefined && allowed.length > 0 && !allowed.includes(settings.model))
+        return sendError(0, TurnErrors.modelNotAllowed(settings.model, allowed));
       if (session) {
         await changeSettings(ctx.store, session.key, settings);
       } else {
@@ -180,7 +191,7 @@ export function createClientConnection(
       if (refusal) return sendError(turnId, refusal);
       await start(session, turnId, { kind: 'text', text });
     },
-    audioChunk({ turnId, data }) {
+    async audioChunk({ turnId, data }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
       if (rejected.has(turnId)) return;
       let recording = collecting.get(turnId);
@@ -190,11 +201,23 @@ export function createClientConnection(
           rejected.add(turnId);
           return sendError(turnId, refusal);
         }
-        recording = { chunks: [], bytes: 0 };
+        // Refused at the first chunk when today's voice budget is already spent, not after the upload.
+        if ((await ctx.audioBudget.remaining(tokenId, ctx.limits.audioBytesPerDay)) === 0) {
+          rejected.add(turnId);
+          return sendError(turnId, TurnErrors.audioBudgetExceeded(ctx.audioBudget.renewsInMs()));
+        }
+        const idle = setTimeout(() => {
+          if (closed || !dropRecording(turnId)) return;
+          rejected.add(turnId);
+          sendError(turnId, TurnErrors.recordingIdle(Math.round(ctx.limits.recordingIdleMs / 1000)));
+        }, ctx.limits.recordingIdleMs);
+        idle.unref();
+        recording = { chunks: [], bytes: 0, idle };
         collecting.set(turnId, recording);
       }
+      recording.idle.refresh();
       if (recording.bytes + data.byteLength > ctx.limits.maxAudioBytes) {
-        collecting.delete(turnId);
+        dropRecording(turnId);
         rejected.add(turnId);
         return sendError(turnId, TurnErrors.audioTooLarge(ctx.limits.maxAudioBytes));
       }
@@ -210,7 +233,7 @@ export function createClientConnection(
         const refusal = running.has(turnId) || legacy ? refuseNewTurn(turnId) : undefined;
         return sendError(turnId, refusal ?? TurnErrors.emptyAudio());
       }
-      collecting.delete(turnId);
+      dropRecording(turnId);
       if (recording.bytes === 0) return sendError(turnId, TurnErrors.emptyAudio());
       await start(session, turnId, { kind: 'voice', audio: Buffer.concat(recording.chunks), mimeType: VOICE_MIME_TYPE });
     },
@@ -241,7 +264,7 @@ export function createClientConnection(
         turn.controller.abort(reason);
         return;
       }
-      if (collecting.delete(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
+      if (dropRecording(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
       sendError(turnId, TurnErrors.unknownTurn(turnId));
     },
     /** Barge-in: cancel like Cancel if the turn runs, then keep in history only what was heard. */
@@ -262,7 +285,7 @@ export function createClientConnection(
         // No frame answers this: the turn already ended with TextEnd (docs/protocol.md, Interrupt).
         return recordHeard(ctx.store, finished.session.key, finished.spoken, heard, maxHistory);
       }
-      if (collecting.delete(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
+      if (dropRecording(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
       sendError(turnId, TurnErrors.unknownTurn(turnId));
     },
   };
@@ -294,7 +317,7 @@ export function createClientConnection(
       closed = true;
       for (const turn of running.values()) turn.controller.abort(reason);
       finishedSpoken.clear();
-      collecting.clear();
+      for (const turnId of [...collecting.keys()]) dropRecording(turnId);
       rejected.clear();
       attached.clear();
     },

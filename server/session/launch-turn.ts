@@ -3,21 +3,33 @@ import type { ErrorInfo } from '../../protocol/index.ts';
 import type { RelayContext } from './relay-context.ts';
 import type { SessionKey } from './session-store.ts';
 import { toTurnErrorInfo, TurnErrors } from './turn-errors.ts';
-import { runTurn, type TurnRequest, type TurnResult } from './turn-runner.ts';
+import { runTurn, type TurnInput, type TurnRequest, type TurnResult } from './turn-runner.ts';
 
 /**
  * Undefined when the turn may start; takes a slot from the token's budget and from the session's
  * share of it, so one flooding session cannot spend every other session's turns. The budgets are
  * keyed by token id and client id, so they hold across instances sharing Redis.
  */
-export async function admitTurn(ctx: RelayContext, key: SessionKey): Promise<ErrorInfo | undefined> {
+export async function admitTurn(ctx: RelayContext, key: SessionKey, input?: TurnInput): Promise<ErrorInfo | undefined> {
   if (!ctx.tracker.accepting()) return TurnErrors.shuttingDown();
+  // A connection opened just before its token was revoked can still send frames; its turns stop here.
+  if (ctx.tokenPolicy?.isRevoked(key.tokenId)) return TurnErrors.tokenRevoked();
+  const own = ctx.tokenPolicy?.limitsOf(key.tokenId);
+  const audioBytes = input?.kind === 'voice' ? input.audio.byteLength : 0;
   try {
+    if (audioBytes > (await ctx.audioBudget.remaining(key.tokenId, ctx.limits.audioBytesPerDay)))
+      return TurnErrors.audioBudgetExceeded(ctx.audioBudget.renewsInMs());
     const slot = await ctx.rateLimiter.take([
-      { key: `token:${key.tokenId}`, limit: ctx.limits.turnsPerMinute },
+      { key: `token:${key.tokenId}`, limit: own?.turnsPerMinute ?? ctx.limits.turnsPerMinute },
       { key: `session:${key.tokenId}:${key.clientId}`, limit: ctx.limits.turnsPerMinutePerSession },
     ]);
     if (!slot.ok) return TurnErrors.rateLimited(slot.limit, slot.retryAfterMs);
+    if (own?.dailyBudget !== undefined && ctx.dailyLimiter) {
+      const day = await ctx.dailyLimiter.take([{ key: `day:${key.tokenId}`, limit: own.dailyBudget }]);
+      if (!day.ok) return TurnErrors.dailyBudgetExceeded(own.dailyBudget, day.retryAfterMs);
+    }
+    // Spent only once the turn is admitted: a rate-limited recording costs nothing.
+    if (audioBytes > 0 && ctx.limits.audioBytesPerDay > 0) await ctx.audioBudget.spend(key.tokenId, audioBytes);
   } catch (error) {
     ctx.logger.warn('rate limiter unavailable', { error: String(error) });
     return toTurnErrorInfo(error, 'chat');

@@ -25,6 +25,15 @@ export const TurnErrors = {
   legacyBusy: () => errorInfo(ErrorCode.TooManyTurns, 'Still answering the previous message; wait for it to finish.', true),
   noClientId: () => errorInfo(ErrorCode.NoClientId, 'Send SetClientID (or Resume) before anything else.'),
   notBinary: () => errorInfo(ErrorCode.NotText, 'Only binary frames are accepted.'),
+  modelNotAllowed: (model: string, allowed: readonly string[]) =>
+    errorInfo(ErrorCode.ModelNotAllowed, `The model "${model.slice(0, 80)}" is not offered by this relay; choose one of: ${allowed.join(', ')}.`),
+  audioBudgetExceeded: (retryAfterMs: number) =>
+    errorInfo(ErrorCode.AudioBudgetExceeded, "Today's voice allowance for this token is used up; type your message, or speak again tomorrow.", false, retryAfterMs),
+  dailyBudgetExceeded: (limit: number, retryAfterMs: number) =>
+    errorInfo(ErrorCode.DailyBudgetExceeded, `This token's ${limit} turns for the day are used up; ask the relay's owner for more, or try again later.`, false, retryAfterMs),
+  tokenRevoked: () => errorInfo(ErrorCode.Unauthorized, 'This token was revoked; ask the relay owner for a new one.'),
+  recordingIdle: (seconds: number) =>
+    errorInfo(ErrorCode.RecordingIdle, `The recording was discarded: no audio arrived for ${seconds} s. Record again.`, true),
   storeUnavailable: () =>
     errorInfo(ErrorCode.StoreUnavailable, 'The relay cannot reach its session store right now; try again in a few seconds.', true, 2000),
   attachTooLate: (turnId: number) =>

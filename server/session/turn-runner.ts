@@ -1,6 +1,6 @@
 // One turn, text or voice: transcribe, stream the answer, speak it sentence by sentence.
 // Transport-agnostic: the WebSocket connection and the HTTP API give it a sink.
-import type { ErrorInfo } from '../../protocol/index.ts';
+import type { ErrorInfo, SpeechCut } from '../../protocol/index.ts';
 import { describeCause, type TurnKind, type TurnLogRecord } from '../log.ts';
 import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
 import { createSpeechPipeline, type SpeechPipeline } from '../speech/speech-pipeline.ts';
@@ -20,7 +20,8 @@ export { isTurnAbortReason, type TurnAbortReason } from './turn-abort.ts';
 export interface TurnSink {
   transcript(text: string): void;
   textChunk(text: string): void;
-  textEnd(): void;
+  /** `cut` when PARLEY_MAX_SPOKEN_SENTENCES left sentences unspoken. */
+  textEnd(cut?: SpeechCut): void;
   speechAudio(index: number, sentence: string, audio: Uint8Array): void;
   error(info: ErrorInfo): void;
 }
@@ -126,6 +127,7 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
     stage = 'chat';
     const splitter = speak ? createSentenceSplitter(settings.language || defaults.language || undefined) : undefined;
     let sentences = 0;
+    let pastCap = 0;
     let speechErrors = 0;
     // Sentences as written (the panel types them in step with their audio); TTS gets the cleaned text.
     const written: string[] = [];
@@ -154,6 +156,11 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
     }
     const pushSentences = (list: string[]) => {
       for (const sentence of list) {
+        // Past the cap the answer goes on as text only: speech is the costly, slow part of a long answer.
+        if (defaults.maxSpokenSentences && sentences >= defaults.maxSpokenSentences) {
+          pastCap++;
+          continue;
+        }
         const said = cleaner?.clean(sentence) ?? '';
         if (said === '') {
           unspoken += `${sentence}\n`;
@@ -195,7 +202,7 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
     signal.throwIfAborted();
     // TextEnd is the turn's last frame (docs/protocol.md): clients may forget the turn when they see it,
     // so it waits for the last SpeechAudio.
-    live(sink.textEnd)();
+    live(sink.textEnd)(pastCap > 0 ? { spoken: sentences, unspoken: pastCap } : undefined);
     if (speak) {
       record.sentences = sentences;
       record.speechErrors = speechErrors;

@@ -20,6 +20,8 @@ export interface TurnDefaults {
   systemPrompt: string;
   historyMaxTurns: number;
   ttsConcurrency: number;
+  /** 0 or absent = no cap (PARLEY_MAX_SPOKEN_SENTENCES). */
+  maxSpokenSentences?: number;
   /** Speak answers on sessions whose settings do not say. */
   speech: boolean;
 }

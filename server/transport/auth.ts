@@ -53,8 +53,17 @@ export function isOriginAllowed(origin: string | undefined, policy: OriginPolicy
   return policy.allowedOrigins.includes(origin);
 }
 
-/** Token from the `parley-token.<token>` subprotocol entry (Parley) or `?token=` (legacy clients). */
-export function tokenFromUpgrade(req: IncomingMessage): string | undefined {
+/** True when the upgrade URL carries `?token=` (so a refusal can say why when query tokens are off). */
+export function hasQueryToken(req: IncomingMessage): boolean {
+  return new URL(req.url ?? '/', 'http://relay.invalid').searchParams.has('token');
+}
+
+/**
+ * Token from the `parley-token.<token>` subprotocol entry (Parley) or, unless `allowQuery` is false
+ * (PARLEY_LEGACY_QUERY_TOKEN=0), `?token=` (legacy clients). A URL ends up in proxy and access logs,
+ * which is why a relay without legacy clients should switch the query form off.
+ */
+export function tokenFromUpgrade(req: IncomingMessage, allowQuery = true): string | undefined {
   const header = req.headers['sec-websocket-protocol'];
   if (typeof header === 'string') {
     for (const entry of header.split(',')) {
@@ -62,6 +71,7 @@ export function tokenFromUpgrade(req: IncomingMessage): string | undefined {
       if (trimmed.startsWith(TOKEN_PROTOCOL_PREFIX)) return trimmed.slice(TOKEN_PROTOCOL_PREFIX.length);
     }
   }
+  if (!allowQuery) return undefined;
   const query = new URL(req.url ?? '/', 'http://relay.invalid').searchParams.get('token');
   return query ?? undefined;
 }

@@ -7,7 +7,7 @@ import { CloseCode, PROTOCOL_V1, type Dialect } from '../../protocol/index.ts';
 import { MISDIRECTED_MESSAGE } from '../http/host-check.ts';
 import { createLimitedServer, NODE_DEFAULT_LIMITS, type ServerLimits } from '../http/server-limits.ts';
 import type { Logger } from '../log.ts';
-import { isOriginAllowed, tokenFromUpgrade, type OriginPolicy } from './auth.ts';
+import { hasQueryToken, isOriginAllowed, tokenFromUpgrade, type OriginPolicy } from './auth.ts';
 import type { AuthThrottle } from './auth-throttle.ts';
 import { clientAddress } from './client-address.ts';
 import { startHeartbeat } from './heartbeat.ts';
@@ -16,6 +16,7 @@ import { tokenIdOf } from './token-id.ts';
 /** RFC 6455 "try again later": the relay is at its connection cap. */
 const CLOSE_TRY_AGAIN_LATER = 1013;
 export const UNAUTHORIZED_REASON = 'unauthorized: missing or wrong token';
+export const QUERY_TOKEN_OFF_REASON = 'unauthorized: ?token= is switched off on this relay';
 /**
  * How long a refused socket may take to answer our close frame before it is cut. A browser answers
  * within milliseconds (and has read the reason by then); a peer that never answers would otherwise
@@ -34,6 +35,8 @@ export interface WsServerOptions {
   /** Failed authentications per address; a blocked address is refused with 429 before the upgrade. */
   authThrottle?: AuthThrottle;
   trustProxy?: boolean;
+  /** False (PARLEY_LEGACY_QUERY_TOKEN=0): `?token=` is ignored and such clients are refused with a reason. */
+  allowQueryToken?: boolean;
   /** Host header check against DNS rebinding (server/http/host-check.ts); absent = any host. */
   isHostAllowed?: (host: string | undefined) => boolean;
   serverLimits?: ServerLimits;
@@ -47,6 +50,8 @@ export interface WsServer {
   connections(): number;
   /** Refused sockets whose close handshake is still running (cut after the grace period). */
   refusing(): number;
+  /** Closes the accepted sockets of these token ids (revoked tokens); returns how many. */
+  closeTokens(tokenIds: readonly string[], code: number, reason: string): number;
   /** Stops accepting new connections (existing ones stay open). */
   stopAccepting(): Promise<void>;
   /** Closes every open socket with the given code. */
@@ -70,6 +75,7 @@ export function createWsServer(options: WsServerOptions): WsServer {
   let accepting = true;
   // Counted here rather than with wss.clients, which also holds refused sockets until they close.
   const accepted = new Set<WebSocket>();
+  const tokenOf = new WeakMap<WebSocket, string>();
   const refused = new Set<WebSocket>();
   const graceMs = options.refusedCloseGraceMs ?? REFUSED_CLOSE_GRACE_MS;
 
@@ -108,7 +114,8 @@ export function createWsServer(options: WsServerOptions): WsServer {
       options.logger.warn('origin refused', { origin: origin?.slice(0, 200) });
       return refuseUpgrade(socket, 403, 'Forbidden');
     }
-    const token = tokenFromUpgrade(req);
+    const allowQuery = options.allowQueryToken ?? true;
+    const token = tokenFromUpgrade(req, allowQuery);
     const authorized = options.checkToken(token);
     if (!authorized) {
       const blockMs = options.authThrottle?.recordFailure(address) ?? 0;
@@ -119,14 +126,17 @@ export function createWsServer(options: WsServerOptions): WsServer {
         // Not an HTTP 401: browsers hide the status of a refused upgrade from scripts, so the
         // extension would see "relay down" and retry forever. A close reason lets it stop and say why.
         options.logger.warn('unauthorized connection refused', { origin });
-        return refuse(ws, CloseCode.Unauthorized, UNAUTHORIZED_REASON);
+        const queryOff = !allowQuery && token === undefined && hasQueryToken(req);
+        return refuse(ws, CloseCode.Unauthorized, queryOff ? QUERY_TOKEN_OFF_REASON : UNAUTHORIZED_REASON);
       }
       if (accepted.size >= options.maxConnections) return refuse(ws, CLOSE_TRY_AGAIN_LATER, 'too many connections; try again later');
       accepted.add(ws);
       ws.once('close', () => accepted.delete(ws));
       const dialect: Dialect = ws.protocol === PROTOCOL_V1 ? 'v1' : 'legacy';
+      const tokenId = tokenIdOf(token ?? '');
+      tokenOf.set(ws, tokenId);
       wss.emit('connection', ws, req);
-      options.onConnection(ws, dialect, tokenIdOf(token ?? ''));
+      options.onConnection(ws, dialect, tokenId);
     });
   });
 
@@ -134,6 +144,17 @@ export function createWsServer(options: WsServerOptions): WsServer {
     server,
     connections: () => accepted.size,
     refusing: () => refused.size,
+    closeTokens(tokenIds, code, reason) {
+      const ids = new Set(tokenIds);
+      let closed = 0;
+      for (const ws of [...accepted]) {
+        if (!ids.has(tokenOf.get(ws) ?? '')) continue;
+        accepted.delete(ws);
+        refuse(ws, code, reason);
+        closed++;
+      }
+      return closed;
+    },
     stopAccepting() {
       accepting = false;
       stopHeartbeat();

@@ -49,6 +49,34 @@ describe('the panel frame (Chrome)', () => {
     expect(await page.evaluate(() => window.__pageKeys)).toEqual(['k']);
   });
 
+  it('does not start the microphone from a click on a panel the page has covered', async () => {
+    const { page, chat } = await stack.openPage('plain.html');
+    await chat.open();
+    // A nearly transparent layer over everything that lets clicks through: the user sees the
+    // page's content, not the panel, yet a click would land on the panel's mic button.
+    await page.evaluate(() => {
+      const veil = document.createElement('div');
+      veil.id = 'veil';
+      veil.style.cssText = 'position:fixed;inset:0;z-index:2147483647;pointer-events:none;background:rgba(255,255,255,0.02)';
+      document.documentElement.append(veil);
+    });
+    await page.waitForTimeout(400);
+    await chat.ax.click(await chat.button(NAMES.record));
+    await page.waitForTimeout(1_000);
+    expect(await chat.ax.find('button', NAMES.stopRecording), 'recording started under a covering layer').toBeUndefined();
+    const sw = await stack.browser.worker();
+    const recorders = () => sw.evaluate(async () => (await chrome.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT' as chrome.runtime.ContextType] })).length);
+    expect(await recorders()).toBe(0);
+
+    // Uncovered, the same click records.
+    await page.evaluate(() => document.getElementById('veil')?.remove());
+    await page.waitForTimeout(400);
+    await chat.ax.click(await chat.button(NAMES.record));
+    await chat.ax.waitFor('button', NAMES.stopRecording, 20_000);
+    await page.keyboard.press('Escape');
+    await chat.ax.waitFor('button', NAMES.record, 10_000);
+  });
+
   it('keeps working on a page that replaces its body while the panel is open', async () => {
     const { page, chat } = await stack.openPage('replace-body.html');
     await chat.open();

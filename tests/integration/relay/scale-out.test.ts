@@ -8,9 +8,9 @@ import { startRedisServer, type RedisServer } from '../../helpers/redis-server.t
 import { startRelay, type RelayProcess } from '../../helpers/relay-process.ts';
 import { connectClient, is, type TestClient } from '../../helpers/ws-client.ts';
 
-const TOKEN_A = 'token-for-alice-0123456789';
-const TOKEN_B = 'token-for-bob-0123456789ab';
-const TOKEN_C = 'token-for-carol-0123456789';
+const TOKEN_A = 'alice-Qm7vX2pL9rT4wZ8kN3bF6hJ1dS5gY0cE';
+const TOKEN_B = 'bob-Vt8nR3qW6yH1mK9pD4sL7xC2fB5jG0zA';
+const TOKEN_C = 'carol-Hx4mP8sQ2vN7kW1rT5yB9dL3gF6jZ0cA';
 // Each test uses its own token or stays well under this, except the budget test, which spends B's.
 const TURNS_PER_MINUTE = 10;
 let fake: FakeOpenAI;

@@ -7,7 +7,7 @@ import { startRedisServer, type RedisServer } from '../../helpers/redis-server.t
 import { startRelay, type RelayProcess } from '../../helpers/relay-process.ts';
 import { connectClient, is, type TestClient } from '../../helpers/ws-client.ts';
 
-const TOKEN = 'token-for-workers-0123456789';
+const TOKEN = 'workers-Rk5nW9pT2xM7qH3vL8bD1sG6jF4cZ0yA';
 let fake: FakeOpenAI;
 let redis: RedisServer;
 let relay: RelayProcess;
@@ -56,6 +56,8 @@ afterAll(async () => {
 describe('PARLEY_WORKERS=2', () => {
   it('prints one listening line and serves one conversation from both workers with full context', async () => {
     expect(relay.jsonLogs().filter((l) => l.msg === 'listening')).toHaveLength(1);
+    // The primary's start-up check quits its Redis connection on purpose: that is not an outage.
+    expect(relay.jsonLogs().filter((l) => l.msg === 'redis unavailable')).toEqual([]);
     const workers = new Set<number>();
     for (let turn = 1; turn <= 4; turn++) workers.add(await askOnNewConnection('alternating', `question number ${turn}`));
     expect([...workers].sort()).toEqual([1, 2]);
@@ -81,7 +83,11 @@ describe('PARLEY_WORKERS=2', () => {
 
   it('stops every worker on SIGTERM and exits 0', async () => {
     expect(await relay.stop('SIGTERM')).toEqual({ code: 0, signal: null });
-    expect(relay.jsonLogs().some((l) => l.msg === 'stopped')).toBe(true);
+    // Both live workers drained, then the primary (its line has no `worker`) said so last.
+    const stopped = relay.jsonLogs().filter((l) => l.msg === 'stopped');
+    expect(stopped.filter((l) => l.worker !== undefined)).toHaveLength(2);
+    expect(stopped.at(-1)).toMatchObject({ workers: 2 });
+    expect(stopped.at(-1)?.worker).toBeUndefined();
   });
 
   it('refuses to start with PARLEY_WORKERS=2 and no REDIS_URL, saying what to set', async () => {

@@ -16,13 +16,19 @@ describe('options validation', () => {
     expect(result.token).toBe('good-token');
   });
 
-  it('refuses non-WebSocket URLs, warns about ws:// to a remote host', () => {
+  it('refuses non-WebSocket URLs, and ws:// to anything but this computer', () => {
     expect(checkOptions(form({ relayUrl: 'http://127.0.0.1:3002' })).errors.relayUrl).toMatch(/ws:\/\/ or wss:\/\//);
     expect(checkOptions(form({ relayUrl: 'not a url' })).settings).toBeUndefined();
-    const remote = checkOptions(form({ relayUrl: 'ws://relay.example.com' }));
-    expect(remote.settings).toBeDefined();
-    expect(remote.warnings.relayUrl).toMatch(/localhost/);
-    expect(checkOptions(form({ relayUrl: 'wss://relay.example.com' })).warnings).toEqual({});
+    for (const relayUrl of ['ws://relay.example.com', 'ws://192.168.1.20:3002', 'ws://[2001:db8::1]:3002', 'ws://localhost.evil.example', 'ws://127.0.0.1.nip.io']) {
+      const remote = checkOptions(form({ relayUrl }));
+      expect(remote.settings).toBeUndefined();
+      expect(remote.errors.relayUrl).toMatch(/needs wss:\/\//);
+    }
+    for (const relayUrl of ['ws://127.0.0.1:3002', 'ws://localhost:3002', 'ws://[::1]:3002', 'ws://127.0.0.2:3002', 'wss://relay.example.com']) {
+      const ok = checkOptions(form({ relayUrl }));
+      expect(ok.errors).toEqual({});
+      expect(ok.warnings).toEqual({});
+    }
   });
 
   it('checks token, model, system prompt length and the site list', () => {

@@ -99,11 +99,39 @@ describe('createChatController', () => {
   it('maps the mic button to start/stop recording from the background state', async () => {
     await controller.init();
     controller.actions.setOpen(true);
-    controller.actions.toggleRecording();
+    controller.actions.toggleRecording(true);
     expect(ports[0]?.sent.at(-1)).toEqual({ type: 'startRecording' });
     ports[0]?.deliver({ type: 'recording', recording: { recording: true, startedAt: Date.now() } });
-    controller.actions.toggleRecording();
+    // Stopping is always allowed, whatever pressed the button.
+    controller.actions.toggleRecording(false);
     expect(ports[0]?.sent.at(-1)).toEqual({ type: 'stopRecording' });
+  });
+
+  it('never starts recording from a synthetic press or on a covered panel', async () => {
+    let uncovered = true;
+    const guarded = createChatController({
+      connect: () => {
+        const port = new FakePort();
+        ports.push(port);
+        return port;
+      },
+      onInvalidated: () => undefined,
+      openOptions: () => undefined,
+      close: () => undefined,
+      canStartRecording: () => uncovered,
+    });
+    await guarded.init();
+    guarded.actions.setOpen(true);
+    const port = ports.at(-1);
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    guarded.actions.toggleRecording(false);
+    uncovered = false;
+    guarded.actions.toggleRecording(true);
+    expect(port?.sent).toEqual([{ type: 'hello' }]);
+    uncovered = true;
+    guarded.actions.toggleRecording(true);
+    expect(port?.sent.at(-1)).toEqual({ type: 'startRecording' });
+    guarded.dispose();
   });
 
   it('reconnects after the worker stopped while the panel is open', async () => {

@@ -90,6 +90,7 @@ describe('server frames', () => {
     { type: 'error', turnId: 3, error: { code: ErrorCode.UpstreamRateLimited, message: 'Slow down.', retryable: true, retryAfterMs: 1200 } },
     { type: 'textChunk', turnId: 3, text: 'Paris' },
     { type: 'textEnd', turnId: 3 },
+    { type: 'textEnd', turnId: 3, speech: { spoken: 2, unspoken: 4 } },
     { type: 'transcript', turnId: 3, text: 'What is the capital of France?' },
     { type: 'speechAudio', turnId: 3, index: 2, sentence: 'Paris is the capital. ', audio: bytes(0xff, 0xfb, 0x90) },
     { type: 'pong', nonce: 99 },

@@ -4,15 +4,15 @@ import type { RateLimiter } from '../../../../server/session/rate-limiter.ts';
 
 export interface LimiterFactory {
   name: string;
-  /** A fresh limiter with one-second windows and its own key space. */
-  create(): Promise<{ limiter: RateLimiter; close(): Promise<void> }>;
+  /** A fresh limiter with windows of this many seconds and its own key space. */
+  create(windowSeconds: number): Promise<{ limiter: RateLimiter; close(): Promise<void> }>;
 }
 
 export function describeRateLimiter(factory: LimiterFactory): void {
   describe(`${factory.name} rate limiter`, () => {
     const open: Array<() => Promise<void>> = [];
-    const make = async () => {
-      const made = await factory.create();
+    const make = async (windowSeconds: number) => {
+      const made = await factory.create(windowSeconds);
       open.push(made.close);
       return made.limiter;
     };
@@ -21,7 +21,7 @@ export function describeRateLimiter(factory: LimiterFactory): void {
     });
 
     it('allows `limit` turns per window per key and says when the next frees up', async () => {
-      const limiter = await make();
+      const limiter = await make(1);
       const budget = (key: string) => [{ key, limit: 2 }];
       expect(await limiter.take(budget('t'))).toEqual({ ok: true });
       expect(await limiter.take(budget('t'))).toEqual({ ok: true });
@@ -36,7 +36,8 @@ export function describeRateLimiter(factory: LimiterFactory): void {
     });
 
     it('caps one session under its token without spending the token on refused turns', async () => {
-      const limiter = await make();
+      // A long window, so a slow machine cannot straddle two of them mid-test.
+      const limiter = await make(30);
       const budgets = (session: string) => [
         { key: 'token', limit: 5 },
         { key: `session:${session}`, limit: 2 },

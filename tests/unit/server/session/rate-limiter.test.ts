@@ -11,7 +11,7 @@ import { describeRateLimiter } from './limiter-contract.ts';
 
 describeRateLimiter({
   name: 'memory',
-  create: async () => ({ limiter: createRateLimiter({ windowSeconds: 1 }), close: async () => undefined }),
+  create: async (windowSeconds) => ({ limiter: createRateLimiter({ windowSeconds }), close: async () => undefined }),
 });
 
 let server: RedisServer;
@@ -28,5 +28,5 @@ afterAll(async () => {
 
 describeRateLimiter({
   name: 'redis',
-  create: async () => ({ limiter: createRateLimiter({ windowSeconds: 1, redis, keyPrefix: `test-${randomUUID()}` }), close: async () => undefined }),
+  create: async (windowSeconds) => ({ limiter: createRateLimiter({ windowSeconds, redis, keyPrefix: `test-${randomUUID()}` }), close: async () => undefined }),
 });
