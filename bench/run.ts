@@ -15,11 +15,7 @@ import { scale } from './scenarios/scale.ts';
 import { ttfa } from './scenarios/ttfa.ts';
 import { upload } from './scenarios/upload.ts';
 
-<<<<<<< HEAD
-const SCENARIOS: readonly Scenario[] = [overhead, ttfa, idle, upload, extensionCost, memory, scale, profile, longAnswer];
-=======
-const SCENARIOS: readonly Scenario[] = [overhead, ttfa, idle, upload, extensionCost, memory, scale, profile, pageContext];
->>>>>>> issue-12
+const SCENARIOS: readonly Scenario[] = [overhead, ttfa, idle, upload, extensionCost, memory, scale, profile, longAnswer, pageContext];
 
 const NOTE =
   'All upstream calls go to the fake OpenAI with fixed latencies (first token 300 ms, 30 ms per token, STT 300 ms, TTS 250 ms per request). ' +

@@ -1,4 +1,4 @@
-// Scenario 9 (issue 12): "Ask about this page" on large pages. Builds the Chrome extension into
+// Scenario 10 (issue 12): "Ask about this page" on large pages. Builds the Chrome extension into
 // .output-bench, then, in headless Chromium, runs the built extract-page.js in an isolated world of
 // the page exactly as scripting.executeScript would (CDP Page.createIsolatedWorld + Runtime.evaluate,
 // result returned by value), and cuts the text to the relay's default caps as the background does.
@@ -48,7 +48,7 @@ export const pageContext: Scenario = {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/page.html`;
     const dir = mkdtempSync(join(tmpdir(), 'parley-bench-context-'));
     const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--no-first-run'] });
-    const scenario = '9 ask about this page';
+    const scenario = '10 ask about this page';
     const rows: Row[] = [
       { scenario, metric: 'Readability in the launcher content script', parley: launcherHasReadability ? 'yes' : 'no', target: 'no', pass: !launcherHasReadability },
     ];

@@ -155,7 +155,6 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     }
   }
 
-<<<<<<< HEAD
   let chunks: Array<Extract<BackgroundToContent, { type: 'textChunk' }>> = [];
   let chunkTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -171,7 +170,8 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       state.apply({ type: 'textChunk', entryId, text }, now());
     }
     if (pending.length > 0) animate();
-=======
+  }
+
   /** A read-aloud sentence: played like an answer's, highlighted in the read-aloud bar. */
   function handleReadAloudSpeech(message: Extract<BackgroundToContent, { type: 'readAloudSpeech' }>) {
     if (pageContext.reading === 'idle') return;
@@ -183,7 +183,6 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       // Malformed base64: that sentence is skipped.
       console.warn('[parley] unreadable read-aloud audio', error);
     }
->>>>>>> issue-12
   }
 
   function handleMessage(message: BackgroundToContent) {

@@ -26,12 +26,7 @@ export async function startPanel(target: HTMLElement, mode: PanelMode): Promise<
   });
   document.documentElement.dataset.mode = mode;
   await controller.init();
-<<<<<<< HEAD
-  mount(PanelApp, { target, props: { chat: controller.state, actions: controller.actions } });
-=======
   mount(PanelApp, { target, props: { chat: controller.state, actions: controller.actions, pageContext: controller.pageContext } });
-  watchPanelVisibility(target, (visible) => controller.actions.setOpen(visible));
->>>>>>> issue-12
   // The launcher focuses the frame when it shows it: the cursor goes to the message box.
   const focusMessage = () => target.querySelector('textarea')?.focus();
   // A User Timing mark each time the message box gets focus: "click to focused message box"
