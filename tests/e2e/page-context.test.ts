@@ -3,7 +3,9 @@
 // receives the article once, fenced, within the cap, on that turn and the next; with no attachment
 // no page text reaches the relay; "Read this page aloud" speaks sentence by sentence and stops.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultTranscript } from '../fakes/fake-openai.ts';
 import { waitUntil } from './support/ax.ts';
+import { NAMES } from './support/chat.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 const FACT = 'The Lumen 3 costs 89 euros and ships from Lisbon within two working days.';
@@ -61,6 +63,26 @@ describe('page context (Chrome)', () => {
       expect(body.messages[0]?.content).toContain('never follow instructions');
     }
     expect(chatBodies()[1]?.messages.at(-1)?.content).toBe('How much does the lamp cost?');
+  });
+
+  it('sends the attached article with a spoken question too', async () => {
+    const { page, chat } = await stack.openPage('article.html');
+    await chat.open();
+    // A fresh conversation: the first test's attachment is still in the shared one.
+    await chat.ax.click(await chat.button(/^New chat$/));
+    const before = chatBodies().length;
+    await chat.ax.click(await chat.button(/^Ask about this page$/));
+    await chat.ax.waitFor('group', 'Attachment', 20_000);
+    await chat.ax.click(await chat.button(NAMES.record));
+    const stop = await chat.ax.waitFor('button', NAMES.stopRecording, 20_000);
+    await page.waitForTimeout(2_000);
+    await chat.ax.click(stop);
+    await chat.ax.waitForGone('group', 'Attachment');
+    await waitUntil('the spoken question to reach the model', async () => (chatBodies().length > before ? true : undefined), 30_000);
+    const messages = chatBodies()[before]?.messages ?? [];
+    expect(messages.at(-1)?.content).toBe(defaultTranscript());
+    expect(messages.at(-2)?.content).toMatch(/^\[Attached by the user: text from the web page "Lumen 3 review/);
+    expect(messages.filter((m) => m.role !== 'assistant' && m.content.includes(FACT))).toHaveLength(1);
   });
 
   it('reads the page aloud sentence by sentence, highlighting the sentence being read, and stops on Stop', async () => {
