@@ -1,7 +1,8 @@
 // Issue 5 on Firefox ESR: the built add-on installed as a temporary add-on, the real relay
 // and the fake OpenAI, microphone permission checks on. One browser for the file (Firefox
 // with an add-on starts in ~5 s): a text turn, a voice turn recorded through Parley's
-// recorder window with the fake tone microphone, and the options page.
+// recorder window with the fake tone microphone, the options page, and (issue 12) "Ask about
+// this page" through tabs.executeScript of the MV2 build.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { defaultAnswer, defaultTranscript, startFakeOpenAI, type FakeOpenAI, type TranscriptionRequestBody } from '../../fakes/fake-openai.ts';
@@ -101,6 +102,29 @@ describe('Parley in Firefox ESR', () => {
       const urls = (await firefox.browser.pages()).map((p) => p.url());
       return urls.every((u) => !u.includes('/recorder.html')) ? true : undefined;
     }, 20_000);
+    await page.close();
+  });
+
+  it('ask about this page: the injected extraction reads the fixture article and it reaches the model once, fenced', async () => {
+    const page = await firefox.browser.newPage();
+    const url = pages.url('article.html');
+    await page.goto(url);
+    await page.bringToFront();
+    const ax = await createFirefoxAx(firefox.browser, page, url);
+    await ax.press('pushbutton', NAMES.open, 20_000);
+    await ax.waitFor('entry', NAMES.message);
+    const before = fake.requests.filter((r) => r.endpoint === 'chat').length;
+    await ax.press('pushbutton', /^ask about this page$/);
+    await ax.waitForText('document', 'Goes with your next message', 20_000);
+    await ax.type('entry', NAMES.message, 'How much does the lamp cost?');
+    await page.keyboard.press('Enter');
+    const chat = await fake.waitForRequest((r) => r.endpoint === 'chat' && r.outcome !== 'pending' && fake.requests.filter((q) => q.endpoint === 'chat').indexOf(r) >= before, 30_000);
+    const messages = (chat.body as { messages: Array<{ role: string; content: string }> }).messages;
+    const fact = 'The Lumen 3 costs 89 euros and ships from Lisbon within two working days.';
+    expect(messages.filter((m) => m.content.includes(fact))).toHaveLength(1);
+    expect(messages.at(-2)?.content).toMatch(/^\[Attached by the user: text from the web page "Lumen 3 review[^\n]*\n<<<parley-context [0-9a-f]{12}\n/);
+    expect(messages.at(-2)?.content).not.toMatch(/SPONSORED|FIRST COMMENT/);
+    expect(messages.at(-1)?.content).toBe('How much does the lamp cost?');
     await page.close();
   });
 
