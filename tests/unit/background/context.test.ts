@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { MENU_ITEMS, registerContextMenus } from '../../../lib/background/context-menus.ts';
 import { bytesToBase64 } from '../../../lib/background/base64.ts';
-import { createHarness, settleHarnesses } from './support/harness.ts';
+import { createHarness, panelSender, settleHarnesses, TestPort } from './support/harness.ts';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 const ARTICLE = 'The Lumen 3 costs 89 euros. It ships from Lisbon.';
@@ -86,6 +86,21 @@ describe('page and selection attachments', () => {
     tab.send({ type: 'attachSelection' }); // no result configured: the injection throws
     await settle();
     expect(tab.of('attachment').at(-1)).toMatchObject({ preview: null, error: { code: 'NOT_READABLE' } });
+  });
+
+  it('from the side panel, reads the window\'s active tab and shows the chip in the side panel', async () => {
+    const h = await createHarness();
+    h.page.results['/extract-page.js'] = pageResult();
+    const side = new TestPort(panelSender(undefined));
+    const sideId = h.ports.accept(side);
+    expect(sideId).toBeLessThan(0);
+    side.send({ type: 'hello' });
+    side.send({ type: 'attachPage' });
+    await settle();
+    expect(h.page.injected).toEqual([{ tabId: 7, file: '/extract-page.js' }]);
+    expect(side.of('attachment').at(-1)?.preview).toMatchObject({ title: 'Lumen 3 review' });
+    side.send({ type: 'send', text: 'Price?' });
+    expect(h.relay.sentOf('attachContext')).toHaveLength(1);
   });
 
   it('is removable before sending', async () => {
