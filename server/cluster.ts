@@ -5,6 +5,7 @@
 // SIGTERM/SIGINT lets every worker drain its turns before it exits.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from './log.ts';
+import { serveClusterMetrics } from './metrics/cluster-metrics.ts';
 
 export interface ListeningMessage {
   type: 'listening';
@@ -81,5 +82,7 @@ export function runPrimary(options: PrimaryOptions): void {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 
+  // Before the first fork: workers learn from their environment that /metrics can ask us.
+  serveClusterMetrics();
   for (let i = 0; i < options.workers; i++) fork();
 }

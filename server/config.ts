@@ -2,6 +2,7 @@
 // Every variable is documented with its default in docs/configuration.md.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { readAdminConfig, type AdminConfig } from './admin-config.ts';
 import { defaultAllowedHosts } from './http/host-check.ts';
 import { STRONG_TOKEN_HINT, weakTokenReason } from './tokens/token-strength.ts';
 
@@ -92,6 +93,7 @@ export interface RelayConfig {
   recordingIdleMs: number;
   /** Non-empty when the relay runs against the demo fake (`npm run demo`). */
   demo: string;
+  admin: AdminConfig;
 }
 
 /** A configuration mistake; the message says what to set. */
@@ -333,5 +335,6 @@ export function loadConfig(env: Env): RelayConfig {
     },
     audioBytesPerDay: integer(env, 'PARLEY_AUDIO_BYTES_PER_DAY', 0, 0),
     recordingIdleMs: integer(env, 'PARLEY_RECORDING_IDLE_SECONDS', 30, 1) * 1000,
+    admin: readAdminConfig(env, [token, ...tokens]),
   };
 }

@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   const config = readConfig();
   const token = await resolveToken(config.token, config.configDir);
   const logger = createLogger({
-    secrets: [config.chat.apiKey, config.stt.apiKey, config.tts.apiKey],
+    // The admin token is never printed, not even in hints.
+    secrets: [config.chat.apiKey, config.stt.apiKey, config.tts.apiKey, ...(config.admin.token === undefined ? [] : [config.admin.token])],
     logOnlySecrets: [token.token, ...config.tokens],
     logText: config.logText,
     ...(cluster.worker ? { fields: { worker: cluster.worker.id } } : {}),

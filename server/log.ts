@@ -1,10 +1,13 @@
 // Structured logging: one JSON object per stdout line, secrets redacted from every line.
 export type TurnKind = 'text' | 'voice' | 'speak';
 export type TurnOutcome = 'ok' | 'error' | 'cancelled' | 'disconnected' | 'shutdown';
+export type ErrorStage = 'stt' | 'chat' | 'tts' | 'relay';
 
 /** The one log line every turn produces. Timings are milliseconds since the turn started. */
 export interface TurnLogRecord {
   sessionHash: string;
+  /** The token's non-secret id (server/transport/token-id.ts). */
+  tokenId: string;
   turnId: number;
   kind: TurnKind;
   transport: 'ws' | 'http';
@@ -16,9 +19,18 @@ export interface TurnLogRecord {
   chunks: number;
   sentences?: number;
   speechErrors?: number;
+  /** What the upstream billed, as far as it said (server/usage; docs/team-relay.md). */
+  promptTokens?: number;
+  completionTokens?: number;
+  /** Audio sent for transcription: the upstream's billed duration, else the recording's own length. */
+  transcribedMs?: number;
+  /** Characters (code points) sent to text-to-speech. */
+  spokenChars?: number;
   /** Estimated tokens of an attachment that came with this turn. */
   contextTokens?: number;
   error?: string;
+  /** Where `error` arose: an upstream stage, or admission/validation inside the relay. */
+  errorStage?: ErrorStage;
   /** Why, beyond the code: the cause chain's class names and error codes, never messages (see describeCause). */
   errorCause?: string;
   /** Only with PARLEY_LOG_TEXT=1. */

@@ -10,6 +10,7 @@ import type { RelayConfig } from './config.ts';
 import { createHostCheck } from './http/host-check.ts';
 import { createHttpServer } from './http/http-server.ts';
 import type { Logger } from './log.ts';
+import { createObservability } from './metrics/observability.ts';
 import { createUpstream } from './openai/upstream.ts';
 import { createRedisAudioBudget } from './redis/redis-audio-budget.ts';
 import { createMemoryAudioBudget, type AudioBudget } from './session/audio-budget.ts';
@@ -28,6 +29,8 @@ import { createTokenAuthority } from './tokens/token-authority.ts';
 import { createAuthThrottle } from './transport/auth-throttle.ts';
 import { attachConnection } from './transport/ws-connection.ts';
 import { createWsServer } from './transport/ws-server.ts';
+import { createRedisUsageStore } from './usage/redis-usage-store.ts';
+import type { UsageStore } from './usage/usage-store.ts';
 
 export interface Relay {
   listen(): Promise<{ wsUrl: string; httpUrl: string; wsPort: number; httpPort: number }>;
@@ -49,6 +52,8 @@ export interface RelayOptions {
 interface Backends {
   store: SessionStore;
   rateLimiter: RateLimiter;
+  /** Usage per token; absent = observability's in-memory default. */
+  usage?: UsageStore;
   /** Turns per day for named tokens with a daily budget. */
   dailyLimiter: RateLimiter;
   /** Voice bytes per token per UTC day. */
@@ -82,6 +87,7 @@ async function redisBackends(config: RelayConfig, url: string, logger: Logger): 
   return {
     store: createRedisSessionStore({ redis, ttlMs: config.history.ttlMs, maxPerToken: config.history.maxSessionsPerToken }),
     rateLimiter: createRateLimiter({ redis }),
+    usage: createRedisUsageStore({ redis, retentionDays: config.admin.usageDays }),
     dailyLimiter: createRateLimiter({ ...DAY, redis }),
     audioBudget: createRedisAudioBudget({ redis }),
     tokenRegistry: createRedisTokenRegistry({ redis }),
@@ -106,6 +112,18 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       retryBaseMs: config.upstream.retryBaseMs,
       ...(config.answer.maxCompletionTokens === 0 ? {} : { maxCompletionTokens: config.answer.maxCompletionTokens }),
     });
+  const tokenRegistry = options.tokenRegistry ?? backends.tokenRegistry;
+  // Shared by both listeners and the admin endpoints: every failed authentication counts once.
+  const authThrottle = createAuthThrottle(config.authThrottle);
+  const observability = createObservability({
+    config,
+    token: options.token,
+    logger,
+    connections: () => ws.connections(),
+    authThrottle,
+    namedTokens: tokenRegistry,
+    ...(backends.usage ? { usage: backends.usage } : {}),
+  });
   const ctx: RelayContext = {
     store: backends.store,
     rateLimiter: backends.rateLimiter,
@@ -140,12 +158,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     audioBudget: backends.audioBudget,
     tracker: createTurnTracker(),
     logger,
+    observer: observability.observer,
   };
   // Named tokens from `npm run relay -- tokens add`: every process watches the same file, or Redis.
   let closeRevoked = (_ids: string[]) => undefined as void;
   const authority = await createTokenAuthority({
     tokens: [options.token, ...config.tokens],
-    registry: options.tokenRegistry ?? backends.tokenRegistry,
+    registry: tokenRegistry,
     onRevoked: (ids) => closeRevoked(ids),
     onError: (error) => logger.error('token registry unreadable; the last good list stays in force', { error: String(error) }),
   });
@@ -153,7 +172,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const checkToken = authority.check;
   const origins = { allowedOrigins: config.allowedOrigins, extensionIds: config.extensionIds };
   const guard = {
-    authThrottle: createAuthThrottle(config.authThrottle),
+    authThrottle,
     trustProxy: config.trustProxy,
     isHostAllowed: createHostCheck(config.allowedHosts),
     serverLimits: config.server,
@@ -182,6 +201,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     maxBodyBytes: config.limits.maxHttpBodyBytes,
     version: options.version,
     connections: ws.connections,
+    extraRoutes: observability.routes,
     refusing: ws.refusing,
   });
 
@@ -212,6 +232,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       http.closeAllConnections();
       authority.dispose();
       await backends.close();
+      observability.close();
       return result;
     },
   };

@@ -18,6 +18,8 @@ export interface HttpServerOptions {
   maxBodyBytes: number;
   version: string;
   connections: () => number;
+  /** Operator routes (GET /admin/usage, /metrics, server/http/admin.ts); true when the path was theirs. */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** Refused WebSocket sockets still closing (they never count toward the connection cap). */
   refusing?: () => number;
   /** Shared with the WebSocket listener: failures on either count toward one block. */
@@ -88,6 +90,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       }
       return handleApiMessage(options.ctx, req, res, tokenIdOf(token ?? ''), options.maxBodyBytes);
     }
+    if (options.extraRoutes && (await options.extraRoutes(req, res, url))) return;
     sendJson(res, 404, { error: 'Not found. Endpoints: GET /healthz, POST /api/message.', code: 'NOT_FOUND' });
   };
 

@@ -6,10 +6,18 @@ import { createWatchdog } from './watchdog.ts';
 
 export type UpstreamChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
 
+/** Tokens the upstream billed for one completion (its `usage`, requested with include_usage). */
+export interface ChatUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
 export interface ChatRequest {
   messages: UpstreamChatMessage[];
   model: string;
   signal: AbortSignal;
+  /** Called once per attempt that got as far as the final usage chunk (after the last delta). */
+  onUsage?: (usage: ChatUsage) => void;
 }
 
 export interface ChatContext {
@@ -53,6 +61,7 @@ export async function* streamChat(client: OpenAI, req: ChatRequest, ctx: ChatCon
           // Chunks already buffered when we aborted must not reach a cancelled turn.
           if (watchdog.signal.aborted) break;
           watchdog.kick();
+          if (chunk.usage) req.onUsage?.({ promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens });
           const choice = chunk.choices[0];
           if (choice?.finish_reason) finished = true;
           const content = choice?.delta.content;

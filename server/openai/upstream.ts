@@ -4,12 +4,17 @@
  */
 import OpenAI, { toFile } from 'openai';
 import { audioFileName, baseMimeType } from './audio-file.ts';
-import { streamChat, type UpstreamChatMessage } from './chat-stream.ts';
+import { streamChat, type ChatUsage, type UpstreamChatMessage } from './chat-stream.ts';
 import { DEFAULT_RETRY_BASE_MS, DEFAULT_RETRY_CAP_MS, withRetry, type RetryPolicy } from './retry.ts';
 import { type UpstreamStage } from './upstream-error.ts';
 import { createWatchdog } from './watchdog.ts';
 
-export type { UpstreamChatMessage } from './chat-stream.ts';
+export type { ChatUsage, UpstreamChatMessage } from './chat-stream.ts';
+
+/** Audio the upstream billed by duration (whisper-1); token-billed models (gpt-4o-*-transcribe) report none. */
+export interface TranscriptionUsage {
+  seconds: number;
+}
 
 export interface EndpointConfig {
   baseURL: string;
@@ -32,10 +37,17 @@ export interface UpstreamConfig {
 
 export interface Upstream {
   /** Yields content deltas as they arrive. Throws UpstreamError. Retries only before the first delta was yielded. */
-  streamChat(req: { messages: UpstreamChatMessage[]; model: string; signal: AbortSignal }): AsyncIterable<string>;
+  streamChat(req: { messages: UpstreamChatMessage[]; model: string; signal: AbortSignal; onUsage?: (usage: ChatUsage) => void }): AsyncIterable<string>;
   /** Non-streaming completion (used by the v1 HTTP API); same error mapping. */
-  complete(req: { messages: UpstreamChatMessage[]; model: string; signal: AbortSignal }): Promise<string>;
-  transcribe(req: { audio: Uint8Array; mimeType: string; model: string; language?: string; signal: AbortSignal }): Promise<string>;
+  complete(req: { messages: UpstreamChatMessage[]; model: string; signal: AbortSignal; onUsage?: (usage: ChatUsage) => void }): Promise<string>;
+  transcribe(req: {
+    audio: Uint8Array;
+    mimeType: string;
+    model: string;
+    language?: string;
+    signal: AbortSignal;
+    onUsage?: (usage: TranscriptionUsage) => void;
+  }): Promise<string>;
   /** Returns encoded audio (mp3 by default). */
   speak(req: { text: string; model: string; voice: string; speed?: number; format?: 'mp3' | 'wav' | 'opus'; signal: AbortSignal }): Promise<Uint8Array>;
 }
@@ -74,6 +86,7 @@ export function createUpstream(config: UpstreamConfig): Upstream {
     complete: (req) =>
       request('chat', req.signal, async (signal) => {
         const completion = await chatClient.chat.completions.create({ model: req.model, messages: req.messages, ...answerCap }, { signal });
+        if (completion.usage) req.onUsage?.({ promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens });
         return completion.choices[0]?.message.content ?? '';
       }),
 
@@ -85,6 +98,7 @@ export function createUpstream(config: UpstreamConfig): Upstream {
           { file, model: req.model, response_format: 'json', ...(req.language ? { language: req.language } : {}) },
           { signal },
         );
+        if (result.usage?.type === 'duration') req.onUsage?.({ seconds: result.usage.seconds });
         return result.text.trim();
       }),
 

@@ -1,7 +1,7 @@
 // SessionStore in Redis, shared by every relay instance. A session is a hash {v: version, d: JSON};
 // update() reads it, mutates a copy and writes it back with a compare-and-set script that refuses
 // the write when another instance changed the session in between (then it reads again and retries).
-// A sorted set per token orders its sessions by last use for PARLEY_MAX_SESSIONS_PER_TOKEN.
+// A sorted set per token orders its sessions by last use (microseconds) for PARLEY_MAX_SESSIONS_PER_TOKEN.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { applyUpdate, type SessionKey, type SessionLimits, type SessionStore } from '../session/session-store.ts';
@@ -17,9 +17,13 @@ local version = (tonumber(current) or 0) + 1
 redis.call('HSET', KEYS[1], 'v', version, 'd', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- Microseconds, and strictly after the newest use in this index: two saves within one tick still
+-- order by which came last (a tie would let the least recently used rule pick by key name).
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local newest = redis.call('ZREVRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+if newest[2] and now <= tonumber(newest[2]) then now = tonumber(newest[2]) + 1 end
 redis.call('ZADD', KEYS[2], now, KEYS[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[3]))
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[3]) * 1000)
 local count = redis.call('ZCARD', KEYS[2])
 local cap = tonumber(ARGV[4])
 if count > cap then
@@ -85,7 +89,7 @@ export function createRedisSessionStore(options: RedisStoreOptions): SessionStor
       await call('delete', () => redis.multi().del(k).zrem(indexKey(key.tokenId), k).exec());
     },
     async countForToken(tokenId) {
-      return call('count', () => redis.zcount(indexKey(tokenId), Date.now() - options.ttlMs, '+inf'));
+      return call('count', () => redis.zcount(indexKey(tokenId), (Date.now() - options.ttlMs) * 1000, '+inf'));
     },
     async close() {
       // The client belongs to the composition root, which quits it after everything that uses it.

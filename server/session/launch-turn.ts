@@ -11,6 +11,13 @@ import { runTurn, type TurnInput, type TurnRequest, type TurnResult } from './tu
  * keyed by token id and client id, so they hold across instances sharing Redis.
  */
 export async function admitTurn(ctx: RelayContext, key: SessionKey, input?: TurnInput): Promise<ErrorInfo | undefined> {
+  const refusal = await refuseTurn(ctx, key, input);
+  // Metrics count refusals by code.
+  if (refusal) ctx.observer.turnRefused(key.tokenId, refusal.code);
+  return refusal;
+}
+
+async function refuseTurn(ctx: RelayContext, key: SessionKey, input?: TurnInput): Promise<ErrorInfo | undefined> {
   if (!ctx.tracker.accepting()) return TurnErrors.shuttingDown();
   // A connection opened just before its token was revoked can still send frames; its turns stop here.
   if (ctx.tokenPolicy?.isRevoked(key.tokenId)) return TurnErrors.tokenRevoked();
@@ -56,8 +63,10 @@ export function launchTurn(
       return { sessionHash: request.session.hash, turnId: request.turnId, kind: request.input.kind, outcome: 'error', totalMs: 0, chunks: 0, error: 'INTERNAL' };
     })
     .then((result) => {
-      const { answer: _answer, ...record } = result;
-      ctx.logger.turn({ ...record, transport });
+      const { answer: _answer, ...rest } = result;
+      const record = { ...rest, tokenId: request.session.key.tokenId, transport };
+      ctx.logger.turn(record);
+      ctx.observer.turnEnded(record);
       return result;
     });
   ctx.tracker.track(controller, done);

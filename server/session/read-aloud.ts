@@ -37,8 +37,11 @@ export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { inpu
     const voice = settings.voice ?? defaults.voice;
     const speed = settings.speed;
     const speech = createSpeechPipeline({
-      speak: (sentence, speakSignal) =>
-        upstream.speak({ text: sentence, model: defaults.ttsModel, voice, ...(speed === undefined ? {} : { speed }), format: 'mp3', signal: speakSignal }),
+      speak: (sentence, speakSignal) => {
+        // Read-aloud can be a whole article: usage counts every character sent to TTS.
+        record.spokenChars = (record.spokenChars ?? 0) + [...sentence].length;
+        return upstream.speak({ text: sentence, model: defaults.ttsModel, voice, ...(speed === undefined ? {} : { speed }), format: 'mp3', signal: speakSignal });
+      },
       concurrency: defaults.ttsConcurrency,
       signal,
       onAudio: (index, sentence, audio) => {
@@ -77,6 +80,7 @@ export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { inpu
       // Nothing could be spoken: say why instead of ending silently.
       record.outcome = 'error';
       record.error = firstError.code;
+      record.errorStage = 'tts';
       sink.error(firstError);
     } else {
       sink.textEnd();
@@ -92,6 +96,7 @@ export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { inpu
       const info = toTurnErrorInfo(error, 'tts');
       record.outcome = 'error';
       record.error = info.code;
+      record.errorStage = 'tts';
       record.errorCause = describeCause(error);
       if (!signal.aborted) sink.error(info);
     }

@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { AudioBudget } from './audio-budget.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { SessionStore } from './session-store.ts';
+import type { TurnObserver } from './turn-observer.ts';
 import type { TurnTracker } from './turn-tracker.ts';
 import type { TurnDefaults, TurnUpstream } from './turn-services.ts';
 
@@ -42,4 +43,6 @@ export interface RelayContext {
   tokenPolicy?: TokenPolicy;
   tracker: TurnTracker;
   logger: Logger;
+  /** Metrics and usage accounting (server/metrics, server/usage). */
+  observer: TurnObserver;
 }

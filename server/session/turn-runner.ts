@@ -4,6 +4,7 @@ import type { ErrorInfo, SpeechCut } from '../../protocol/index.ts';
 import { describeCause, type TurnKind, type TurnLogRecord } from '../log.ts';
 import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
 import { createSpeechPipeline, type SpeechPipeline } from '../speech/speech-pipeline.ts';
+import { webmDurationMs } from '../usage/webm-duration.ts';
 import { createSpeechTextCleaner } from '../speech/speech-text.ts';
 import type { SpokenTurn } from './heard.ts';
 import { recordAnswer, recordQuestion } from './session-ops.ts';
@@ -60,7 +61,7 @@ export interface TurnRequest {
   context?: { context: StoredContext; maxTokens: number };
 }
 
-export type TurnResult = Omit<TurnLogRecord, 'transport'> & { answer?: string };
+export type TurnResult = Omit<TurnLogRecord, 'transport' | 'tokenId'> & { answer?: string };
 
 /** Thrown inside the runner to end a turn with a relay-made error (no speech, empty audio). */
 class TurnFailure extends Error {
@@ -99,6 +100,7 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
     if (input.kind === 'voice') {
       if (input.audio.byteLength === 0) throw new TurnFailure(TurnErrors.emptyAudio());
       const language = settings.language ?? defaults.language;
+      let billedSeconds: number | undefined;
       text = (
         await upstream.transcribe({
           audio: input.audio,
@@ -106,9 +108,12 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
           model: defaults.sttModel,
           ...(language === '' ? {} : { language }),
           signal,
+          onUsage: (usage) => (billedSeconds = usage.seconds),
         })
       ).trim();
       record.sttMs = elapsed();
+      // Token-billed models report no duration; the recording's own timestamps then say how long it was.
+      record.transcribedMs = billedSeconds !== undefined ? Math.round(billedSeconds * 1000) : webmDurationMs(input.audio);
       signal.throwIfAborted();
       live(sink.transcript)(text);
       if (text === '') throw new TurnFailure(TurnErrors.noSpeech());
@@ -138,8 +143,10 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       const voice = settings.voice ?? defaults.voice;
       const speed = settings.speed;
       speech = createSpeechPipeline({
-        speak: (sentence, speakSignal) =>
-          upstream.speak({ text: sentence, model: defaults.ttsModel, voice, ...(speed === undefined ? {} : { speed }), format: 'mp3', signal: speakSignal }),
+        speak: (sentence, speakSignal) => {
+          record.spokenChars = (record.spokenChars ?? 0) + [...sentence].length;
+          return upstream.speak({ text: sentence, model: defaults.ttsModel, voice, ...(speed === undefined ? {} : { speed }), format: 'mp3', signal: speakSignal });
+        },
         concurrency: defaults.ttsConcurrency,
         signal: speechSignal,
         onAudio: live((index: number, _said: string, audio: Uint8Array) => {
@@ -150,7 +157,9 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
         onError: (_index, _sentence, error) => {
           if (speechSignal.aborted) return;
           speechErrors++;
-          record.error ??= toTurnErrorInfo(error, 'tts').code;
+          if (record.error !== undefined) return;
+          record.error = toTurnErrorInfo(error, 'tts').code;
+          record.errorStage = 'tts';
         },
       });
     }
@@ -179,6 +188,10 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       messages,
       model: settings.model ?? defaults.chatModel,
       signal,
+      onUsage: (usage) => {
+        record.promptTokens = (record.promptTokens ?? 0) + usage.promptTokens;
+        record.completionTokens = (record.completionTokens ?? 0) + usage.completionTokens;
+      },
     });
     for await (const delta of stream) {
       signal.throwIfAborted();
@@ -219,6 +232,7 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       const info = error instanceof TurnFailure ? error.info : toTurnErrorInfo(error, stage);
       record.outcome = 'error';
       record.error = info.code;
+      record.errorStage = error instanceof TurnFailure ? 'relay' : stage;
       record.errorCause = describeCause(error);
       live(sink.error)(info);
       // Speech requests still in flight are useless once the answer failed.

@@ -6,8 +6,22 @@ import type { UpstreamMessage } from './session.ts';
 export type UpstreamStage = 'chat' | 'stt' | 'tts';
 
 export interface TurnUpstream {
-  streamChat(request: { messages: UpstreamMessage[]; model: string; signal: AbortSignal }): AsyncIterable<string>;
-  transcribe(request: { audio: Uint8Array; mimeType: string; model: string; language?: string; signal: AbortSignal }): Promise<string>;
+  /** `onUsage` receives the tokens the upstream reports at the end of the stream (not all servers do). */
+  streamChat(request: {
+    messages: UpstreamMessage[];
+    model: string;
+    signal: AbortSignal;
+    onUsage?: (usage: { promptTokens: number; completionTokens: number }) => void;
+  }): AsyncIterable<string>;
+  /** `onUsage` receives the seconds a duration-billed model (whisper-1) reports. */
+  transcribe(request: {
+    audio: Uint8Array;
+    mimeType: string;
+    model: string;
+    language?: string;
+    signal: AbortSignal;
+    onUsage?: (usage: { seconds: number }) => void;
+  }): Promise<string>;
   speak(request: { text: string; model: string; voice: string; speed?: number; format?: 'mp3'; signal: AbortSignal }): Promise<Uint8Array>;
 }
 

@@ -86,7 +86,7 @@ function sendCompletion(ctx: HandlerContext, request: ChatRequest, answer: strin
     choices: [
       { index: 0, message: { role: 'assistant', content: answer, refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' },
     ],
-    usage: usageFor(request, completionTokens),
+    usage: (ctx.record.usage = usageFor(request, completionTokens)),
     system_fingerprint: 'fp_fake',
   });
   ctx.markFirstByte();
@@ -128,7 +128,10 @@ async function streamCompletion(ctx: HandlerContext, request: ChatRequest, token
     return ctx.settle('failed');
   }
   res.write(chunk([choice({}, 'stop')]));
-  if (request.includeUsage) res.write(chunk([], { usage: usageFor(request, tokens.length) }));
+  if (request.includeUsage) {
+    ctx.record.usage = usageFor(request, tokens.length);
+    res.write(chunk([], { usage: ctx.record.usage }));
+  }
   res.end('data: [DONE]\n\n');
   ctx.settle('completed');
 }

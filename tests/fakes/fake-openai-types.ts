@@ -47,6 +47,8 @@ export interface RecordedRequest {
   /** performance.now() when the fake wrote its first response body byte (headers alone do not count). */
   firstByteAt?: number;
   endedAt?: number;
+  /** The `usage` object the fake sent (chat with include_usage, non-streaming chat, transcription JSON). */
+  usage?: Record<string, unknown>;
   /** 'aborted' = the client closed the request before the fake finished answering. */
   outcome: 'pending' | 'completed' | 'failed' | 'aborted';
 }
@@ -59,6 +61,8 @@ export interface FakeOpenAIOptions {
   latency?: Partial<FakeLatency>;
   answer?: (messages: ChatMessageText[], model: string) => string;
   transcript?: (audio: { bytes: Uint8Array; filename: string; model: string; language?: string }) => string;
+  /** Seconds whisper-1 reports as `usage: {type: 'duration', seconds}` (default 1). gpt-4o-* models report tokens instead. */
+  transcriptionSeconds?: number;
   /** Prefix answers with DEMO_PREFIX so nobody mistakes the demo for a real model. */
   demo?: boolean;
 }

@@ -1,6 +1,6 @@
 // POST /v1/audio/transcriptions: multipart upload checks as OpenAI does them
 // (extension, empty file, 25 MB, undecodable bytes), then a scripted transcript.
-import { defaultTranscript } from './fake-answers.ts';
+import { defaultTranscript, tokenize } from './fake-answers.ts';
 import { cutConnection, delay, invalidRequest, sendError, sendStatusFailure } from './fake-http.ts';
 import type { HandlerContext, TranscriptionRequestBody } from './fake-openai-types.ts';
 
@@ -86,18 +86,40 @@ export async function handleTranscription(ctx: HandlerContext, form: Transcripti
   await delay(ctx.latency.sttMs, ctx.signal);
   const audio = { bytes: file, filename: summary.filename, model: summary.model, ...(summary.language === undefined ? {} : { language: summary.language }) };
   const text = (ctx.options.transcript ?? defaultTranscript)(audio);
+  const seconds = ctx.options.transcriptionSeconds ?? 1;
   // Whisper's text format ends with a newline; clients are expected to trim.
   const [contentType, body] =
     format === 'text'
       ? ['text/plain; charset=utf-8', `${text}\n`]
       : [
           'application/json',
-          JSON.stringify(format === 'json' ? { text } : { task: 'transcribe', language: summary.language ?? 'english', duration: 1, text, segments: [] }),
+          JSON.stringify(
+            format === 'json'
+              ? { text, usage: (ctx.record.usage = transcriptionUsage(summary.model, seconds, text)) }
+              : { task: 'transcribe', language: summary.language ?? 'english', duration: seconds, text, segments: [], usage: { type: 'duration', seconds } },
+          ),
         ];
   ctx.markFirstByte();
   ctx.res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   ctx.res.end(body);
   ctx.settle('completed');
+}
+
+/**
+ * As OpenAI bills them: whisper-1 by duration (whole seconds), the gpt-4o transcribe models by tokens
+ * (audio in, text out), which say nothing about the audio's length.
+ */
+function transcriptionUsage(model: string, seconds: number, text: string): Record<string, unknown> {
+  if (model === 'whisper-1') return { type: 'duration', seconds };
+  const audioTokens = Math.max(1, Math.round(seconds * 10));
+  const outputTokens = tokenize(text).length;
+  return {
+    type: 'tokens',
+    input_tokens: audioTokens,
+    input_token_details: { text_tokens: 0, audio_tokens: audioTokens },
+    output_tokens: outputTokens,
+    total_tokens: audioTokens + outputTokens,
+  };
 }
 
 export function sendTooLarge(ctx: HandlerContext, bytes: number): void {

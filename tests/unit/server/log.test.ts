@@ -27,7 +27,7 @@ describe('logger', () => {
   });
 
   it('drops message text from turn lines unless PARLEY_LOG_TEXT is on', () => {
-    const record = { sessionHash: 'h', turnId: 1, kind: 'text', transport: 'ws', outcome: 'ok', totalMs: 5, chunks: 2, userText: 'secret question', answerText: 'answer' } as const;
+    const record = { sessionHash: 'h', tokenId: 't', turnId: 1, kind: 'text', transport: 'ws', outcome: 'ok', totalMs: 5, chunks: 2, userText: 'secret question', answerText: 'answer' } as const;
     const off = make(false);
     off.logger.turn(record);
     expect(off.lines[0]).not.toContain('secret question');
