@@ -91,8 +91,8 @@ export type ContentToBackground =
   | { type: 'attachPage' }
   | { type: 'attachSelection' }
   | { type: 'removeAttachment' }
-  // Read the tab's page (no text) or the given text aloud; stop a reading.
-  | { type: 'readAloud'; text?: string }
+  // Read the given text, or the tab's page or selection (default the page), aloud; stop a reading.
+  | { type: 'readAloud'; text?: string; kind?: 'page' | 'selection' }
   | { type: 'stopReadAloud' };
 
 export type BackgroundToContent =

@@ -31,8 +31,9 @@ export interface ChatActions {
   attachSelection(): void;
   removeAttachment(): void;
   togglePreview(): void;
-  /** Read the tab's page aloud; pause, resume, stop the reading. */
+  /** Read the tab's page or selection aloud; pause, resume, stop the reading. */
   readPage(): void;
+  readSelection(): void;
   pauseReading(): void;
   resumeReading(): void;
   stopReading(): void;
@@ -309,7 +310,13 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       unlockAudio();
       player?.stop();
       pageContext.reading = 'starting';
-      post({ type: 'readAloud' });
+      post({ type: 'readAloud', kind: 'page' });
+    },
+    readSelection() {
+      unlockAudio();
+      player?.stop();
+      pageContext.reading = 'starting';
+      post({ type: 'readAloud', kind: 'selection' });
     },
     pauseReading() {
       player?.pause();

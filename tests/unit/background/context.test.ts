@@ -173,6 +173,17 @@ describe('read-aloud', () => {
     expect(tab.of('readAloudSpeech')).toHaveLength(1);
   });
 
+  it('reads the selection aloud from the panel, and nothing else of the page', async () => {
+    const h = await createHarness();
+    h.page.results['/extract-page.js'] = pageResult();
+    h.page.results['/extract-selection.js'] = selectionResult('Only this sentence. And this one.');
+    const tab = h.connect(1);
+    tab.send({ type: 'readAloud', kind: 'selection' });
+    await settle();
+    expect(h.page.injected).toEqual([{ tabId: 1, file: '/extract-selection.js' }]);
+    expect(h.relay.sentOf('speakText').map((m) => m.text)).toEqual(['Only this sentence. And this one.']);
+  });
+
   it('reads the page from the context menu, and attaches a selection from it with the chat opened', async () => {
     const h = await createHarness();
     h.page.results['/extract-page.js'] = pageResult();
