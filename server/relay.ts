@@ -13,6 +13,7 @@ import type { Logger } from './log.ts';
 import { createObservability } from './metrics/observability.ts';
 import { createUpstream } from './openai/upstream.ts';
 import { createRedisAudioBudget } from './redis/redis-audio-budget.ts';
+import { createRedisAuthThrottle } from './redis/redis-auth-throttle.ts';
 import { createMemoryAudioBudget, type AudioBudget } from './session/audio-budget.ts';
 import { connectRedis } from './redis/redis-client.ts';
 import { createRedisSessionStore } from './redis/redis-session-store.ts';
@@ -26,7 +27,7 @@ import type { TurnUpstream } from './session/turn-services.ts';
 import { createFileTokenRegistry, TOKENS_FILE } from './tokens/file-token-registry.ts';
 import { createRedisTokenRegistry } from './tokens/redis-token-registry.ts';
 import { createTokenAuthority } from './tokens/token-authority.ts';
-import { createAuthThrottle } from './transport/auth-throttle.ts';
+import { createAuthThrottle, type AuthThrottle } from './transport/auth-throttle.ts';
 import { attachConnection } from './transport/ws-connection.ts';
 import { createWsServer } from './transport/ws-server.ts';
 import { createRedisUsageStore } from './usage/redis-usage-store.ts';
@@ -56,6 +57,8 @@ interface Backends {
   usage?: UsageStore;
   /** Turns per day for named tokens with a daily budget. */
   dailyLimiter: RateLimiter;
+  /** Failed authentications per address. */
+  authThrottle: AuthThrottle;
   /** Voice bytes per token per UTC day. */
   audioBudget: AudioBudget;
   /** Named tokens: the file in the config dir, or Redis so every machine sees the same list. */
@@ -76,6 +79,7 @@ function memoryBackends(config: RelayConfig): Backends {
     rateLimiter: createRateLimiter(),
     dailyLimiter: createRateLimiter(DAY),
     audioBudget: createMemoryAudioBudget(),
+    authThrottle: createAuthThrottle(config.authThrottle),
     tokenRegistry: createFileTokenRegistry({ path: join(config.configDir, TOKENS_FILE) }),
     close: () => store.close(),
   };
@@ -90,6 +94,7 @@ async function redisBackends(config: RelayConfig, url: string, logger: Logger): 
     usage: createRedisUsageStore({ redis, retentionDays: config.admin.usageDays }),
     dailyLimiter: createRateLimiter({ ...DAY, redis }),
     audioBudget: createRedisAudioBudget({ redis }),
+    authThrottle: createRedisAuthThrottle({ ...config.authThrottle, redis, logger }),
     tokenRegistry: createRedisTokenRegistry({ redis }),
     async close() {
       // QUIT lets in-flight writes finish; when Redis is away there is nothing to wait for.
@@ -113,8 +118,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       ...(config.answer.maxCompletionTokens === 0 ? {} : { maxCompletionTokens: config.answer.maxCompletionTokens }),
     });
   const tokenRegistry = options.tokenRegistry ?? backends.tokenRegistry;
-  // Shared by both listeners and the admin endpoints: every failed authentication counts once.
-  const authThrottle = createAuthThrottle(config.authThrottle);
+  // Shared by both listeners and the admin endpoints: every failed authentication counts once
+  // (in Redis with REDIS_URL, so across instances too).
+  const authThrottle = backends.authThrottle;
   const observability = createObservability({
     config,
     token: options.token,

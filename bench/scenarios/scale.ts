@@ -1,11 +1,13 @@
 // Scenario 7 (issue 10): what Redis costs, and what a second worker buys. Parley with the in-memory
-// store against Parley with REDIS_URL (a redis-server started here, no persistence): turn round trip
-// with an instant upstream (the store's share of a turn: two budget checks, three session reads or
-// writes), and per-chunk latency at 100 streaming sessions (the chunk path never touches the store).
+// store against Parley with REDIS_URL (a redis-server started here, no persistence): per turn with an
+// instant upstream (the store's share of a turn: two budget checks, three session reads or writes),
+// and per chunk at 100 streaming sessions (the chunk path never touches the store). Both as latency
+// and as CPU time (relay and redis-server, from /proc), which a busy machine disturbs far less.
 // Then 1,000 streaming sessions: the naive relay, Parley on Redis with PARLEY_WORKERS=1 and =2.
 import { startFakeOpenAI, type FakeOpenAI } from '../../tests/fakes/fake-openai.ts';
 import { startRedisServer } from '../../tests/helpers/redis-server.ts';
 import { openMany, openSession } from '../lib/bench-client.ts';
+import { cpuMs } from '../lib/proc.ts';
 import { wallNow } from '../lib/clock.ts';
 import { REALISTIC } from '../lib/latencies.ts';
 import { startNaive, startParley, type BenchRelay } from '../lib/relays.ts';
@@ -16,6 +18,14 @@ import { answerFor, measure, type Measured } from './overhead.ts';
 
 const TURN_SESSIONS = 10;
 const TURNS_EACH = 30;
+
+/** CPU milliseconds `pids` used while `run` ran (a pid that is undefined counts 0). */
+async function cpuDuring<T>(pids: Array<number | undefined>, run: () => Promise<T>): Promise<{ result: T; cpu: number[] }> {
+  const read = () => pids.map((pid) => (pid === undefined ? 0 : cpuMs(pid)));
+  const before = read();
+  const result = await run();
+  return { result, cpu: read().map((after, i) => after - (before[i] ?? 0)) };
+}
 
 /** Sequential turns on each of TURN_SESSIONS sessions at once; round trip from UserText to TextEnd. */
 async function turnRoundTrips(relay: BenchRelay, run: string): Promise<Summary> {
@@ -81,21 +91,36 @@ export const scale: Scenario = {
     const rows: Row[] = [];
     try {
       // Per turn: memory, then Redis, against an upstream that answers at once.
-      const memoryTurns = await withRelay(() => startParley(instant), (relay) => turnRoundTrips(relay, 'turn-memory'));
-      const redisTurns = await withRelay(() => startParley(instant, onRedis), (relay) => turnRoundTrips(relay, 'turn-redis'));
-      log(`  per turn: memory p50 ${memoryTurns.p50.toFixed(2)} p99 ${memoryTurns.p99.toFixed(2)} ms; redis p50 ${redisTurns.p50.toFixed(2)} p99 ${redisTurns.p99.toFixed(2)} ms`);
+      const turns = TURN_SESSIONS * TURNS_EACH;
+      const memoryTurns = await withRelay(() => startParley(instant), (relay) => cpuDuring([relay.pid], () => turnRoundTrips(relay, 'turn-memory')));
+      const redisTurns = await withRelay(() => startParley(instant, onRedis), (relay) =>
+        cpuDuring([relay.pid, redis.pid()], () => turnRoundTrips(relay, 'turn-redis')),
+      );
+      const m = memoryTurns.result;
+      const r = redisTurns.result;
+      const cpuPerTurn = (cpu: number | undefined) => (cpu ?? 0) / turns;
+      log(`  per turn: memory p50 ${m.p50.toFixed(2)} ms, ${cpuPerTurn(memoryTurns.cpu[0]).toFixed(3)} ms CPU; redis p50 ${r.p50.toFixed(2)} ms, ${cpuPerTurn(redisTurns.cpu[0]).toFixed(3)} ms CPU (+ ${cpuPerTurn(redisTurns.cpu[1]).toFixed(3)} ms in redis-server)`);
       const perTurn = '7 store per turn';
       rows.push(
-        { scenario: perTurn, metric: 'turn round trip p50, Redis (baseline memory)', parley: fmtMs(redisTurns.p50, 2), baseline: fmtMs(memoryTurns.p50, 2), data: { redis: redisTurns, memory: memoryTurns } },
-        { scenario: perTurn, metric: 'turn round trip p99, Redis (baseline memory)', parley: fmtMs(redisTurns.p99, 2), baseline: fmtMs(memoryTurns.p99, 2) },
-        { scenario: perTurn, metric: 'Redis cost per turn (p50 difference)', parley: fmtMs(redisTurns.p50 - memoryTurns.p50, 2) },
+        { scenario: perTurn, metric: 'turn round trip p50, Redis (baseline memory)', parley: fmtMs(r.p50, 2), baseline: fmtMs(m.p50, 2), data: { redis: redisTurns, memory: memoryTurns, turns } },
+        { scenario: perTurn, metric: 'turn round trip p99, Redis (baseline memory)', parley: fmtMs(r.p99, 2), baseline: fmtMs(m.p99, 2) },
+        { scenario: perTurn, metric: 'relay CPU per turn, Redis (baseline memory)', parley: fmtMs(cpuPerTurn(redisTurns.cpu[0]), 3), baseline: fmtMs(cpuPerTurn(memoryTurns.cpu[0]), 3) },
+        { scenario: perTurn, metric: 'redis-server CPU per turn', parley: fmtMs(cpuPerTurn(redisTurns.cpu[1]), 3) },
       );
 
       // Per chunk at 100 streaming sessions.
-      const memory100 = await withRelay(() => startParley(fake), (relay) => measure(sent, relay, 'chunk-memory', 100, 100));
-      const redis100 = await withRelay(() => startParley(fake, onRedis), (relay) => measure(sent, relay, 'chunk-redis', 100, 100));
-      log(`  per chunk @100: memory p99 ${memory100.summary.p99.toFixed(2)} ms, redis p99 ${redis100.summary.p99.toFixed(2)} ms`);
-      rows.push(...chunkRows('7 store per chunk @100', 'Redis', redis100, memory100, 'memory'));
+      const chunks = 100 * 100;
+      const memory100 = await withRelay(() => startParley(fake), (relay) => cpuDuring([relay.pid], () => measure(sent, relay, 'chunk-memory', 100, 100)));
+      const redis100 = await withRelay(() => startParley(fake, onRedis), (relay) => cpuDuring([relay.pid], () => measure(sent, relay, 'chunk-redis', 100, 100)));
+      const cpuPerChunk = (cpu: number | undefined) => ((cpu ?? 0) * 1000) / chunks;
+      log(`  per chunk @100: memory p99 ${memory100.result.summary.p99.toFixed(2)} ms, redis p99 ${redis100.result.summary.p99.toFixed(2)} ms`);
+      rows.push(...chunkRows('7 store per chunk @100', 'Redis', redis100.result, memory100.result, 'memory'));
+      rows.push({
+        scenario: '7 store per chunk @100',
+        metric: 'relay CPU per chunk (whole run / chunks), Redis (baseline memory)',
+        parley: `${cpuPerChunk(redis100.cpu[0]).toFixed(1)} µs`,
+        baseline: `${cpuPerChunk(memory100.cpu[0]).toFixed(1)} µs`,
+      });
 
       // 1,000 streaming sessions: naive, one worker, two workers (both on Redis, as workers require).
       const naive = await withRelay(() => startNaive(fake), (relay) => measure(sent, relay, 'w-naive', 1000, 40));

@@ -59,16 +59,16 @@ export function createAdminRoutes(options: AdminRoutesOptions): AdminRoutes {
   const isAdmin = (req: IncomingMessage) => checkAdmin?.(tokenFromBearer(req)) ?? false;
 
   /** Refuses (and answers) a request without the admin token; true when the request may go on. */
-  const authorize = (req: IncomingMessage, res: ServerResponse): boolean => {
+  const authorize = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const address = clientAddress(req, options.trustProxy ?? false);
-    const blockedMs = options.authThrottle?.blockedFor(address) ?? 0;
+    const blockedMs = (await options.authThrottle?.blockedFor(address)) ?? 0;
     if (blockedMs > 0) {
       const retryAfterS = Math.ceil(blockedMs / 1000);
       sendJson(res, 429, { error: `Too many failed authentications from this address; try again in ${retryAfterS} s.`, code: ErrorCode.RateLimited, retryable: true }, { 'Retry-After': String(retryAfterS) });
       return false;
     }
     if (isAdmin(req)) return true;
-    options.authThrottle?.recordFailure(address);
+    await options.authThrottle?.recordFailure(address);
     unauthorized(res);
     return false;
   };
@@ -76,7 +76,7 @@ export function createAdminRoutes(options: AdminRoutesOptions): AdminRoutes {
   const handleUsage = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     // Without an admin token the endpoint does not exist, so nobody can probe it.
     if (!checkAdmin) return notFound(res);
-    if (!authorize(req, res)) return;
+    if (!(await authorize(req, res))) return;
     const daysParam = url.searchParams.get('days');
     const days = daysParam === null ? Math.min(DEFAULT_DAYS, config.usageDays) : Number(daysParam);
     if (!Number.isInteger(days) || days < 1 || days > config.usageDays)
@@ -124,7 +124,7 @@ export function createAdminRoutes(options: AdminRoutesOptions): AdminRoutes {
     if (!checkAdmin && !config.metricsPublic) return notFound(res);
     if (!(config.metricsPublic && isDirectLoopback(req))) {
       if (!checkAdmin) return sendJson(res, 403, { error: 'Metrics are open to loopback scrapers only (PARLEY_METRICS_PUBLIC=1).', code: 'FORBIDDEN' });
-      if (!authorize(req, res)) return;
+      if (!(await authorize(req, res))) return;
     }
     const body = await metrics.render();
     res.writeHead(200, { 'Content-Type': metrics.contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });

@@ -2,7 +2,7 @@
 // Same sessions, limits and turn runner as the WebSocket; the answer's audio is the per-sentence
 // mp3 segments joined (mp3 frames concatenate into one playable stream).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, ProtocolLimits, type ErrorInfo } from '../../protocol/index.ts';
+import { ErrorCode, ProtocolLimits, type ErrorInfo, type SpeechCut } from '../../protocol/index.ts';
 import { admitTurn, launchTurn } from '../session/launch-turn.ts';
 import type { RelayContext } from '../session/relay-context.ts';
 import { sessionHash } from '../session/session-store.ts';
@@ -102,6 +102,7 @@ export async function handleApiMessage(ctx: RelayContext, req: IncomingMessage, 
   const session = { key, hash: sessionHash(key) };
   const audio = new Map<number, Uint8Array>();
   let failure: ErrorInfo | undefined;
+  let cut: SpeechCut | undefined;
   const turn = launchTurn(ctx, 'http', {
     session,
     turnId: 0,
@@ -110,7 +111,7 @@ export async function handleApiMessage(ctx: RelayContext, req: IncomingMessage, 
     sink: {
       transcript: () => undefined,
       textChunk: () => undefined,
-      textEnd: () => undefined,
+      textEnd: (speechCut) => (cut = speechCut),
       speechAudio: (index, _sentence, bytes) => audio.set(index, bytes),
       error: (error) => (failure = error),
     },
@@ -126,5 +127,6 @@ export async function handleApiMessage(ctx: RelayContext, req: IncomingMessage, 
   if (result.outcome !== 'ok' || result.answer === undefined) return sendError(res, TurnErrors.internal());
   const complete = (result.speechErrors ?? 0) === 0 && audio.size === (result.sentences ?? 0) && audio.size > 0;
   const joined = complete ? Buffer.concat([...audio.keys()].sort((a, b) => a - b).map((index) => audio.get(index) ?? new Uint8Array())) : undefined;
-  sendJson(res, 200, { answer: result.answer, audio: joined ? joined.toString('base64') : null });
+  // With PARLEY_MAX_SPOKEN_SENTENCES the audio covers the first sentences only, and the answer says so.
+  sendJson(res, 200, { answer: result.answer, audio: joined ? joined.toString('base64') : null, ...(cut ? { speech: cut } : {}) });
 }

@@ -72,7 +72,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     if (url.pathname === '/api/message') {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'Use POST.', code: ErrorCode.BadFrame }, { Allow: 'POST, OPTIONS' });
       const address = clientAddress(req, options.trustProxy ?? false);
-      const blockedMs = options.authThrottle?.blockedFor(address) ?? 0;
+      const blockedMs = (await options.authThrottle?.blockedFor(address)) ?? 0;
       if (blockedMs > 0) {
         const retryAfterS = Math.ceil(blockedMs / 1000);
         return sendJson(
@@ -84,7 +84,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       }
       const token = tokenFromBearer(req);
       if (!options.checkToken(token)) {
-        const blockMs = options.authThrottle?.recordFailure(address) ?? 0;
+        const blockMs = (await options.authThrottle?.recordFailure(address)) ?? 0;
         if (blockMs > 0) options.ctx.logger.warn('address blocked after failed authentications', { address, blockMs });
         return sendJson(res, 401, { error: 'Missing or wrong token: send "Authorization: Bearer <token>".', code: ErrorCode.Unauthorized }, { 'WWW-Authenticate': 'Bearer' });
       }

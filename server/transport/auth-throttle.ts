@@ -14,12 +14,19 @@ export interface AuthThrottleOptions {
   now?: () => number;
 }
 
+/** Async so a shared store (server/redis/redis-auth-throttle.ts) can stand behind it. */
 export interface AuthThrottle {
   /** Milliseconds this address must wait before trying again; 0 when it may try now. */
-  blockedFor(address: string): number;
-  /** A missing or wrong token from this address; returns the block it started, in ms (0 = none). */
-  recordFailure(address: string): number;
-  /** Addresses currently tracked (tests and /healthz-style introspection). */
+  blockedFor(address: string): Promise<number>;
+  /** A missing or wrong token from this address; resolves to the block it started, in ms (0 = none). */
+  recordFailure(address: string): Promise<number>;
+}
+
+/** The in-process throttle, with its synchronous core exposed for unit tests. */
+export interface MemoryAuthThrottle extends AuthThrottle {
+  blockedForNow(address: string): number;
+  recordFailureNow(address: string): number;
+  /** Addresses currently tracked. */
   size(): number;
 }
 
@@ -32,7 +39,7 @@ interface AddressState {
 
 const DEFAULT_MAX_ADDRESSES = 10_000;
 
-export function createAuthThrottle(options: AuthThrottleOptions): AuthThrottle {
+export function createAuthThrottle(options: AuthThrottleOptions): MemoryAuthThrottle {
   const now = options.now ?? Date.now;
   const maxAddresses = options.maxAddresses ?? DEFAULT_MAX_ADDRESSES;
   const states = new Map<string, AddressState>();
@@ -54,24 +61,28 @@ export function createAuthThrottle(options: AuthThrottleOptions): AuthThrottle {
     return state;
   };
 
+  const blockedForNow = (address: string) => {
+    const state = states.get(address);
+    if (!state) return 0;
+    return Math.max(0, state.blockedUntil - now());
+  };
+  const recordFailureNow = (address: string) => {
+    const t = now();
+    const state = touch(address, t);
+    state.failures = state.failures.filter((at) => t - at < options.windowMs);
+    state.failures.push(t);
+    if (state.failures.length < options.maxFailures) return 0;
+    const blockMs = Math.min(options.maxBlockMs, options.baseBlockMs * 2 ** state.strikes);
+    state.strikes++;
+    state.blockedUntil = t + blockMs;
+    state.failures = [];
+    return blockMs;
+  };
   return {
-    blockedFor(address) {
-      const state = states.get(address);
-      if (!state) return 0;
-      return Math.max(0, state.blockedUntil - now());
-    },
-    recordFailure(address) {
-      const t = now();
-      const state = touch(address, t);
-      state.failures = state.failures.filter((at) => t - at < options.windowMs);
-      state.failures.push(t);
-      if (state.failures.length < options.maxFailures) return 0;
-      const blockMs = Math.min(options.maxBlockMs, options.baseBlockMs * 2 ** state.strikes);
-      state.strikes++;
-      state.blockedUntil = t + blockMs;
-      state.failures = [];
-      return blockMs;
-    },
+    blockedForNow,
+    recordFailureNow,
+    blockedFor: (address) => Promise.resolve(blockedForNow(address)),
+    recordFailure: (address) => Promise.resolve(recordFailureNow(address)),
     size: () => states.size,
   };
 }

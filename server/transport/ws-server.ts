@@ -58,9 +58,9 @@ export interface WsServer {
   closeAll(code: number, reason: string): void;
 }
 
-export function refuseUpgrade(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}): void {
+export function refuseUpgrade(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}, body = text): void {
   const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 export function createWsServer(options: WsServerOptions): WsServer {
@@ -98,16 +98,14 @@ export function createWsServer(options: WsServerOptions): WsServer {
     res.end('This is the Parley relay WebSocket port; connect with a WebSocket client.\n');
   });
 
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // A reset during the handshake must not crash the relay.
-    socket.on('error', () => socket.destroy());
+  const handleUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!accepting) return refuseUpgrade(socket, 503, 'Service Unavailable');
     if (options.isHostAllowed && !options.isHostAllowed(req.headers.host)) {
       options.logger.warn('host refused', { host: req.headers.host?.slice(0, 200) });
-      return refuseUpgrade(socket, 421, MISDIRECTED_MESSAGE);
+      return refuseUpgrade(socket, 421, 'Misdirected Request', {}, `${MISDIRECTED_MESSAGE}\n`);
     }
     const address = clientAddress(req, options.trustProxy ?? false);
-    const blockedMs = options.authThrottle?.blockedFor(address) ?? 0;
+    const blockedMs = (await options.authThrottle?.blockedFor(address)) ?? 0;
     if (blockedMs > 0) return refuseUpgrade(socket, 429, 'Too Many Requests', { 'Retry-After': String(Math.ceil(blockedMs / 1000)) });
     const origin = req.headers.origin;
     if (!isOriginAllowed(origin, options.origins)) {
@@ -118,9 +116,10 @@ export function createWsServer(options: WsServerOptions): WsServer {
     const token = tokenFromUpgrade(req, allowQuery);
     const authorized = options.checkToken(token);
     if (!authorized) {
-      const blockMs = options.authThrottle?.recordFailure(address) ?? 0;
+      const blockMs = (await options.authThrottle?.recordFailure(address)) ?? 0;
       if (blockMs > 0) options.logger.warn('address blocked after failed authentications', { address, blockMs });
     }
+    // ws refuses a socket that closed while we waited (it checks that the socket is still open).
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (!authorized) {
         // Not an HTTP 401: browsers hide the status of a refused upgrade from scripts, so the
@@ -137,6 +136,15 @@ export function createWsServer(options: WsServerOptions): WsServer {
       tokenOf.set(ws, tokenId);
       wss.emit('connection', ws, req);
       options.onConnection(ws, dialect, tokenId);
+    });
+  };
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A reset during the handshake must not crash the relay.
+    socket.on('error', () => socket.destroy());
+    handleUpgrade(req, socket, head).catch((error: unknown) => {
+      options.logger.error('upgrade failed', { error: error instanceof Error ? error.stack : String(error) });
+      socket.destroy();
     });
   });
 

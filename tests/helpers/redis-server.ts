@@ -9,6 +9,8 @@ import { join } from 'node:path';
 export interface RedisServer {
   readonly url: string;
   readonly port: number;
+  /** Of the running redis-server (for CPU figures in benchmarks). */
+  pid(): number | undefined;
   /** SIGTERM and wait for exit (with appendonly, the data survives into the next start). */
   stop(): Promise<void>;
   /** Starts again on the same port and directory. */
@@ -74,6 +76,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    pid: () => child?.pid,
     stop,
     async start() {
       if (child) return;

@@ -81,6 +81,16 @@ describe('models and answer length', () => {
     expect(end?.speech?.spoken).toBe(MAX_SPOKEN);
     expect(end?.speech?.unspoken).toBeGreaterThan(0);
     expect(fake.requests.filter((r) => r.endpoint === 'speech').length - speechBefore).toBe(MAX_SPOKEN);
+
+    const http = await fetch(`${relay.httpUrl}/api/message`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${relay.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: 'spoken-http', message: 'tell me a lot' }),
+    });
+    const body = (await http.json()) as { audio: string | null; speech?: { spoken: number; unspoken: number } };
+    expect(body.audio).not.toBeNull();
+    expect(body.speech?.spoken).toBe(MAX_SPOKEN);
+    expect(body.speech?.unspoken).toBeGreaterThan(0);
   });
 });
 

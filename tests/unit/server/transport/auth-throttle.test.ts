@@ -12,33 +12,33 @@ function throttle(maxAddresses?: number) {
 describe('createAuthThrottle', () => {
   it('blocks an address after maxFailures in the window, and only that address', () => {
     const { th } = throttle();
-    expect(th.recordFailure('10.0.0.1')).toBe(0);
-    expect(th.recordFailure('10.0.0.1')).toBe(0);
-    expect(th.blockedFor('10.0.0.1')).toBe(0);
-    expect(th.recordFailure('10.0.0.1')).toBe(10_000);
-    expect(th.blockedFor('10.0.0.1')).toBe(10_000);
-    expect(th.blockedFor('10.0.0.2')).toBe(0);
+    expect(th.recordFailureNow('10.0.0.1')).toBe(0);
+    expect(th.recordFailureNow('10.0.0.1')).toBe(0);
+    expect(th.blockedForNow('10.0.0.1')).toBe(0);
+    expect(th.recordFailureNow('10.0.0.1')).toBe(10_000);
+    expect(th.blockedForNow('10.0.0.1')).toBe(10_000);
+    expect(th.blockedForNow('10.0.0.2')).toBe(0);
   });
 
   it('forgets failures older than the window', () => {
     const { th, advance } = throttle();
-    th.recordFailure('a');
-    th.recordFailure('a');
+    th.recordFailureNow('a');
+    th.recordFailureNow('a');
     advance(60_000);
-    expect(th.recordFailure('a')).toBe(0);
-    expect(th.blockedFor('a')).toBe(0);
+    expect(th.recordFailureNow('a')).toBe(0);
+    expect(th.blockedForNow('a')).toBe(0);
   });
 
   it('doubles the block for repeat offenders, capped, and forgives after a quiet period', () => {
     const { th, advance } = throttle();
     const block = () => {
-      th.recordFailure('a');
-      th.recordFailure('a');
-      return th.recordFailure('a');
+      th.recordFailureNow('a');
+      th.recordFailureNow('a');
+      return th.recordFailureNow('a');
     };
     expect(block()).toBe(10_000);
     advance(10_000);
-    expect(th.blockedFor('a')).toBe(0);
+    expect(th.blockedForNow('a')).toBe(0);
     expect(block()).toBe(20_000);
     advance(20_000);
     expect(block()).toBe(40_000);
@@ -51,7 +51,7 @@ describe('createAuthThrottle', () => {
 
   it('keeps memory bounded, forgetting the least recently failing addresses', () => {
     const { th } = throttle(100);
-    for (let i = 0; i < 1000; i++) th.recordFailure(`10.0.${i >> 8}.${i & 255}`);
+    for (let i = 0; i < 1000; i++) th.recordFailureNow(`10.0.${i >> 8}.${i & 255}`);
     expect(th.size()).toBe(100);
   });
 });
