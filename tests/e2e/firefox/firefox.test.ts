@@ -29,9 +29,9 @@ describe('Parley in Firefox ESR', () => {
   /** First bytes of each recording the fake transcribed. */
   const recordings: { magic: string; bytes: number; filename: string }[] = [];
 
-  async function openChat(): Promise<{ page: Page; ax: FirefoxAx }> {
+  async function openChat(pageName = 'plain.html'): Promise<{ page: Page; ax: FirefoxAx }> {
     const page = await firefox.browser.newPage();
-    const url = pages.url('plain.html');
+    const url = pages.url(pageName);
     await page.goto(url);
     await page.bringToFront();
     const ax = await createFirefoxAx(firefox.browser, page, url);
@@ -74,6 +74,33 @@ describe('Parley in Firefox ESR', () => {
     const chats = fake.requests.filter((r) => r.endpoint === 'chat');
     expect(chats).toHaveLength(1);
     expect(chats[0]?.outcome).toBe('completed');
+    await page.close();
+  });
+
+  it('a spying page sees no key, input or text of the chat, and gets no shadow root', async () => {
+    // tests/e2e/pages/spy.html: capture-phase listeners on window and document, custom elements
+    // defined (with attachInternals) under every hyphenated name it sees added.
+    const { page, ax } = await openChat('spy.html');
+    const secret = 'okapi-5150';
+    await ax.type('entry', NAMES.message, `Remember ${secret}`);
+    await page.keyboard.press('Enter');
+    await ax.waitForText('document', 'Thanks for listening!', 60_000);
+    const seen = await page.evaluate(() => {
+      const spy = (window as unknown as { __spy: { events: { type: string; trusted: boolean }[]; upgraded: string[]; internalsRoots: unknown[]; probe(): string } }).__spy;
+      return {
+        trusted: spy.events.filter((event) => event.trusted && event.type !== 'selectionchange'),
+        all: JSON.stringify(spy.events),
+        upgraded: spy.upgraded.length,
+        internalsRoots: spy.internalsRoots.length,
+        probe: spy.probe(),
+      };
+    });
+    expect(seen.trusted, 'trusted key/input/clipboard events the page saw').toEqual([]);
+    expect(seen.all).not.toContain(secret);
+    expect(seen.upgraded, 'the page took over the host element name').toBeGreaterThan(0);
+    expect(seen.internalsRoots, 'shadow roots handed over by attachInternals').toBe(0);
+    expect(seen.probe).not.toContain(secret);
+    expect(seen.probe).not.toContain('Thanks for listening');
     await page.close();
   });
 
