@@ -1,6 +1,9 @@
 import { storage } from 'wxt/utils/storage';
 import { ProtocolLimits, type ChatMessage } from '../../protocol/index.ts';
-import type { ChatEntry, Conversation } from '../messages.ts';
+import type { BackgroundToContent, ChatEntry, Conversation } from '../messages.ts';
+
+/** What changed, as the panels get it: one entry at a time; the whole conversation only on reset. */
+export type ConversationChange = Extract<BackgroundToContent, { type: 'entry' | 'entryRemoved' | 'conversation' }>;
 
 /**
  * The single conversation, persisted in storage.local so it survives navigation,
@@ -16,7 +19,7 @@ export interface ConversationStoreOptions {
   maxChars?: number;
   textFlushMs?: number;
   newId?: () => string;
-  onChange?: (conversation: Conversation) => void;
+  onChange?: (change: ConversationChange) => void;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -53,11 +56,18 @@ export function createConversationStore(options: ConversationStoreOptions = {}):
   let textTimer: ReturnType<typeof setTimeout> | undefined;
   let writing: Promise<void> = Promise.resolve();
 
-  function enforceBounds() {
+  /** Drops the oldest entries past the bounds; returns their ids. */
+  function enforceBounds(): string[] {
     const entries = conversation.entries;
-    if (entries.length > maxEntries) entries.splice(0, entries.length - maxEntries);
+    const dropped = entries.length > maxEntries ? entries.splice(0, entries.length - maxEntries) : [];
     let chars = entries.reduce((sum, entry) => sum + entry.content.length, 0);
-    while (chars > maxChars && entries.length > 1) chars -= entries.shift()?.content.length ?? 0;
+    while (chars > maxChars && entries.length > 1) {
+      const oldest = entries.shift();
+      if (!oldest) break;
+      chars -= oldest.content.length;
+      dropped.push(oldest);
+    }
+    return dropped.map((entry) => entry.id);
   }
 
   function write(): Promise<void> {
@@ -75,9 +85,11 @@ export function createConversationStore(options: ConversationStoreOptions = {}):
     return writing;
   }
 
-  function changed() {
+  function changed(change: ConversationChange) {
+    const dropped = enforceBounds();
     void write();
-    options.onChange?.(structuredClone(conversation));
+    options.onChange?.(structuredClone(change));
+    for (const entryId of dropped) options.onChange?.({ type: 'entryRemoved', entryId });
   }
 
   const indexOf = (id: string) => conversation.entries.findIndex((entry) => entry.id === id);
@@ -102,7 +114,7 @@ export function createConversationStore(options: ConversationStoreOptions = {}):
       const index = afterId === undefined ? -1 : indexOf(afterId);
       if (index < 0) conversation.entries.push(entry);
       else conversation.entries.splice(index + 1, 0, entry);
-      changed();
+      changed(index < 0 ? { type: 'entry', entry } : { type: 'entry', entry, afterId });
     },
     update(id, patch) {
       const index = indexOf(id);
@@ -112,7 +124,7 @@ export function createConversationStore(options: ConversationStoreOptions = {}):
       // `error: undefined` in a patch means "clear it"; keep stored entries free of undefined keys.
       if (next.error === undefined) delete next.error;
       conversation.entries[index] = next;
-      changed();
+      changed({ type: 'entry', entry: next });
     },
     appendText(id, text) {
       const entry = conversation.entries.find((candidate) => candidate.id === id);
@@ -124,11 +136,11 @@ export function createConversationStore(options: ConversationStoreOptions = {}):
       const index = indexOf(id);
       if (index < 0) return;
       conversation.entries.splice(index, 1);
-      changed();
+      changed({ type: 'entryRemoved', entryId: id });
     },
     reset() {
       conversation = { clientId: newId(), entries: [] };
-      changed();
+      changed({ type: 'conversation', conversation });
       return structuredClone(conversation);
     },
     resumeMessages() {

@@ -38,7 +38,8 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
       });
     },
   });
-  const store = createConversationStore({ onChange: (conversation) => ports.broadcast({ type: 'conversation', conversation }) });
+  // Panels get entry-level changes; streamed text goes only to the panel whose turn it is (turns.ts).
+  const store = createConversationStore({ onChange: (change) => ports.broadcast(change) });
   const relay = createRelayClient({
     loadConfig: loadRelayConfig,
     getResume: async () => {
