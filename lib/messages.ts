@@ -87,11 +87,7 @@ export type ContentToBackground =
 
 export type BackgroundToContent =
   | { type: 'snapshot'; conversation: Conversation; status: ConnectionStatus; recording: RecordingState }
-  /** The whole conversation: only on a new chat (a new clientId); the first copy comes in the snapshot. */
   | { type: 'conversation'; conversation: Conversation }
-  /** One entry was added (after `afterId` when given, else at the end) or changed: the whole entry. */
-  | { type: 'entry'; entry: ChatEntry; afterId?: string }
-  | { type: 'entryRemoved'; entryId: string }
   | { type: 'textChunk'; entryId: string; text: string }
   | { type: 'speech'; entryId: string; index: number; sentence: string; audioBase64: string; mimeType: string }
   | { type: 'status'; status: ConnectionStatus }

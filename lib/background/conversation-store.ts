@@ -1,9 +1,6 @@
 import { storage } from 'wxt/utils/storage';
 import { ProtocolLimits, type ChatMessage } from '../../protocol/index.ts';
-import type { BackgroundToContent, ChatEntry, Conversation } from '../messages.ts';
-
-/** What changed, as the panels get it: one entry at a time; the whole conversation only on reset. */
-export type ConversationChange = Extract<BackgroundToContent, { type: 'entry' | 'entryRemoved' | 'conversation' }>;
+import type { ChatEntry, Conversation } from '../messages.ts';
 
 /**
  * The single conversation, persisted in storage.local so it survives navigation,
@@ -19,7 +16,7 @@ export interface ConversationStoreOptions {
   maxChars?: number;
   textFlushMs?: number;
   newId?: () => string;
-  onChange?: (change: ConversationChange) => void;
+  onChange?: (conversation: Conversation) => void;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -56,18 +53,11 @@ export function createConversationStore(options: ConversationStoreOptions = {}):
   let textTimer: ReturnType<typeof setTimeout> | undefined;
   let writing: Promise<void> = Promise.resolve();
 
-  /** Drops the oldest entries past the bounds; returns their ids. */
-  function enforceBounds(): string[] {
+  function enforceBounds() {
     const entries = conversation.entries;
-    const dropped = entries.length > maxEntries ? entries.splice(0, entries.length - maxEntries) : [];
+    if (entries.length > maxEntries) entries.splice(0, entries.length - maxEntries);
     let chars = entries.reduce((sum, entry) => sum + entry.content.length, 0);
-    while (chars > maxChars && entries.length > 1) {
-      const oldest = entries.shift();
-      if (!oldest) break;
-      chars -= oldest.content.length;
-      dropped.push(oldest);
-    }
-    return dropped.map((entry) => entry.id);
+    while (chars > maxChars && entries.length > 1) chars -= entries.shift()?.content.length ?? 0;
   }
 
   function write(): Promise<void> {
@@ -85,11 +75,9 @@ export function createConversationStore(options: ConversationStoreOptions = {}):
     return writing;
   }
 
-  function changed(change: ConversationChange) {
-    const dropped = enforceBounds();
+  function changed() {
     void write();
-    options.onChange?.(structuredClone(change));
-    for (const entryId of dropped) options.onChange?.({ type: 'entryRemoved', entryId });
+    options.onChange?.(structuredClone(conversation));
   }
 
   const indexOf = (id: string) => conversation.entries.findIndex((entry) => entry.id === id);
@@ -114,7 +102,7 @@ export function createConversationStore(options: ConversationStoreOptions = {}):
       const index = afterId === undefined ? -1 : indexOf(afterId);
       if (index < 0) conversation.entries.push(entry);
       else conversation.entries.splice(index + 1, 0, entry);
-      changed(index < 0 ? { type: 'entry', entry } : { type: 'entry', entry, afterId });
+      changed();
     },
     update(id, patch) {
       const index = indexOf(id);
@@ -124,7 +112,7 @@ export function createConversationStore(options: ConversationStoreOptions = {}):
       // `error: undefined` in a patch means "clear it"; keep stored entries free of undefined keys.
       if (next.error === undefined) delete next.error;
       conversation.entries[index] = next;
-      changed({ type: 'entry', entry: next });
+      changed();
     },
     appendText(id, text) {
       const entry = conversation.entries.find((candidate) => candidate.id === id);
@@ -136,11 +124,11 @@ export function createConversationStore(options: ConversationStoreOptions = {}):
       const index = indexOf(id);
       if (index < 0) return;
       conversation.entries.splice(index, 1);
-      changed({ type: 'entryRemoved', entryId: id });
+      changed();
     },
     reset() {
       conversation = { clientId: newId(), entries: [] };
-      changed({ type: 'conversation', conversation });
+      changed();
       return structuredClone(conversation);
     },
     resumeMessages() {

@@ -38,8 +38,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
       });
     },
   });
-  // Panels get entry-level changes; streamed text goes only to the panel whose turn it is (turns.ts).
-  const store = createConversationStore({ onChange: (change) => ports.broadcast(change) });
+  const store = createConversationStore({ onChange: (conversation) => ports.broadcast({ type: 'conversation', conversation }) });
   const relay = createRelayClient({
     loadConfig: loadRelayConfig,
     getResume: async () => {

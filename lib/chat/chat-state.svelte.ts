@@ -62,12 +62,6 @@ export class ChatState {
       this.#applyConversation(message.conversation, now);
     },
     conversation: (message, now) => this.#applyConversation(message.conversation, now),
-    entry: (message, now) => this.#applyEntry(message.entry, message.afterId, now),
-    entryRemoved: (message) => {
-      this.entries = this.entries.filter((entry) => entry.id !== message.entryId);
-      this.#typing.delete(message.entryId);
-      delete this.revealed[message.entryId];
-    },
     textChunk: (message, now) => this.#appendChunk(message.entryId, message.text, now),
     // Audio goes through the player first; it reports back with sentenceStarted/audioDropped.
     speech: () => undefined,
@@ -208,22 +202,6 @@ export class ChatState {
     this.#maybeTypeRest(typing, now);
   }
 
-  /** One entry added or changed (entry-level updates from the background). */
-  #applyEntry(entry: ChatEntry, afterId: string | undefined, now: number): void {
-    const index = this.entries.findIndex((candidate) => candidate.id === entry.id);
-    if (index >= 0) this.entries[index] = entry;
-    else {
-      const after = afterId === undefined ? -1 : this.entries.findIndex((candidate) => candidate.id === afterId);
-      if (after < 0) this.entries.push(entry);
-      else this.entries.splice(after + 1, 0, entry);
-    }
-    const typing = this.#typing.get(entry.id);
-    if (!typing) return;
-    typing.writer.setText(entry.content);
-    if (entry.status !== 'streaming') typing.ended = true;
-    this.#maybeTypeRest(typing, now);
-  }
-
   #applyConversation(conversation: Conversation, now: number): void {
     if (this.clientId !== '' && conversation.clientId !== this.clientId) {
       // New chat (here or in another tab): nothing of the old one keeps typing.
@@ -231,9 +209,14 @@ export class ChatState {
       this.revealed = {};
     }
     this.clientId = conversation.clientId;
-    // The background's copy is complete: its port delivers in order, so every chunk this panel
-    // got was in the store before this copy was taken.
-    this.entries = conversation.entries;
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup table, never rendered
+    const local = new Map(this.entries.map((entry) => [entry.id, entry.content]));
+    this.entries = conversation.entries.map((entry) => {
+      const mine = local.get(entry.id);
+      // Chunks that reached this tab after the background took its copy are not lost.
+      const content = mine !== undefined && mine.length > entry.content.length && mine.startsWith(entry.content) ? mine : entry.content;
+      return content === entry.content ? entry : { ...entry, content };
+    });
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup table, never rendered
     const byId = new Map(this.entries.map((entry) => [entry.id, entry]));
     for (const [id, typing] of this.#typing) {

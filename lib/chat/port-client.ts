@@ -26,7 +26,7 @@ export interface PortClient {
   dispose(): void;
 }
 
-const TYPES = new Set<BackgroundToContent['type']>(['snapshot', 'conversation', 'entry', 'entryRemoved', 'textChunk', 'speech', 'status', 'recording']);
+const TYPES = new Set<BackgroundToContent['type']>(['snapshot', 'conversation', 'textChunk', 'speech', 'status', 'recording']);
 const OUTBOX_LIMIT = 50;
 const BASE_DELAY_MS = 250;
 const MAX_DELAY_MS = 8_000;

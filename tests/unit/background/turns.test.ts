@@ -22,10 +22,8 @@ describe('turns and tab routing', () => {
 
     expect(tabA.of('textChunk').map((m) => m.text)).toEqual(['Four']);
     expect(tabB.of('textChunk')).toEqual([]);
-    // The other panel gets the entries, not the chunks: the answer arrives whole when it ends.
-    expect(tabB.of('conversation')).toEqual([]);
-    const final = new Map(tabB.of('entry').map((m) => [m.entry.id, m.entry]));
-    expect([...final.values()].map((e) => [e.role, e.content, e.status])).toEqual([
+    const final = tabB.of('conversation').at(-1)?.conversation.entries;
+    expect(final?.map((e) => [e.role, e.content, e.status])).toEqual([
       ['user', 'What is 2+2?', 'done'],
       ['assistant', 'Four', 'done'],
     ]);

@@ -111,7 +111,7 @@ export async function createHarness() {
     },
     log: () => undefined,
   });
-  const store = createConversationStore({ newId: () => `id-${++nextId}`, onChange: (change) => ports.broadcast(change) });
+  const store = createConversationStore({ newId: () => `id-${++nextId}`, onChange: (conversation) => ports.broadcast({ type: 'conversation', conversation }) });
   live.push(store);
   await store.ready();
   const relayClient = relay as unknown as RelayClient;
