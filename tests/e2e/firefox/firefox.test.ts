@@ -104,6 +104,18 @@ describe('Parley in Firefox ESR', () => {
     await page.close();
   });
 
+  it('sidebar page: the panel page in side mode (no tab of a site) shares the conversation', async () => {
+    // Opened as Firefox's sidebar would load it (sidebar_action.default_panel); BiDi cannot open the sidebar.
+    const side = await firefox.openExtensionPage('chat.html?mode=side');
+    const sideText = () => side.evaluate(() => document.querySelector('[role="log"]')?.textContent ?? '');
+    // The text turn above was asked from a page's panel: the sidebar shows it.
+    await waitUntil('the earlier question in the sidebar', async () => (normalise(await sideText()).includes(QUESTION) ? true : undefined), 15_000);
+    await side.type('textarea', 'Asked from the sidebar');
+    await side.keyboard.press('Enter');
+    await waitUntil('the answer in the sidebar', async () => (/You asked: "Asked from the sidebar"/.test(normalise(await sideText())) ? true : undefined), 60_000);
+    await side.close();
+  });
+
   it('voice turn: the tone microphone is recorded in the recorder window, transcribed and answered', async () => {
     const { page, ax } = await openChat();
     await ax.press('pushbutton', NAMES.record);
