@@ -30,9 +30,9 @@ describe('Parley in Firefox ESR', () => {
   /** First bytes of each recording the fake transcribed. */
   const recordings: { magic: string; bytes: number; filename: string }[] = [];
 
-  async function openChat(): Promise<{ page: Page; ax: FirefoxAx }> {
+  async function openChat(pageName = 'plain.html'): Promise<{ page: Page; ax: FirefoxAx }> {
     const page = await firefox.browser.newPage();
-    const url = pages.url('plain.html');
+    const url = pages.url(pageName);
     await page.goto(url);
     await page.bringToFront();
     const ax = await createFirefoxAx(firefox.browser, page, url);
@@ -76,6 +76,45 @@ describe('Parley in Firefox ESR', () => {
     expect(chats).toHaveLength(1);
     expect(chats[0]?.outcome).toBe('completed');
     await page.close();
+  });
+
+  it('a spying page sees no key, input or text of the chat, and gets no shadow root', async () => {
+    // tests/e2e/pages/spy.html: capture-phase listeners on window and document, custom elements
+    // defined (with attachInternals) under every hyphenated name it sees added.
+    const { page, ax } = await openChat('spy.html');
+    const secret = 'okapi-5150';
+    await ax.type('entry', NAMES.message, `Remember ${secret}`);
+    await page.keyboard.press('Enter');
+    await ax.waitForText('document', 'Thanks for listening!', 60_000);
+    const seen = await page.evaluate(() => {
+      const spy = (window as unknown as { __spy: { events: { type: string; trusted: boolean }[]; upgraded: string[]; internalsRoots: unknown[]; probe(): string } }).__spy;
+      return {
+        trusted: spy.events.filter((event) => event.trusted && event.type !== 'selectionchange'),
+        all: JSON.stringify(spy.events),
+        upgraded: spy.upgraded.length,
+        internalsRoots: spy.internalsRoots.length,
+        probe: spy.probe(),
+      };
+    });
+    expect(seen.trusted, 'trusted key/input/clipboard events the page saw').toEqual([]);
+    expect(seen.all).not.toContain(secret);
+    expect(seen.upgraded, 'the page took over the host element name').toBeGreaterThan(0);
+    expect(seen.internalsRoots, 'shadow roots handed over by attachInternals').toBe(0);
+    expect(seen.probe).not.toContain(secret);
+    expect(seen.probe).not.toContain('Thanks for listening');
+    await page.close();
+  });
+
+  it('sidebar page: the panel page in side mode (no tab of a site) shares the conversation', async () => {
+    // Opened as Firefox's sidebar would load it (sidebar_action.default_panel); BiDi cannot open the sidebar.
+    const side = await firefox.openExtensionPage('chat.html?mode=side');
+    const sideText = () => side.evaluate(() => document.querySelector('[role="log"]')?.textContent ?? '');
+    // The text turn above was asked from a page's panel: the sidebar shows it.
+    await waitUntil('the earlier question in the sidebar', async () => (normalise(await sideText()).includes(QUESTION) ? true : undefined), 15_000);
+    await side.type('textarea', 'Asked from the sidebar');
+    await side.keyboard.press('Enter');
+    await waitUntil('the answer in the sidebar', async () => (/You asked: "Asked from the sidebar"/.test(normalise(await sideText())) ? true : undefined), 60_000);
+    await side.close();
   });
 
   it('voice turn: the tone microphone is recorded in the recorder window, transcribed and answered', async () => {
