@@ -1,4 +1,21 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { defineConfig } from 'wxt';
+
+const require = createRequire(import.meta.url);
+const vadDist = dirname(require.resolve('@ricky0123/vad-web'));
+const ortDist = dirname(require.resolve('onnxruntime-web/wasm'));
+/**
+ * Conversation mode's voice activity detector (lib/voice/mic-vad.ts) loads these at run time; they
+ * ship inside the extension (no CDN): Silero v5, vad-web's AudioWorklet, and onnxruntime-web's SIMD
+ * wasm build with its loader. Only Chrome runs the engine today (docs/conversation-mode.md).
+ */
+const VAD_ASSETS = [
+  join(vadDist, 'silero_vad_v5.onnx'),
+  join(vadDist, 'vad.worklet.bundle.min.js'),
+  join(ortDist, 'ort-wasm-simd-threaded.wasm'),
+  join(ortDist, 'ort-wasm-simd-threaded.mjs'),
+];
 
 // See https://wxt.dev/api/config.html
 export default defineConfig({
@@ -11,6 +28,12 @@ export default defineConfig({
   // The sources zip AMO asks for (`wxt zip -b firefox`): WXT already leaves out node_modules and
   // build output; generated test artifacts and benchmark results are not sources either.
   zip: { excludeSources: ['tests/artifacts/**', 'bench/results/*.json', '.output*/**'] },
+  hooks: {
+    'build:publicAssets': (wxt, files) => {
+      if (wxt.config.browser === 'firefox') return;
+      for (const absoluteSrc of VAD_ASSETS) files.push({ absoluteSrc, relativeDest: `vad/${absoluteSrc.split('/').pop() ?? ''}` });
+    },
+  },
   manifest: ({ browser, manifestVersion }) => ({
     name: 'Parley',
     description: 'A voice-capable AI chat popup on any page, through your own relay.',
@@ -39,6 +62,10 @@ export default defineConfig({
       'toggle-chat': {
         suggested_key: { default: 'Alt+Shift+P', mac: 'MacCtrl+Shift+P' },
         description: 'Open or close the Parley chat on this page',
+      },
+      'toggle-conversation': {
+        suggested_key: { default: 'Alt+Shift+C', mac: 'MacCtrl+Shift+C' },
+        description: 'Start or end a hands-free conversation with Parley',
       },
     },
     action: { default_title: 'Parley' },
@@ -71,6 +98,10 @@ export default defineConfig({
           // into wss:// and fails (PLATFORM.md). MV2 takes a string here and is not affected.
           ...(manifestVersion === 3 ? { content_security_policy: { extension_pages: "script-src 'self'" } } : {}),
         }
-      : {}),
+      : {
+          // The VAD's onnxruntime compiles WebAssembly in the offscreen document: MV3 extension pages
+          // need 'wasm-unsafe-eval' for that (no 'unsafe-eval', no remote code).
+          content_security_policy: { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'" },
+        }),
   }),
 });

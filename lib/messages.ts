@@ -86,6 +86,7 @@ export type ContentToBackground =
   | { type: 'stopRecording' } // stop and send
   | { type: 'discardRecording' }
   | { type: 'reconnect' }
+  | { type: 'toggleConversation' } // conversation mode on/off for this tab (issue 11)
   | { type: 'close' } // the in-page panel closed itself (Escape, Close): the background tells its tab's launcher
   // Issue 12. Attach the tab's page or selection to the next message (read only now, on this click).
   | { type: 'attachPage' }
@@ -95,7 +96,23 @@ export type ContentToBackground =
   | { type: 'readAloud'; text?: string; kind?: 'page' | 'selection' }
   | { type: 'stopReadAloud' };
 
+/** Conversation mode as the panel shows it (issue 11). */
+export interface ConversationView {
+  active: boolean;
+  phase: 'off' | 'listening' | 'capturing' | 'userTurn' | 'thinking' | 'speaking' | 'paused';
+  /** Input level in dBFS, for the meter. */
+  levelDb?: number;
+  /** The self-check found the speakers audible in the mic: no interruption (headphones enable it). */
+  halfDuplex?: boolean;
+  /** A failure or pause to show, e.g. "Paused: no speech for a while." */
+  notice?: string;
+}
+
 export type BackgroundToContent =
+  | { type: 'conversationState'; conversation: ConversationView }
+  // Conversation mode plays answers in the voice engine; the panel types each sentence when it starts there.
+  | { type: 'speechPlayed'; entryId: string; sentence: string; durationMs: number }
+  | { type: 'speechDropped'; entryId: string }
   | { type: 'snapshot'; conversation: Conversation; status: ConnectionStatus; recording: RecordingState }
   | { type: 'conversation'; conversation: Conversation }
   | { type: 'textChunk'; entryId: string; text: string }
@@ -119,6 +136,8 @@ export interface ProtocolMap {
   getStatus(): ConnectionStatus;
   testConnection(data: { relayUrl: string; token: string }): TestConnectionResult;
   openChatInTab(data: { tabId: number }): void;
+  /** Conversation mode on/off for a tab (issue 11); resolves to whether it is now on. */
+  toggleConversationInTab(data: { tabId: number }): boolean;
   // background → offscreen document (Chrome) or recorder host (Firefox)
   recorderStart(data: { turnId: number }): { ok: true } | { ok: false; code: MicErrorCode; message: string };
   recorderStop(data: { discard: boolean }): void;
@@ -128,6 +147,29 @@ export interface ProtocolMap {
   recorderError(data: { turnId: number; code: MicErrorCode; message: string }): void;
   // permission page → background: the user granted (or denied) the microphone
   micPermissionResult(data: { granted: boolean }): void;
+  // background → voice engine (offscreen document / recorder window): conversation mode (issue 11)
+  engineStart(data: { silenceMs: number; echoCancellation: boolean }): { ok: true } | { ok: false; code: MicErrorCode; message: string };
+  engineStop(): void;
+  engineResume(): void;
+  /** A spoken sentence: `id` is "<turnId>:<index>". */
+  engineSpeak(data: { id: string; base64: string }): void;
+  /** The answer's turn ended upstream; listening resumes once its audio has played. */
+  engineAnswerEnded(): void;
+  // voice engine → background
+  /** Speech was confirmed: the turn id its audio goes under (recorderChunk / recorderEnd follow). */
+  engineBeginTurn(): number;
+  engineEvent(data: EngineEvent): void;
 }
+
+/** What the voice engine reports while a conversation runs. */
+export type EngineEvent =
+  | { type: 'phase'; phase: 'off' | 'listening' | 'capturing' | 'userTurn' | 'thinking' | 'speaking' | 'paused' }
+  | { type: 'level'; db: number }
+  | { type: 'echo'; fullDuplex: boolean; reason: 'cancelled' | 'noEchoCancellation' | 'echoHeard'; residualDb: number }
+  | { type: 'paused'; reason: 'noSpeech' }
+  /** Barge-in confirmed: playback stopped; `heard` is the clip that was playing and how much of it played. */
+  | { type: 'interrupt'; heard?: { id: string; fraction: number } }
+  | { type: 'clipStart'; id: string; startedAt: number; durationMs: number }
+  | { type: 'clipDropped'; id: string };
 
 export const { sendMessage, onMessage, removeAllListeners } = defineExtensionMessaging<ProtocolMap>();

@@ -19,6 +19,11 @@ export interface ParleySettings extends SiteRules {
   speechSpeed: number;
   /** Conversation mode: silence that ends the user's turn, END_OF_TURN_SILENCE_MS range. */
   endOfTurnSilenceMs: number;
+  /**
+   * Conversation mode: the browser's echo cancellation on the mic (on by default). Off only for a
+   * headset that cancels echo itself; Parley then runs half-duplex (docs/conversation-mode.md).
+   */
+  echoCancellation: boolean;
   /** Type replies character by character (in step with audio when speech is on). */
   typingEffect: boolean;
   /** Empty means the relay's default system prompt. */
@@ -33,6 +38,7 @@ export const DEFAULT_SETTINGS: ParleySettings = {
   speech: true,
   speechSpeed: 1,
   endOfTurnSilenceMs: 800,
+  echoCancellation: true,
   typingEffect: true,
   systemPrompt: '',
   siteMode: 'all',

@@ -6,7 +6,7 @@
 // stamp) to the panel's message box getting focus (the panel page's User Timing mark), on a
 // fresh page (cold: the frame is created by that hover and click) and reopened after Escape.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -49,6 +49,28 @@ function contentScriptSizes(): { raw: number; gzip: number; files: string[] } {
     gzip += gzipSync(bytes, { level: 9 }).byteLength;
   }
   return { raw, gzip, files };
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    total += entry.isDirectory() ? dirBytes(path) : statSync(path).size;
+  }
+  return total;
+}
+
+/**
+ * The unpacked package, and what conversation mode adds to it (issue 11): the VAD's files under
+ * vad/ (Silero v5, onnxruntime-web's SIMD wasm and loader, the worklet) plus the offscreen
+ * document's script, which now bundles the voice engine and onnxruntime's JS.
+ */
+function packageSizes(): { total: number; vad: number; offscreen: number } {
+  const chunks = join(EXTENSION_DIR, 'chunks');
+  const offscreen = readdirSync(chunks)
+    .filter((name) => name.startsWith('offscreen') && name.endsWith('.js'))
+    .reduce((sum, name) => sum + statSync(join(chunks, name)).size, 0);
+  return { total: dirBytes(EXTENSION_DIR), vad: dirBytes(join(EXTENSION_DIR, 'vad')), offscreen };
 }
 
 export async function launch(withExtension: boolean): Promise<{ context: BrowserContext; dir: string }> {
@@ -132,6 +154,8 @@ export const extensionCost: Scenario = {
   async run(log) {
     build();
     const size = contentScriptSizes();
+    const pkg = packageSizes();
+    log(`  package ${fmtKiB(pkg.total)}; conversation mode adds vad/ ${fmtKiB(pkg.vad)} + offscreen script ${fmtKiB(pkg.offscreen)}`);
     log(`  content scripts ${size.files.join(', ')}: ${fmtKiB(size.raw)} raw, ${fmtKiB(size.gzip)} gzip`);
     const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(PAGE));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -167,6 +191,13 @@ export const extensionCost: Scenario = {
     const scenario = '5 extension on a page';
     return [
       { scenario, metric: 'content script size raw', parley: fmtKiB(size.raw), data: size },
+      { scenario, metric: 'package size, unpacked (Chrome)', parley: fmtKiB(pkg.total), data: pkg },
+      {
+        scenario,
+        metric: 'added by conversation mode (VAD model, onnxruntime wasm, offscreen engine)',
+        parley: fmtKiB(pkg.vad + pkg.offscreen),
+        baseline: `vad/ ${fmtKiB(pkg.vad)} + offscreen ${fmtKiB(pkg.offscreen)}`,
+      },
       { scenario, metric: 'content script size gzip', parley: fmtKiB(size.gzip), target: '≤ 5 KiB', pass: size.gzip <= 5 * 1024 },
       {
         scenario,

@@ -12,6 +12,7 @@ export interface OptionsForm {
   speech: boolean;
   speechSpeed: number;
   endOfTurnSilenceMs: number;
+  echoCancellation: boolean;
   typingEffect: boolean;
   systemPrompt: string;
   siteMode: ParleySettings['siteMode'];
@@ -118,6 +119,7 @@ export function checkOptions(form: OptionsForm): OptionsCheck {
       speech: form.speech,
       speechSpeed: form.speechSpeed,
       endOfTurnSilenceMs: silence,
+      echoCancellation: form.echoCancellation,
       typingEffect: form.typingEffect,
       systemPrompt: form.systemPrompt.trim(),
       siteMode: form.siteMode,

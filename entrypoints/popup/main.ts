@@ -39,6 +39,10 @@ if (target) {
         return `Parley is now off on ${host}. Undo it in Options.`;
       },
       openOptions: () => void browser.runtime.openOptionsPage(),
+      toggleConversation: async () =>
+        (await sendMessage('toggleConversationInTab', { tabId: await activeTabId() }))
+          ? 'Conversation on: just speak. Alt+Shift+C ends it.'
+          : 'Conversation ended.',
     },
   });
 }

@@ -3,6 +3,7 @@ import type { ContextActions } from './context-actions.ts';
 import type { ConversationStore } from './conversation-store.ts';
 import type { RelayClient } from './relay-client.ts';
 import type { Turns } from './turns.ts';
+import type { Conversation } from './conversation.ts';
 import type { Voice } from './voice.ts';
 
 type ContentMessageOf<K extends ContentToBackground['type']> = Extract<ContentToBackground, { type: K }>;
@@ -14,13 +15,14 @@ export interface ContentHandlerDeps {
   turns: Turns;
   voice: Voice;
   context: ContextActions;
+  conversation?: Pick<Conversation, 'toggle'>;
   post: (tabId: number, message: BackgroundToContent) => void;
   /** Hides the in-page panel of a tab (its launcher owns the frame). */
   closePanel: (tabId: number) => void;
 }
 
 /** What each chat port message does: one named handler per message type. */
-export function createContentHandlers({ store, relay, turns, voice, context, post, closePanel }: ContentHandlerDeps): ContentHandlers {
+export function createContentHandlers({ store, relay, turns, voice, context, conversation, post, closePanel }: ContentHandlerDeps): ContentHandlers {
   return {
     hello(tabId) {
       // After a worker restart this is usually the first event: it reconnects on its own.
@@ -42,6 +44,10 @@ export function createContentHandlers({ store, relay, turns, voice, context, pos
     startRecording: (tabId) => voice.start(tabId),
     stopRecording: (tabId) => voice.stop(tabId),
     discardRecording: (tabId) => voice.discard(tabId),
+    toggleConversation: async (tabId) => {
+      if (!conversation) return voice.failFor(tabId, { code: 'UNSUPPORTED', message: 'Conversation mode is not available here.' });
+      await conversation.toggle(tabId);
+    },
     reconnect: () => relay.restart(),
     // Side panels (negative ids) close themselves; only a tab has a launcher to tell.
     close: (tabId) => (tabId >= 0 ? closePanel(tabId) : undefined),

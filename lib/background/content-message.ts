@@ -21,6 +21,7 @@ const PARSERS: Record<ContentToBackground['type'], Parser> = {
   startRecording: bare('startRecording'),
   stopRecording: bare('stopRecording'),
   discardRecording: bare('discardRecording'),
+  toggleConversation: bare('toggleConversation'),
   reconnect: bare('reconnect'),
   close: bare('close'),
   attachPage: bare('attachPage'),

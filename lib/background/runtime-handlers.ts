@@ -4,6 +4,7 @@ import { toggleChatInTab } from './toggle-chat.ts';
 import type { RelayClient } from './relay-client.ts';
 import { isExtensionPageSender, type SenderLike } from './sender.ts';
 import { testConnection } from './test-connection.ts';
+import type { Conversation } from './conversation.ts';
 import type { Voice } from './voice.ts';
 
 /**
@@ -12,7 +13,7 @@ import type { Voice } from './voice.ts';
  * content scripts run in hostile pages and must not drive the relay or the mic.
  * Returns one remover for all listeners.
  */
-export function registerRuntimeHandlers(deps: { relay: RelayClient; voice: Voice; whenReady: () => Promise<void> }): () => void {
+export function registerRuntimeHandlers(deps: { relay: RelayClient; voice: Voice; conversation: Conversation; whenReady: () => Promise<void> }): () => void {
   const { relay, voice } = deps;
   const extensionOrigin = browser.runtime.getURL('/');
   const trusted = (sender: SenderLike | undefined) => {
@@ -49,6 +50,22 @@ export function registerRuntimeHandlers(deps: { relay: RelayClient; voice: Voice
       trusted(sender);
       await deps.whenReady();
       voice.sink.error(data);
+    }),
+    onMessage('toggleConversationInTab', async ({ data, sender }) => {
+      trusted(sender);
+      await deps.whenReady();
+      await deps.conversation.toggle(data.tabId);
+      return deps.conversation.activeTab() === data.tabId;
+    }),
+    onMessage('engineBeginTurn', async ({ sender }) => {
+      trusted(sender);
+      await deps.whenReady();
+      return deps.conversation.beginTurn();
+    }),
+    onMessage('engineEvent', async ({ data, sender }) => {
+      trusted(sender);
+      await deps.whenReady();
+      deps.conversation.handleEvent(data);
     }),
     onMessage('micPermissionResult', ({ data, sender }) => {
       trusted(sender);

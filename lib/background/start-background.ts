@@ -9,7 +9,9 @@ import { loadRelayConfig, toSessionSettings } from './relay-config.ts';
 import { registerRuntimeHandlers } from './runtime-handlers.ts';
 import { createTurnIds } from './turn-ids.ts';
 import { createTurns } from './turns.ts';
+import { createConversation } from './conversation.ts';
 import { createVoice } from './voice.ts';
+import { sendMessage } from '../messages.ts';
 import { openPermissionPage } from './permission-page.ts';
 import { sendToLauncher } from '../launcher/launcher-message.ts';
 import { openSidePanel } from '../side-panel.ts';
@@ -41,6 +43,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
         turns.cancelTab(tabId);
         voice.discard(tabId);
         context.forgetTab(tabId);
+        if (conversation.activeTab() === tabId) void conversation.stop();
       });
     },
   });
@@ -80,6 +83,8 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     nextTurnId,
     onVoiceFailed: (tabId, error) => voice.failFor(tabId, error),
     attachments: context.attachments,
+    takeSpeech: (turnId, index, audio, entryId, sentence) => conversation.takeSpeech(turnId, index, audio, entryId, sentence),
+    onTurnEnded: (turnId) => conversation.turnEnded(turnId),
   });
   const voice = createVoice({
     host: options.recorderHost,
@@ -90,10 +95,27 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     requestMicPermission: openPermissionPage,
     attachments: context.attachments,
   });
+  const conversation = createConversation({
+    host: options.recorderHost,
+    engine: {
+      start: (silenceMs, echoCancellation) => sendMessage('engineStart', { silenceMs, echoCancellation }),
+      stop: () => sendMessage('engineStop', undefined),
+      speak: (id, base64) => sendMessage('engineSpeak', { id, base64 }),
+      answerEnded: () => sendMessage('engineAnswerEnded', undefined),
+    },
+    relay,
+    voice,
+    turns,
+    post: ports.post,
+    settings: async () => {
+      const settings = await loadSettings();
+      return { silenceMs: settings.endOfTurnSilenceMs, echoCancellation: settings.echoCancellation };
+    },
+  });
   const closePanel = (tabId: number) => {
     sendToLauncher(tabId, { type: 'parley:close' }).catch((error: unknown) => log(`cannot close the panel in tab ${tabId}`, error));
   };
-  const contentHandlers = createContentHandlers({ store, relay, turns, voice, context: context.actions, post: ports.post, closePanel });
+  const contentHandlers = createContentHandlers({ store, relay, turns, voice, context: context.actions, conversation, post: ports.post, closePanel });
 
   let loaded: Promise<void> | undefined;
   function whenReady(): Promise<void> {
@@ -133,17 +155,22 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
       relay.send({ type: 'settings', settings: toSessionSettings(settings) });
     }),
     tokenItem.watch(restartIfActive),
-    registerRuntimeHandlers({ relay, voice, whenReady }),
+    registerRuntimeHandlers({ relay, voice, conversation, whenReady }),
   ];
 
   const onConnect = (port: PortLike) => void ports.accept(port);
   browser.runtime.onConnect.addListener(onConnect as unknown as Parameters<typeof browser.runtime.onConnect.addListener>[0]);
 
   const onCommand = (command: string) => {
-    if (command !== 'toggle-chat') return;
+    if (command !== 'toggle-chat' && command !== 'toggle-conversation') return;
     browser.tabs
       .query({ active: true, currentWindow: true })
-      .then(([tab]) => (tab?.id === undefined ? false : toggleChatInTab(tab.id)))
+      .then(async ([tab]) => {
+        if (tab?.id === undefined) return;
+        if (command === 'toggle-chat') return void (await toggleChatInTab(tab.id));
+        await whenReady();
+        await conversation.toggle(tab.id);
+      })
       .catch((error: unknown) => log('cannot find the active tab for the shortcut', error));
   };
   browser.commands.onCommand.addListener(onCommand);

@@ -28,6 +28,13 @@ export interface TurnsOptions {
   newId?: () => string;
   now?: () => number;
   speechMimeType?: string;
+  /**
+   * Conversation mode plays a turn's speech in the voice engine, not the panel: true when it took
+   * the audio (the panel then gets the sentence without audio and types it on its own).
+   */
+  takeSpeech?: (turnId: number, index: number, audio: Uint8Array, entryId: string, sentence: string) => boolean;
+  /** A turn ended (TextEnd, error, cancel): conversation mode listens again once its audio played. */
+  onTurnEnded?: (turnId: number) => void;
   /** Page or selection attachments (issue 12): sent as AttachContext right before their message. */
   attachments?: Pick<Attachments, 'bindToEntry' | 'forEntry' | 'release' | 'clear'>;
 }
@@ -60,6 +67,8 @@ export interface Turns {
   recoverInterrupted(): void;
   newChat(): void;
   inFlight(tabId: number): number | undefined;
+  /** Barge-in: the Interrupt frame went out; the answer ends here, kept as far as it streamed. */
+  interrupted(turnId: number): void;
 }
 
 const CONNECTION_LOST = {
@@ -87,6 +96,7 @@ export function createTurns(options: TurnsOptions): Turns {
   /** Ends a turn's entries: the answer keeps partial text (with `answerStatus`) or goes if empty. */
   function settle(turn: Turn, answerStatus: ChatEntry['status'], userError?: ChatEntry['error']) {
     turns.delete(turn.turnId);
+    options.onTurnEnded?.(turn.turnId);
     if (turn.assistantEntryId) {
       const answer = store.get(turn.assistantEntryId);
       if (answer && answer.content === '' && answerStatus !== 'done') store.remove(answer.id);
@@ -151,12 +161,13 @@ export function createTurns(options: TurnsOptions): Turns {
     },
     speechAudio(message, turn) {
       if (!turn?.assistantEntryId) return;
+      const taken = options.takeSpeech?.(turn.turnId, message.index, message.audio, turn.assistantEntryId, message.sentence) ?? false;
       ports.post(turn.tabId, {
         type: 'speech',
         entryId: turn.assistantEntryId,
         index: message.index,
         sentence: message.sentence,
-        audioBase64: bytesToBase64(message.audio),
+        audioBase64: taken ? '' : bytesToBase64(message.audio),
         mimeType: options.speechMimeType ?? 'audio/mpeg',
       });
     },
@@ -255,6 +266,10 @@ export function createTurns(options: TurnsOptions): Turns {
       owners.clear();
       options.attachments?.clear();
       store.reset();
+    },
+    interrupted(turnId) {
+      const turn = turns.get(turnId);
+      if (turn) settle(turn, 'cancelled');
     },
     inFlight(tabId) {
       return [...turns.values()].find((turn) => turn.tabId === tabId)?.turnId;

@@ -43,6 +43,11 @@ interface Recording {
 
 export interface Voice {
   start(tabId: number): Promise<void>;
+  /**
+   * Conversation mode: the voice engine already records (speech confirmed); its slices arrive on the
+   * same sink under the returned turn id. Undefined when another recording is in progress.
+   */
+  beginEngineTurn(tabId: number): number | undefined;
   stop(tabId: number): void;
   discard(tabId: number): void;
   /** Recording state for a tab's snapshot. */
@@ -168,6 +173,14 @@ export function createVoice(options: VoiceOptions): Voice {
       current = undefined;
       if (result.code === 'PERMISSION_DENIED') options.requestMicPermission();
       failFor(tabId, { code: result.code, message: result.message });
+    },
+    beginEngineTurn(tabId) {
+      if (current && !current.stopping) return undefined;
+      relay.ensureConnected();
+      // The engine stops on its own at the end of the turn: the recording is "stopping" from the start.
+      const rec: Recording = { tabId, turnId: options.nextTurnId(), startedAt: now(), chunks: [], bytes: 0, sent: 0, stopping: true };
+      current = rec;
+      return rec.turnId;
     },
     stop(tabId) {
       if (current?.tabId !== tabId || current.stopping) return;

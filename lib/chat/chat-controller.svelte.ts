@@ -22,6 +22,8 @@ export interface ChatActions extends PageContextActions {
   newChat(): void;
   /** `fromUser`: the press was a real user action (`isTrusted`); only such a press starts the microphone. */
   toggleRecording(fromUser: boolean): void;
+  /** Conversation mode on/off for this tab; only a real, visible user action starts it (like the mic). */
+  toggleConversation(fromUser: boolean): void;
   discardRecording(): void;
   toggleMute(): void;
   revealAll(entryId: string): void;
@@ -130,6 +132,11 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
 
   function handleSpeech(message: Extract<BackgroundToContent, { type: 'speech' }>) {
     if (!state.wantsAudio(message.entryId)) return;
+    if (message.audioBase64 === '') {
+      // Played by the voice engine (conversation mode): speechPlayed / speechDropped follow.
+      state.audioQueued(message.entryId);
+      return;
+    }
     const audio = getPlayer();
     if (!audio.canPlay()) {
       // No gesture in this tab yet (or audio is blocked): type without sound from now on.
@@ -266,6 +273,13 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       }
       unlockAudio();
       post({ type: 'startRecording' });
+    },
+    toggleConversation(fromUser) {
+      if (!state.conversation.active && (!fromUser || deps.canStartRecording?.() === false)) {
+        console.warn('[parley] ignored a conversation press that was not a visible user action');
+        return;
+      }
+      post({ type: 'toggleConversation' });
     },
     discardRecording() {
       post({ type: 'discardRecording' });

@@ -1,4 +1,4 @@
-import type { BackgroundToContent, ChatEntry, ConnectionStatus, Conversation, RecordingState } from '../messages.ts';
+import type { BackgroundToContent, ChatEntry, ConnectionStatus, Conversation, ConversationView, RecordingState } from '../messages.ts';
 import { Typewriter } from './typewriter.ts';
 
 /** How replies are typed; read from settings and media queries by the controller. */
@@ -33,6 +33,8 @@ export class ChatState {
   clientId = $state('');
   status = $state<ConnectionStatus>({ state: 'idle' });
   recording = $state<RecordingState>({ recording: false });
+  /** Conversation mode in this tab (issue 11): state, input level, notices. */
+  conversation = $state<ConversationView>({ active: false, phase: 'off' });
   /** The panel is on screen (its frame shown, or the side panel open). */
   open = $state(false);
   draft = $state('');
@@ -71,6 +73,11 @@ export class ChatState {
     recording: (message) => {
       this.recording = message.recording;
     },
+    conversationState: (message) => {
+      this.conversation = message.conversation;
+    },
+    speechPlayed: (message, now) => this.sentenceStarted(message.entryId, message.sentence, message.durationMs, now),
+    speechDropped: (message, now) => this.audioDropped(message.entryId, now),
     // Issue 12's messages: chat-controller routes them to PageContextState; they never reach here.
     attachment: () => undefined,
     readAloud: () => undefined,
@@ -97,7 +104,7 @@ export class ChatState {
   /** Replies in this tab waiting for spoken audio, so the controller knows whether to accept it. */
   wantsAudio(entryId: string): boolean {
     // Reduced motion or typing off change how text appears, not whether it is spoken.
-    return this.#typing.has(entryId) && this.prefs.speech && this.prefs.audio && !this.muted;
+    return this.#typing.has(entryId) && this.prefs.speech && this.#audible() && !this.muted;
   }
 
   audioQueued(entryId: string): void {
@@ -169,7 +176,12 @@ export class ChatState {
 
   /** Text waits for its sentence's audio (only when it is typed; instant text never waits). */
   #spoken(): boolean {
-    return this.prefs.speech && this.prefs.audio && !this.muted && this.#animated();
+    return this.prefs.speech && this.#audible() && !this.muted && this.#animated();
+  }
+
+  /** Audio can be heard: played in this panel, or by the voice engine while a conversation runs. */
+  #audible(): boolean {
+    return this.prefs.audio || this.conversation.active;
   }
 
   #animated(): boolean {

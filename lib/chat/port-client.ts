@@ -37,6 +37,9 @@ const KNOWN: Record<BackgroundToContent['type'], true> = {
   attachment: true,
   readAloud: true,
   readAloudSpeech: true,
+  conversationState: true,
+  speechPlayed: true,
+  speechDropped: true,
 };
 const TYPES: ReadonlySet<string> = new Set(Object.keys(KNOWN));
 const OUTBOX_LIMIT = 50;

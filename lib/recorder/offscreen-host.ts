@@ -19,6 +19,8 @@ export function createOffscreenRecorderHost(options: OffscreenHostOptions = {}):
   const log = options.log ?? ((message: string, error?: unknown) => console.warn(`[parley] ${message}`, error ?? ''));
   let creating: Promise<void> | undefined;
   let closeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Conversation mode holds the document open (its engine listens between turns). */
+  let holds = 0;
 
   async function hasDocument(): Promise<boolean> {
     const contexts = await browser.runtime.getContexts({
@@ -46,6 +48,7 @@ export function createOffscreenRecorderHost(options: OffscreenHostOptions = {}):
 
   function scheduleClose() {
     if (closeTimer !== undefined) clearTimeout(closeTimer);
+    if (holds > 0) return;
     closeTimer = setTimeout(() => {
       closeTimer = undefined;
       hasDocument()
@@ -78,6 +81,23 @@ export function createOffscreenRecorderHost(options: OffscreenHostOptions = {}):
         log('cannot reach the recorder to stop it', error);
       }
       scheduleClose();
+    },
+    async holdEngine() {
+      holds++;
+      try {
+        await ensureDocument();
+      } catch (error) {
+        holds--;
+        scheduleClose();
+        throw error;
+      }
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        holds--;
+        scheduleClose();
+      };
     },
     dispose() {
       if (closeTimer !== undefined) clearTimeout(closeTimer);

@@ -13,6 +13,12 @@ export interface RecorderHost {
   start(turnId: number): Promise<RecorderStartResult>;
   /** Stop the current recording; with `discard` no more chunks and no end are delivered. */
   stop(discard: boolean): Promise<void>;
+  /**
+   * Conversation mode (issue 11): opens the voice engine's document and keeps it open until the
+   * returned release is called. Absent where the engine cannot run yet (Firefox's recorder window
+   * closes after each recording).
+   */
+  holdEngine?(): Promise<() => void>;
   dispose(): void;
 }
 

@@ -10,7 +10,7 @@
 export const CHIRP = { durationMs: 700, fromHz: 500, toHz: 2500, levelDb: -24 } as const;
 
 /** A linear sweep with 20 ms fades (no clicks), at CHIRP.levelDb RMS. */
-export function chirpSamples(sampleRate: number): Float32Array {
+export function chirpSamples(sampleRate: number): Float32Array<ArrayBuffer> {
   const n = Math.round((sampleRate * CHIRP.durationMs) / 1000);
   const out = new Float32Array(n);
   const amplitude = 10 ** (CHIRP.levelDb / 20) * Math.SQRT2;

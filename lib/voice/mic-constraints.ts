@@ -6,3 +6,8 @@
 export const MIC_CONSTRAINTS: MediaStreamConstraints = {
   audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true, channelCount: 1 },
 };
+
+/** The same with echo cancellation off (the options' escape hatch; the self-check then picks half-duplex). */
+export function micConstraints(echoCancellation: boolean): MediaStreamConstraints {
+  return { audio: { echoCancellation, noiseSuppression: true, autoGainControl: true, channelCount: 1 } };
+}

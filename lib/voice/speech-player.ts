@@ -22,7 +22,10 @@ export interface SpeechPlayerEvents {
   onClipStart(id: string, startedAt: number, durationMs: number): void;
   /** The clip will never play (decode failed, stopped). */
   onClipDropped(id: string): void;
-  /** Playing went from idle to busy or back. */
+  /**
+   * Busy (a clip is decoding, scheduled or playing) or idle again. Busy starts at enqueue, not at the
+   * first sound: an answer whose last frame arrives while its first clip still decodes is not over.
+   */
   onPlayingChange(playing: boolean): void;
 }
 
@@ -91,6 +94,7 @@ export function createSpeechPlayer(context: PlaybackContext, events: SpeechPlaye
       const buffer = slot.buffer;
       if (!buffer) {
         events.onClipDropped(slot.clip.id);
+        if (queue.length === 0 && scheduled.length === 0) setPlaying(false);
         continue;
       }
       const startS = Math.max(context.currentTime + LEAD_S, playheadS);
@@ -128,6 +132,7 @@ export function createSpeechPlayer(context: PlaybackContext, events: SpeechPlaye
     enqueue(clip) {
       const slot: Slot = { clip, buffer: undefined };
       queue.push(slot);
+      setPlaying(true);
       const mine = generation;
       context.decodeAudioData(clip.data.slice(0)).then(
         (buffer) => {

@@ -36,7 +36,14 @@ function unpackedExtensionId(dir: string): string {
   return [...hex].map((digit) => String.fromCharCode(97 + parseInt(digit, 16))).join('');
 }
 
-export async function launchExtensionBrowser(): Promise<ExtensionBrowser> {
+export interface LaunchOptions {
+  /** The fake microphone's WAV instead of the push-to-talk phrase, played once (no loop). */
+  captureWav?: string;
+  /** Keep audio on: headless launchers pass --mute-audio, and echo cancellation needs real playback (PulseAudio). */
+  unmuted?: boolean;
+}
+
+export async function launchExtensionBrowser(options: LaunchOptions = {}): Promise<ExtensionBrowser> {
   // Provided by global-setup.ts (which also declares its type).
   const extensionDir = inject('parleyExtensionDir');
   const userDataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-'));
@@ -44,13 +51,14 @@ export async function launchExtensionBrowser(): Promise<ExtensionBrowser> {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 800 },
+    ...(options.unmuted === true ? { ignoreDefaultArgs: ['--mute-audio'] } : {}),
     args: [
       '--no-sandbox',
       `--disable-extensions-except=${extensionDir}`,
       `--load-extension=${extensionDir}`,
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-audio-capture=${SPEECH_WAV}`,
+      options.captureWav === undefined ? `--use-file-for-fake-audio-capture=${SPEECH_WAV}` : `--use-file-for-fake-audio-capture=${options.captureWav}%noloop`,
       // Headless Chromium would otherwise refuse to start audio without a user gesture in some contexts.
       '--autoplay-policy=no-user-gesture-required',
       '--disable-background-networking',

@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../../fakes/fake-openai.ts';
 import { startRelay } from '../../helpers/relay-process.ts';
 import type { ParleySettings } from '../../../lib/settings.ts';
-import { launchExtensionBrowser, type ExtensionBrowser } from './browser.ts';
+import { launchExtensionBrowser, type ExtensionBrowser, type LaunchOptions } from './browser.ts';
 import { startPageServer, type PageServer } from './page-server.ts';
 import { openChatPanel, type ChatPanel } from './chat.ts';
 import { startWsTap, type WsTap } from './ws-tap.ts';
@@ -20,6 +20,7 @@ export interface StackOptions {
   skipConfigure?: boolean;
   /** Route the extension through a frame-recording proxy (see ws-tap.ts). */
   tap?: boolean;
+  browser?: LaunchOptions;
 }
 
 export interface Stack {
@@ -41,7 +42,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const relay = await startRelay({ fake, env: options.relayEnv });
   const pages = await startPageServer();
   const tap = options.tap === true ? await startWsTap(relay.wsUrl) : undefined;
-  const browser = await launchExtensionBrowser();
+  const browser = await launchExtensionBrowser(options.browser);
   if (options.skipConfigure !== true) {
     await browser.configure({ ...FAST_SETTINGS, relayUrl: tap?.url ?? relay.wsUrl, ...options.settings }, relay.token);
   }

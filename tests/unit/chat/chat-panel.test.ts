@@ -15,6 +15,7 @@ function recordingActions(calls: string[]): ChatActions {
     stop: record('stop'),
     newChat: record('newChat'),
     toggleRecording: record('toggleRecording'),
+    toggleConversation: record('toggleConversation'),
     discardRecording: record('discardRecording'),
     toggleMute: record('toggleMute'),
     revealAll: record('revealAll'),
@@ -77,6 +78,27 @@ describe('ChatPanel', () => {
     expect(button('Stop')).toBeNull();
     const textarea = target.querySelector('textarea');
     expect(target.querySelector(`label[for="${textarea?.id}"]`)?.textContent).toBe('Message');
+  });
+
+  it('offers Start conversation, then shows its state, input level and the half-duplex notice', () => {
+    render();
+    buttonByText('Start conversation')?.click();
+    expect(calls).toContain('toggleConversation:false');
+    chat.conversation = {
+      active: true,
+      phase: 'speaking',
+      levelDb: -40,
+      halfDuplex: true,
+      notice: 'Parley can hear its own voice here, so it will not listen while it speaks. Use headphones to interrupt it.',
+    };
+    flushSync();
+    expect(buttonByText('End conversation')).toBeDefined();
+    expect(target.querySelector('.conversation [role="status"]')?.textContent).toBe('Speaking');
+    expect(target.querySelector<HTMLMeterElement>('meter[aria-label="Microphone level"]')?.getAttribute('value')).toBe('50');
+    expect(target.querySelector('.conversation [role="note"]')?.textContent).toMatch(/headphones/);
+    chat.conversation = { active: true, phase: 'thinking' };
+    flushSync();
+    expect(target.querySelector('.conversation [role="status"]')?.textContent).toBe('Thinking');
   });
 
   it('enables Send with text; Enter sends, Shift+Enter does not', () => {

@@ -96,6 +96,26 @@ describe('ChatState', () => {
     expect(state.displayText(state.entries[0]!)).toBe('Paris is big. It is old.');
   });
 
+  it('in a conversation, types each sentence when the voice engine starts it, though this panel plays nothing', () => {
+    // No gesture unlocked audio in this panel: outside a conversation the text would type on its own.
+    state.prefs = { typingEffect: true, reducedMotion: false, speech: true, audio: false };
+    state.apply(conversation([answer('a0', '')]), 0);
+    state.apply({ type: 'textChunk', entryId: 'a0', text: 'Typed.' }, 0);
+    expect(state.wantsAudio('a0')).toBe(false);
+    state.apply({ type: 'conversationState', conversation: { active: true, phase: 'thinking' } }, 0);
+    state.apply(conversation([answer('a1', '')]), 0);
+    state.apply({ type: 'textChunk', entryId: 'a1', text: 'Paris is big.' }, 0);
+    expect(state.wantsAudio('a1')).toBe(true);
+    state.audioQueued('a1');
+    state.tick(3_000);
+    expect(state.displayText(state.entries[0]!)).toBe('');
+    state.apply({ type: 'speechPlayed', entryId: 'a1', sentence: 'Paris is big.', durationMs: 1300 }, 3_000);
+    state.tick(3_000 + 650);
+    expect(state.displayText(state.entries[0]!).length).toBeLessThan('Paris is big.'.length);
+    state.tick(3_000 + 1300 + 70);
+    expect(state.displayText(state.entries[0]!)).toBe('Paris is big.');
+  });
+
   it('muting types the rest without waiting for audio', () => {
     state.prefs = { typingEffect: true, reducedMotion: false, speech: true, audio: true };
     state.apply(conversation([answer('a1', '')]), 0);

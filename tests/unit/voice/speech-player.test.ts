@@ -144,6 +144,17 @@ describe('speech player', () => {
     expect(context.state).toBe('running');
   });
 
+  it('is busy from enqueue, while the clip still decodes, and idle again when a clip fails to decode', async () => {
+    player.enqueue(clip('a'));
+    expect(player.isPlaying()).toBe(true);
+    expect(events).toEqual(['playing']);
+    context.decodes.get('a')?.reject(new Error('EncodingError'));
+    await flush();
+    await flush();
+    expect(events).toEqual(['playing', 'drop a', 'idle']);
+    expect(player.isPlaying()).toBe(false);
+  });
+
   it('counts a clip that ended as heard in full', async () => {
     player.enqueue(clip('a'));
     context.decoded('a', 1);

@@ -5,6 +5,7 @@ import { createChatPorts, type PortLike } from '../../../../lib/background/chat-
 import { createContentHandlers, dispatchContentMessage } from '../../../../lib/background/content-handlers.ts';
 import { createConversationStore } from '../../../../lib/background/conversation-store.ts';
 import type { RelayClient } from '../../../../lib/background/relay-client.ts';
+import { createConversation, type EngineChannel } from '../../../../lib/background/conversation.ts';
 import { createTurns } from '../../../../lib/background/turns.ts';
 import { createVoice } from '../../../../lib/background/voice.ts';
 import { CHAT_PORT, type BackgroundToContent, type ConnectionStatus, type ContentToBackground } from '../../../../lib/messages.ts';
@@ -107,7 +108,24 @@ export class FakeRecorderHost implements RecorderHost {
     return this.result;
   };
   stop = async (discard: boolean) => void this.stops.push(discard);
+  holds = 0;
+  holdEngine = async () => {
+    this.holds++;
+    return () => void this.holds--;
+  };
   dispose = () => undefined;
+}
+
+/** The voice engine as the background reaches it (runtime messages in the extension). */
+export class FakeEngine implements EngineChannel {
+  calls: string[] = [];
+  start = async (silenceMs: number) => {
+    this.calls.push(`start ${silenceMs}`);
+    return { ok: true as const };
+  };
+  stop = async () => void this.calls.push('stop');
+  speak = async (id: string) => void this.calls.push(`speak ${id}`);
+  answerEnded = async () => void this.calls.push('answerEnded');
 }
 
 const live: { flush(): Promise<void> }[] = [];
@@ -156,6 +174,8 @@ export async function createHarness() {
     onVoiceFailed: (tabId, error) => voice.failFor(tabId, error),
     newId: () => `id-${++nextId}`,
     attachments: context.attachments,
+    takeSpeech: (turnId, index, audio, entryId, sentence) => conversation.takeSpeech(turnId, index, audio, entryId, sentence),
+    onTurnEnded: (turnId) => conversation.turnEnded(turnId),
   });
   const voice = createVoice({
     host,
@@ -166,6 +186,8 @@ export async function createHarness() {
     requestMicPermission: () => permissionPages.push(1),
     attachments: context.attachments,
   });
+  const engine = new FakeEngine();
+  const conversation = createConversation({ host, engine, relay: relayClient, voice, turns, post: ports.post, settings: async () => ({ silenceMs: 800, echoCancellation: true }), log: () => undefined });
   const closedPanels: number[] = [];
   const handlers = createContentHandlers({
     store,
@@ -173,6 +195,7 @@ export async function createHarness() {
     turns,
     voice,
     context: context.actions,
+    conversation,
     post: ports.post,
     closePanel: (tabId) => closedPanels.push(tabId),
   });
@@ -186,5 +209,5 @@ export async function createHarness() {
   const fromRelay = (message: ServerMessage) => {
     if (!context.readAloud.handleServerMessage(message)) turns.handleServerMessage(message);
   };
-  return { relay, host, ports, store, turns, voice, context, page, opened, connect, fromRelay, permissionPages, closedPanels };
+  return { relay, host, ports, store, turns, voice, context, conversation, engine, page, opened, connect, fromRelay, permissionPages, closedPanels };
 }

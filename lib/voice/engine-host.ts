@@ -1,0 +1,117 @@
+/**
+ * The voice engine in a browser document (Chrome's offscreen document, Firefox's recorder window):
+ * real microphone, MicVAD, MediaRecorder with pre-roll, Web Audio playback, all in this one document
+ * so echo cancellation can subtract the answers from the mic. Talks to the background through the
+ * engine* runtime messages (lib/messages.ts). Wiring only; the logic is in voice-engine.ts.
+ */
+import { base64ToBytes } from '../background/base64.ts';
+import type { EngineEvent, MicErrorCode } from '../messages.ts';
+import { micError } from '../recorder/mic-errors.ts';
+import type { RecorderSink } from '../recorder/recorder-host.ts';
+import { chirpSamples } from './echo-check.ts';
+import { micConstraints } from './mic-constraints.ts';
+import { createMicVad } from './mic-vad.ts';
+import { createSpeechPlayer } from './speech-player.ts';
+import { createTurnCapture } from './turn-capture.ts';
+import { createVoiceEngine, type VoiceEngine } from './voice-engine.ts';
+
+export interface EngineHostDeps {
+  sink: Pick<RecorderSink, 'chunk' | 'end'>;
+  beginTurn(): Promise<number>;
+  event(event: EngineEvent): void;
+  assetBase: string;
+}
+
+/** Input level reaches the panel at most this often (runtime messages are not free). */
+const LEVEL_INTERVAL_MS = 100;
+
+export interface EngineHost {
+  start(silenceMs: number, echoCancellation: boolean): Promise<{ ok: true } | { ok: false; code: MicErrorCode; message: string }>;
+  stop(): void;
+  resume(): Promise<void>;
+  speak(id: string, base64: string): void;
+  answerEnded(): void;
+}
+
+export function createEngineHost(deps: EngineHostDeps): EngineHost {
+  let playback: AudioContext | undefined;
+  let recording: AudioContext | undefined;
+  let engine: VoiceEngine | undefined;
+  let lastLevelAt = 0;
+
+  function build(echoCancellation: boolean): VoiceEngine {
+    playback ??= new AudioContext();
+    recording ??= new AudioContext();
+    const context = playback;
+    const player = createSpeechPlayer(context, {
+      onClipStart: (id, startedAt, durationMs) => deps.event({ type: 'clipStart', id, startedAt, durationMs }),
+      onClipDropped: (id) => deps.event({ type: 'clipDropped', id }),
+      onPlayingChange: (playing) => engine?.playbackChanged(playing),
+    });
+    return createVoiceEngine({
+      openMic: () => navigator.mediaDevices.getUserMedia(micConstraints(echoCancellation)),
+      createVad: (stream) => createMicVad(stream, deps.assetBase),
+      createCapture: (stream, preRollMs) =>
+        createTurnCapture(stream, preRollMs, { context: recording ?? new AudioContext(), MediaRecorderImpl: MediaRecorder, sink: deps.sink }),
+      player,
+      playChirp: () =>
+        new Promise<void>((resolve) => {
+          const samples = chirpSamples(context.sampleRate);
+          const buffer = context.createBuffer(1, samples.length, context.sampleRate);
+          buffer.copyToChannel(samples, 0);
+          const source = context.createBufferSource();
+          source.buffer = buffer;
+          source.connect(context.destination);
+          source.onended = () => resolve();
+          source.start();
+        }),
+      sink: {
+        beginTurn: deps.beginTurn,
+        chunk: deps.sink.chunk,
+        end: deps.sink.end,
+        interrupt: (heard) => deps.event({ type: 'interrupt', ...(heard ? { heard } : {}) }),
+        phase: (phase) => deps.event({ type: 'phase', phase }),
+        level: (db) => {
+          const now = performance.now();
+          if (now - lastLevelAt < LEVEL_INTERVAL_MS) return;
+          lastLevelAt = now;
+          deps.event({ type: 'level', db: Math.round(db) });
+        },
+        echo: (verdict) => deps.event({ type: 'echo', ...verdict }),
+        paused: (reason) => deps.event({ type: 'paused', reason }),
+      },
+    });
+  }
+
+  return {
+    async start(silenceMs, echoCancellation) {
+      engine?.stop();
+      engine = build(echoCancellation);
+      try {
+        await playback?.resume();
+        await engine.start({ silenceMs });
+        return { ok: true };
+      } catch (error) {
+        engine.stop();
+        engine = undefined;
+        return { ok: false, ...micError(error) };
+      }
+    },
+    stop() {
+      engine?.stop();
+      engine = undefined;
+    },
+    async resume() {
+      await engine?.resume();
+    },
+    speak(id, base64) {
+      const bytes = base64ToBytes(base64);
+      // Undecodable base64 is dropped like an undecodable clip: the text is typed without it.
+      if (!bytes) return deps.event({ type: 'clipDropped', id });
+      engine?.speak({ id, data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer });
+    },
+    answerEnded() {
+      engine?.answerEnded();
+    },
+  };
+}

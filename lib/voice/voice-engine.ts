@@ -1,0 +1,181 @@
+/**
+ * The voice engine (issue 11): microphone, voice activity, turn recording and answer playback in one
+ * document (Chrome's offscreen document, Firefox's recorder window), so echo cancellation can remove
+ * the answers from the mic signal. It runs the conversation state machine and carries out its
+ * effects; the background only assigns turn ids, relays audio, and feeds spoken answers back.
+ * Browser pieces come in as deps, so this is tested with fakes (tests/unit/voice/voice-engine.test.ts).
+ */
+import { createConversationMachine, DEFAULT_TUNING, type ConversationEffect, type ConversationMachine, type ConversationPhase, type ConversationTuning } from './conversation-machine.ts';
+import { assessEcho, CHIRP, meanLevelDb, type EchoVerdict } from './echo-check.ts';
+import type { HeardClip, SpeechClip, SpeechPlayer } from './speech-player.ts';
+import type { TurnCapture } from './turn-capture.ts';
+import type { VoiceActivityDetector } from './vad.ts';
+
+/** How long the room is listened to before the chirp, for the baseline level. */
+export const ECHO_BASELINE_MS = 400;
+
+export interface VoiceEngineSink {
+  /** A capture became a turn: the background answers with the turn id its audio goes under. */
+  beginTurn(): Promise<number>;
+  chunk(data: { turnId: number; seq: number; base64: string }): void | Promise<void>;
+  end(data: { turnId: number; chunks: number }): void | Promise<void>;
+  /** Barge-in confirmed: playback was stopped here; cancel the answer upstream with what was heard. */
+  interrupt(heard: HeardClip | undefined): void;
+  phase(phase: ConversationPhase): void;
+  /** Input level (dBFS) about 30 times a second, for the panel's meter. */
+  level(db: number): void;
+  echo(verdict: EchoVerdict): void;
+  paused(reason: 'noSpeech'): void;
+}
+
+export interface VoiceEngineDeps {
+  openMic(): Promise<MediaStream>;
+  createVad(stream: MediaStream): Promise<VoiceActivityDetector>;
+  createCapture(stream: MediaStream, preRollMs: number): TurnCapture;
+  player: SpeechPlayer;
+  /** Plays the self-check chirp through the same output as answers; resolves when it has finished. */
+  playChirp(): Promise<void>;
+  sink: VoiceEngineSink;
+  wait?: (ms: number) => Promise<void>;
+}
+
+export interface VoiceEngine {
+  start(tuning?: Partial<ConversationTuning>): Promise<void>;
+  /** Ends the conversation and releases the microphone. */
+  stop(): void;
+  /** After an idle pause: opens the mic again and listens. */
+  resume(): Promise<void>;
+  /** A spoken sentence of the current answer arrived. */
+  speak(clip: SpeechClip): void;
+  /** The current answer's turn ended upstream (TextEnd or an error): listening resumes once playback drains. */
+  answerEnded(): void;
+  /** The host wires the player's onPlayingChange here (the player exists before the engine). */
+  playbackChanged(playing: boolean): void;
+  phase(): ConversationPhase;
+}
+
+export function createVoiceEngine(deps: VoiceEngineDeps): VoiceEngine {
+  const wait = deps.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let machine: ConversationMachine = createConversationMachine();
+  let tuning: Partial<ConversationTuning> = {};
+  let stream: MediaStream | undefined;
+  let vad: VoiceActivityDetector | undefined;
+  let capture: TurnCapture | undefined;
+  let removeFrames: (() => void) | undefined;
+  let fullDuplex = true;
+  let answerOver = false;
+  /** Levels collected while the self-check runs; undefined when not checking. */
+  let checkLevels: number[] | undefined;
+
+  function release(): void {
+    removeFrames?.();
+    removeFrames = undefined;
+    capture?.dispose();
+    capture = undefined;
+    void vad?.dispose();
+    vad = undefined;
+    for (const track of stream?.getTracks() ?? []) track.stop();
+    stream = undefined;
+  }
+
+  function apply(effects: ConversationEffect[]): void {
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'startCapture':
+          capture?.start();
+          break;
+        case 'commitTurn': {
+          const current = capture;
+          void deps.sink.beginTurn().then((turnId) => current?.commit(turnId));
+          answerOver = false;
+          break;
+        }
+        case 'discardCapture':
+          capture?.discard();
+          break;
+        case 'endTurn':
+          capture?.end();
+          break;
+        case 'duck':
+          deps.player.duck(true);
+          break;
+        case 'unduck':
+          deps.player.duck(false);
+          break;
+        case 'interruptAnswer':
+          deps.sink.interrupt(deps.player.stop());
+          deps.player.duck(false);
+          break;
+        case 'pause':
+          // The mic is released while paused: nothing listens until the user resumes.
+          release();
+          deps.sink.paused(effect.reason);
+          break;
+        case 'phase':
+          deps.sink.phase(effect.phase);
+          break;
+      }
+    }
+  }
+
+  async function openAndListen(): Promise<void> {
+    stream = await deps.openMic();
+    vad = await deps.createVad(stream);
+    capture = deps.createCapture(stream, tuning.preRollMs ?? DEFAULT_TUNING.preRollMs);
+    removeFrames = vad.onFrame((frame) => {
+      deps.sink.level(frame.levelDb);
+      if (checkLevels) checkLevels.push(frame.levelDb);
+      else apply(machine.handle({ type: 'frame', frame }));
+    });
+  }
+
+  async function echoCheck(): Promise<EchoVerdict> {
+    const settings = stream?.getAudioTracks()[0]?.getSettings();
+    checkLevels = [];
+    await wait(ECHO_BASELINE_MS);
+    const baseline = checkLevels.splice(0);
+    await deps.playChirp();
+    const during = checkLevels.splice(0);
+    checkLevels = undefined;
+    return assessEcho({
+      echoCancellation: settings?.echoCancellation,
+      baselineDb: meanLevelDb(baseline),
+      // The chirp lasts CHIRP.durationMs; frames after it would dilute the measurement.
+      duringChirpDb: meanLevelDb(during.slice(0, Math.ceil(CHIRP.durationMs / 32))),
+    });
+  }
+
+  return {
+    async start(options = {}) {
+      tuning = options;
+      machine = createConversationMachine(options);
+      await openAndListen();
+      const verdict = await echoCheck();
+      fullDuplex = verdict.fullDuplex;
+      deps.sink.echo(verdict);
+      apply(machine.handle({ type: 'start', fullDuplex }));
+    },
+    stop() {
+      deps.player.stop();
+      apply(machine.handle({ type: 'stop' }));
+      release();
+    },
+    async resume() {
+      if (machine.phase !== 'paused') return;
+      await openAndListen();
+      apply(machine.handle({ type: 'resume' }));
+    },
+    speak(clip) {
+      deps.player.enqueue(clip);
+    },
+    answerEnded() {
+      answerOver = true;
+      if (!deps.player.isPlaying()) apply(machine.handle({ type: 'answerDone' }));
+    },
+    playbackChanged(playing) {
+      if (playing) apply(machine.handle({ type: 'answerPlaying' }));
+      else if (answerOver) apply(machine.handle({ type: 'answerDone' }));
+    },
+    phase: () => machine.phase,
+  };
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import type { EchoVerdict } from '../../../lib/voice/echo-check.ts';
+import type { HeardClip, SpeechPlayer } from '../../../lib/voice/speech-player.ts';
+import type { TurnCapture } from '../../../lib/voice/turn-capture.ts';
+import type { VadFrame } from '../../../lib/voice/vad.ts';
+import { createVoiceEngine } from '../../../lib/voice/voice-engine.ts';
+
+const frame = (probability: number, levelDb = -40): VadFrame => ({ probability, levelDb, durationMs: 32 });
+
+function setup(options: { echoCancellation?: boolean; chirpDb?: number } = {}) {
+  const log: string[] = [];
+  let listener: ((f: VadFrame) => void) | undefined;
+  const push = (f: VadFrame, ms: number) => {
+    for (let t = 0; t < ms; t += 32) listener?.(f);
+  };
+  const track = { stopped: false, stop: () => (track.stopped = true), getSettings: () => ({ echoCancellation: options.echoCancellation ?? true }) };
+  const stream = { getTracks: () => [track], getAudioTracks: () => [track] } as unknown as MediaStream;
+  const capture: TurnCapture = {
+    start: () => void log.push('capture start'),
+    commit: (turnId) => void log.push(`capture commit ${turnId}`),
+    end: () => void log.push('capture end'),
+    discard: () => void log.push('capture discard'),
+    dispose: () => void log.push('capture dispose'),
+  };
+  let playing = false;
+  const heard: HeardClip = { id: '5:1', fraction: 0.5 };
+  const player = {
+    enqueue: (clip) => void log.push(`enqueue ${clip.id}`),
+    stop: () => {
+      log.push('player stop');
+      playing = false;
+      return heard;
+    },
+    duck: (on) => void log.push(on ? 'duck' : 'unduck'),
+    isPlaying: () => playing,
+  } as SpeechPlayer;
+  const verdicts: EchoVerdict[] = [];
+  let vadDisposed = false;
+  const engine = createVoiceEngine({
+    openMic: async () => stream,
+    createVad: async () => ({
+      onFrame: (l) => {
+        listener = l;
+        return () => (listener = undefined);
+      },
+      dispose: async () => void (vadDisposed = true),
+    }),
+    createCapture: () => capture,
+    player,
+    playChirp: async () => push(frame(0.01, options.chirpDb ?? -70), 700),
+    wait: async (ms) => push(frame(0.01, -70), ms),
+    sink: {
+      beginTurn: async () => 77,
+      chunk: () => undefined,
+      end: () => undefined,
+      interrupt: (h) => void log.push(`interrupt ${h?.id} ${h?.fraction}`),
+      phase: (p) => void log.push(`phase ${p}`),
+      level: () => undefined,
+      echo: (v) => void verdicts.push(v),
+      paused: (reason) => void log.push(`paused ${reason}`),
+    },
+  });
+  const setPlaying = (value: boolean) => {
+    playing = value;
+    engine.playbackChanged(value);
+  };
+  return { engine, log, push, track, verdicts, setPlaying, vadDisposed: () => vadDisposed };
+}
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('voice engine', () => {
+  it('self-checks, then records a turn under the id the background gives, and ends it on silence', async () => {
+    const t = setup();
+    await t.engine.start();
+    expect(t.verdicts[0]?.fullDuplex).toBe(true);
+    t.push(frame(0.95), 600);
+    await flush();
+    t.push(frame(0.02), 900);
+    expect(t.log).toEqual(['phase listening', 'capture start', 'phase capturing', 'phase userTurn', 'capture commit 77', 'capture end', 'phase thinking']);
+    expect(t.engine.phase()).toBe('thinking');
+  });
+
+  it('barge-in: ducks, then stops playback and reports what was heard', async () => {
+    const t = setup();
+    await t.engine.start();
+    t.push(frame(0.95), 600);
+    t.push(frame(0.02), 900);
+    t.engine.speak({ id: '5:0', data: new ArrayBuffer(1) });
+    t.setPlaying(true);
+    expect(t.engine.phase()).toBe('speaking');
+    t.push(frame(0.95), 32);
+    expect(t.log.at(-2)).toBe('duck');
+    t.push(frame(0.95), 300);
+    expect(t.log).toContain('player stop');
+    expect(t.log).toContain('interrupt 5:1 0.5');
+    expect(t.engine.phase()).toBe('userTurn');
+  });
+
+  it('without echo cancellation falls back to half-duplex: speech over the answer is ignored', async () => {
+    const t = setup({ echoCancellation: false });
+    await t.engine.start();
+    expect(t.verdicts[0]).toMatchObject({ fullDuplex: false, reason: 'noEchoCancellation' });
+    t.push(frame(0.95), 600);
+    t.push(frame(0.02), 900);
+    t.setPlaying(true);
+    const before = t.log.length;
+    t.push(frame(0.95), 2000);
+    expect(t.log.slice(before)).toEqual([]);
+    t.engine.answerEnded();
+    t.setPlaying(false);
+    expect(t.engine.phase()).toBe('listening');
+  });
+
+  it('a chirp that comes back through the mic means half-duplex too', async () => {
+    const t = setup({ chirpDb: -35 });
+    await t.engine.start();
+    expect(t.verdicts[0]).toMatchObject({ fullDuplex: false, reason: 'echoHeard' });
+  });
+
+  it('releases the microphone when the conversation ends and when it pauses for silence', async () => {
+    const t = setup();
+    await t.engine.start();
+    t.push(frame(0.01), 12_100);
+    expect(t.log).toContain('paused noSpeech');
+    expect(t.track.stopped).toBe(true);
+    expect(t.vadDisposed()).toBe(true);
+    const u = setup();
+    await u.engine.start();
+    u.engine.stop();
+    expect(u.track.stopped).toBe(true);
+    expect(u.engine.phase()).toBe('off');
+  });
+});
