@@ -49,12 +49,15 @@ export default defineConfig({
     //   tab the user just acted on (menu click, toolbar button, shortcut), and only until it navigates.
     // No "tabs": tabs.query for the active tab's id, tabs.create and tabs.sendMessage work without it.
     // Host access comes from the content script's <all_urls> match, which is what puts the bubble on pages.
-    // E2E builds only (tests/e2e/support/global-setup.ts): stands in for the activeTab gesture.
-    ...(process.env.PARLEY_E2E_HOST_ACCESS === '1' ? { host_permissions: ['<all_urls>'] } : {}),
-    permissions:
-      browser === 'firefox'
+    // E2E builds only (tests/e2e/support/global-setup.ts, tests/e2e/firefox): stands in for the
+    // activeTab gesture automation cannot make. MV2 lists host access among its permissions.
+    ...(process.env.PARLEY_E2E_HOST_ACCESS === '1' && manifestVersion === 3 ? { host_permissions: ['<all_urls>'] } : {}),
+    permissions: [
+      ...(browser === 'firefox'
         ? ['storage', 'contextMenus', 'activeTab']
-        : ['storage', 'offscreen', 'sidePanel', 'contextMenus', 'activeTab', 'scripting'],
+        : ['storage', 'offscreen', 'sidePanel', 'contextMenus', 'activeTab', 'scripting']),
+      ...(process.env.PARLEY_E2E_HOST_ACCESS === '1' && manifestVersion === 2 ? ['<all_urls>'] : []),
+    ],
     commands: {
       'toggle-chat': {
         suggested_key: { default: 'Alt+Shift+P', mac: 'MacCtrl+Shift+P' },

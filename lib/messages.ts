@@ -92,8 +92,8 @@ export type ContentToBackground =
   | { type: 'attachPage' }
   | { type: 'attachSelection' }
   | { type: 'removeAttachment' }
-  // Read the tab's page (no text) or the given text aloud; stop a reading.
-  | { type: 'readAloud'; text?: string }
+  // Read the given text, or the tab's page or selection (default the page), aloud; stop a reading.
+  | { type: 'readAloud'; text?: string; kind?: 'page' | 'selection' }
   | { type: 'stopReadAloud' };
 
 /** Conversation mode as the panel shows it (issue 11). */

@@ -73,6 +73,8 @@ export interface RelayConfig {
   legacyQueryToken: boolean;
   upstream: { timeoutMs: number; retries: number; retryBaseMs: number };
   ttsConcurrency: number;
+  /** Read-aloud keeps about this much estimated speech synthesised ahead of the listener (ms). */
+  readAloudLeadMs: number;
   heartbeatMs: number;
   shutdownGraceMs: number;
   logText: boolean;
@@ -321,6 +323,7 @@ export function loadConfig(env: Env): RelayConfig {
       retryBaseMs: integer(env, 'PARLEY_UPSTREAM_RETRY_BASE_MS', 500, 0, 60_000),
     },
     ttsConcurrency: integer(env, 'PARLEY_TTS_CONCURRENCY', 2, 1, 16),
+    readAloudLeadMs: integer(env, 'PARLEY_READ_ALOUD_LEAD_MS', 20_000, 1000, 3_600_000),
     heartbeatMs: integer(env, 'PARLEY_HEARTBEAT_MS', 30_000, 100),
     shutdownGraceMs: integer(env, 'PARLEY_SHUTDOWN_GRACE_MS', 10_000, 0),
     logText: flag(env, 'PARLEY_LOG_TEXT'),

@@ -144,6 +144,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       systemPrompt: config.systemPrompt,
       historyMaxTurns: config.history.maxTurns,
       ttsConcurrency: config.ttsConcurrency,
+      readAloudLeadMs: config.readAloudLeadMs,
       speech: config.speech,
       maxSpokenSentences: config.answer.maxSpokenSentences,
     },

@@ -54,7 +54,7 @@ export function createContentHandlers({ store, relay, turns, voice, context, con
     attachPage: (tabId) => context.attach(tabId, 'page'),
     attachSelection: (tabId) => context.attach(tabId, 'selection'),
     removeAttachment: (tabId) => context.removeAttachment(tabId),
-    readAloud: (tabId, message) => context.readAloud(tabId, message.text === undefined ? { kind: 'page' } : { text: message.text }),
+    readAloud: (tabId, message) => context.readAloud(tabId, message.text === undefined ? { kind: message.kind ?? 'page' } : { text: message.text }),
     stopReadAloud: (tabId) => context.stopReadAloud(tabId),
   };
 }

@@ -28,7 +28,10 @@ const PARSERS: Record<ContentToBackground['type'], Parser> = {
   attachSelection: bare('attachSelection'),
   removeAttachment: bare('removeAttachment'),
   readAloud: (raw) => {
-    if (raw.text === undefined) return { type: 'readAloud' };
+    if (raw.text === undefined) {
+      if (raw.kind === undefined) return { type: 'readAloud' };
+      return raw.kind === 'page' || raw.kind === 'selection' ? { type: 'readAloud', kind: raw.kind } : undefined;
+    }
     return typeof raw.text === 'string' && raw.text.length <= MAX_READ_ALOUD_CHARS ? { type: 'readAloud', text: raw.text } : undefined;
   },
   stopReadAloud: bare('stopReadAloud'),

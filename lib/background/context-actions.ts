@@ -1,7 +1,7 @@
 // What the user can do with a tab's page or selection (issue 12), shared by the panel's controls
 // (chat port messages) and the context menu: attach it to the next message, read it aloud, stop.
 // Each reads the page only now, on that action.
-import type { ContextKind } from '../../protocol/index.ts';
+import type { ContextCaps, ContextKind } from '../../protocol/index.ts';
 import type { BackgroundToContent } from '../messages.ts';
 import type { Attachments } from './attachments.ts';
 import { captureContext, type AttachmentPreview, type PageContextDeps } from './page-context.ts';
@@ -14,8 +14,14 @@ export interface ContextActionsDeps {
   post: (tabId: number, message: BackgroundToContent) => void;
   /** Shows the chat panel in the tab (the context menu's "Ask Parley about the selection"). */
   openChat: (tabId: number) => Promise<unknown>;
+  /**
+   * The tab whose page a panel means: an in-page panel's own tab (its id is the tab's), or for a
+   * side panel (negative id) the active tab of the window it was used in.
+   */
+  pageTabOf: (panelId: number) => Promise<number | undefined>;
 }
 
+/** Every action takes the id of the panel that asked (a tab id, or a side panel's negative id). */
 export interface ContextActions {
   attach(tabId: number, kind: ContextKind, options?: { openChat?: boolean }): Promise<void>;
   removeAttachment(tabId: number): void;
@@ -27,9 +33,14 @@ export interface ContextActions {
 }
 
 export function createContextActions(deps: ContextActionsDeps): ContextActions {
+  // The chip and the reading stay with the panel that asked; the page comes from its tab.
+  const capture = async (panelId: number, kind: ContextKind, caps?: ContextCaps) => {
+    const pageTab = await deps.pageTabOf(panelId).catch(() => undefined);
+    return captureContext(deps.pageContext, pageTab ?? -1, kind, caps);
+  };
   return {
     async attach(tabId, kind, options = {}) {
-      const captured = await captureContext(deps.pageContext, tabId, kind);
+      const captured = await capture(tabId, kind);
       if (options.openChat) await deps.openChat(tabId);
       if (!captured.ok) return deps.post(tabId, { type: 'attachment', preview: null, error: { code: captured.code, message: captured.message } });
       deps.attachments.set(tabId, captured.value);
@@ -41,7 +52,7 @@ export function createContextActions(deps: ContextActionsDeps): ContextActions {
         return;
       }
       const maxChars = deps.pageContext.readAloudChars();
-      const captured = await captureContext(deps.pageContext, tabId, source.kind, { maxChars, maxTokens: maxChars });
+      const captured = await capture(tabId, source.kind, { maxChars, maxTokens: maxChars });
       if (!captured.ok) return deps.post(tabId, { type: 'readAloud', state: 'error', error: { code: captured.code, message: captured.message } });
       // Read-aloud speaks what the page has, within the relay's cap for one request.
       deps.readAloud.start(tabId, captured.value.attachment.text, captured.value.preview.title);

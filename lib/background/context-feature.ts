@@ -23,13 +23,21 @@ export function createContextFeature(options: {
   nextTurnId: () => number;
   pageContext: PageContextDeps;
   openChat: (tabId: number) => Promise<unknown>;
+  pageTabOf: (panelId: number) => Promise<number | undefined>;
   /** Issue 9's "Open Parley in side panel" (it needs the window of the click). */
   openSidePanel: (windowId: number | undefined) => Promise<void>;
 }): ContextFeature {
   const { post } = options;
   const attachments = createAttachments((tabId, preview) => post(tabId, { type: 'attachment', preview: preview ?? null }));
   const readAloud = createReadAloud({ relay: options.relay, post, nextTurnId: options.nextTurnId });
-  const actions = createContextActions({ pageContext: options.pageContext, attachments, readAloud, post, openChat: options.openChat });
+  const actions = createContextActions({
+    pageContext: options.pageContext,
+    attachments,
+    readAloud,
+    post,
+    openChat: options.openChat,
+    pageTabOf: options.pageTabOf,
+  });
   return {
     attachments,
     readAloud,

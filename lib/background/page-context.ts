@@ -52,6 +52,9 @@ export interface PageContextDeps {
 }
 
 const NOT_READABLE = 'Parley cannot read this page (browser pages, the extension store and PDFs are off limits).';
+/** The browser refused the injection: usually no activeTab grant yet (docs/page-context.md). */
+const NOT_GRANTED =
+  'The browser lets Parley read a page only after you use Parley on it: open the chat with the toolbar button or Alt+Shift+P, or right-click the page, then try again.';
 
 function isPageExtract(value: unknown): value is PageExtract {
   if (typeof value !== 'object' || value === null) return false;
@@ -80,8 +83,8 @@ export async function captureContext(deps: PageContextDeps, tabId: number, kind:
   try {
     raw = await deps.inject(tabId, EXTRACT_SCRIPTS[kind]);
   } catch {
-    // The browser refused the injection (no activeTab grant, a restricted page): the reason is the same for the user.
-    return { ok: false, code: CaptureErrorCode.NotReadable, message: NOT_READABLE };
+    // The browser refused the injection: on an ordinary page that means no activeTab grant yet.
+    return { ok: false, code: CaptureErrorCode.NotReadable, message: NOT_GRANTED };
   }
   if (!isExtractResult(raw)) return { ok: false, code: CaptureErrorCode.NotReadable, message: NOT_READABLE };
   if (!raw.ok) return { ok: false, code: raw.code === 'NO_SELECTION' ? CaptureErrorCode.NoSelection : CaptureErrorCode.NoContent, message: raw.message };

@@ -73,6 +73,8 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     // TODO [2026-12-15]: an explicit "open" once issue 9's panel has one; toggling a tab that has a port could close it.
     openChat: (tabId) => (ports.has(tabId) ? Promise.resolve(true) : toggleChatInTab(tabId)),
     openSidePanel,
+    pageTabOf: async (panelId) =>
+      panelId >= 0 ? panelId : (await browser.tabs.query({ active: true, lastFocusedWindow: true }))[0]?.id,
   });
   const turns = createTurns({
     store,

@@ -52,6 +52,9 @@ export function createAudioPlayer(events: AudioPlayerEvents, createContext: () =
   let playheadS = 0;
   const sources = new Set<AudioBufferSourceNode>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Sentence starts not announced yet, by their timer: paused ones are re-timed on resume. */
+  const announcements = new Map<ReturnType<typeof setTimeout> | 'held', Array<{ item: SentenceAudio; startS: number; durationMs: number }>>();
+  let paused = false;
   let speaking = false;
   let unavailableLogged = false;
 
@@ -83,13 +86,25 @@ export function createAudioPlayer(events: AudioPlayerEvents, createContext: () =
         sources.delete(source);
         if (sources.size === 0 && queue.length === 0) setSpeaking(false);
       };
-      const durationMs = buffer.duration * 1000;
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        events.onSentenceStart(slot.item, durationMs);
-      }, Math.max(0, (startS - context.currentTime) * 1000));
-      timers.add(timer);
+      announce({ item: slot.item, startS, durationMs: buffer.duration * 1000 });
     }
+  }
+
+  /** Tells the listener when a sentence becomes audible: on the context's clock, which a pause freezes. */
+  function announce(start: { item: SentenceAudio; startS: number; durationMs: number }) {
+    if (!context || paused) {
+      const held = announcements.get('held') ?? [];
+      held.push(start);
+      announcements.set('held', held);
+      return;
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      announcements.delete(timer);
+      events.onSentenceStart(start.item, start.durationMs);
+    }, Math.max(0, (start.startS - context.currentTime) * 1000));
+    timers.add(timer);
+    announcements.set(timer, [start]);
   }
 
   return {
@@ -134,6 +149,12 @@ export function createAudioPlayer(events: AudioPlayerEvents, createContext: () =
       queue = [];
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
+      announcements.clear();
+      // A paused player that is stopped plays again next time (answers after a paused reading).
+      if (paused) {
+        paused = false;
+        void context?.resume().catch(() => undefined);
+      }
       for (const source of sources) {
         source.onended = null;
         try {
@@ -146,12 +167,34 @@ export function createAudioPlayer(events: AudioPlayerEvents, createContext: () =
       playheadS = 0;
       setSpeaking(false);
     },
-    // Suspending the context freezes its clock, so scheduled sentences keep their places.
+    // Suspending the context freezes its clock, so scheduled sentences keep their places; the
+    // wall-clock timers that announce them are held and re-timed from the context clock on resume.
     pause() {
-      void context?.suspend().catch(() => undefined);
+      if (paused || !context) return;
+      paused = true;
+      const held: Array<{ item: SentenceAudio; startS: number; durationMs: number }> = [];
+      for (const [timer, starts] of announcements) {
+        if (timer !== 'held') clearTimeout(timer);
+        timers.delete(timer as ReturnType<typeof setTimeout>);
+        held.push(...starts);
+      }
+      announcements.clear();
+      announcements.set('held', held);
+      void context.suspend().catch(() => undefined);
     },
     resume() {
-      void context?.resume().catch(() => undefined);
+      if (!paused || !context) return;
+      const resumed = context;
+      resumed.resume().then(
+        () => {
+          if (context !== resumed || !paused) return;
+          paused = false;
+          const held = announcements.get('held') ?? [];
+          announcements.delete('held');
+          for (const start of held) announce(start);
+        },
+        () => undefined,
+      );
     },
     dispose() {
       this.stop();

@@ -2,12 +2,13 @@ import { loadSettings, settingsItem } from '../settings.ts';
 import type { BackgroundToContent, ContentToBackground } from '../messages.ts';
 import { createAudioPlayer, type AudioPlayer } from './audio-player.ts';
 import { ChatState } from './chat-state.svelte.ts';
+import { createPageContextActions, type PageContextActions } from './page-context-actions.ts';
 import { isContextMessage, PageContextState, READ_ALOUD_ENTRY } from './page-context-state.svelte.ts';
 import { createPortClient, type ChatPortLike, type PortClient } from './port-client.ts';
 import { draftItem, mutedItem } from './storage-items.ts';
 
 /** What the components may do; they never message anything themselves. */
-export interface ChatActions {
+export interface ChatActions extends PageContextActions {
   /** The panel came on screen or left it (its frame shown or hidden, the side panel opened). */
   setOpen(open: boolean): void;
   /** The user closed the panel (Escape, Close). */
@@ -28,16 +29,6 @@ export interface ChatActions {
   revealAll(entryId: string): void;
   openOptions(): void;
   reconnect(): void;
-  /** Issue 12: attach the tab's page or selection to the next message; the chip's controls. */
-  attachPage(): void;
-  attachSelection(): void;
-  removeAttachment(): void;
-  togglePreview(): void;
-  /** Read the tab's page aloud; pause, resume, stop the reading. */
-  readPage(): void;
-  pauseReading(): void;
-  resumeReading(): void;
-  stopReading(): void;
 }
 
 export interface ChatControllerDeps {
@@ -307,38 +298,7 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     },
     openOptions: () => deps.openOptions(),
     reconnect: () => post({ type: 'reconnect' }),
-    attachPage() {
-      pageContext.attaching = true;
-      post({ type: 'attachPage' });
-    },
-    attachSelection() {
-      pageContext.attaching = true;
-      post({ type: 'attachSelection' });
-    },
-    removeAttachment: () => post({ type: 'removeAttachment' }),
-    togglePreview() {
-      pageContext.previewOpen = !pageContext.previewOpen;
-    },
-    readPage() {
-      unlockAudio();
-      player?.stop();
-      pageContext.reading = 'starting';
-      post({ type: 'readAloud' });
-    },
-    pauseReading() {
-      player?.pause();
-      pageContext.reading = 'paused';
-    },
-    resumeReading() {
-      player?.resume();
-      pageContext.reading = 'reading';
-    },
-    stopReading() {
-      post({ type: 'stopReadAloud' });
-      player?.resume();
-      player?.stop();
-      pageContext.endReading();
-    },
+    ...createPageContextActions({ pageContext, post, player: () => player, unlockAudio }),
   };
 
   function watchPrefs() {

@@ -25,6 +25,19 @@ export function createPanelFrame(root: ShadowRoot, url: string): PanelFrame {
   // from the page: audio plays in the frame, the microphone is recorded elsewhere (README).
   element.setAttribute('allow', 'autoplay');
   element.src = url;
+  let loaded = false;
+  let focusOnLoad = false;
+  const focus = () => {
+    element.focus();
+    element.contentWindow?.focus();
+  };
+  element.addEventListener('load', () => {
+    loaded = true;
+    // Focus given to the frame before its extension page loaded is given to the initial
+    // document, which the load replaces: focus it again once the panel is there (a cold open).
+    if (focusOnLoad && !element.hidden) focus();
+    focusOnLoad = false;
+  });
   root.append(element);
   return {
     element,
@@ -41,8 +54,8 @@ export function createPanelFrame(root: ShadowRoot, url: string): PanelFrame {
     },
     isShown: () => !element.hidden,
     focus() {
-      element.focus();
-      element.contentWindow?.focus();
+      focus();
+      if (!loaded) focusOnLoad = true;
     },
     hasFocus: (shadow) => shadow.activeElement === element,
   };

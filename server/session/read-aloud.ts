@@ -1,8 +1,10 @@
 // Read-aloud (parley.v1 SpeakText): the user's selection or article, spoken through the same
 // sentence splitter and speech pipeline as answers. The pipeline keeps at most `ttsConcurrency`
-// requests in flight and a few finished sentences ahead of playback, so a long article starts
-// speaking after one sentence's synthesis and is never synthesised all at once; Cancel aborts
-// whatever is in flight. No chat request, nothing added to history.
+// requests in flight, so a long article starts speaking after one sentence's synthesis; and
+// sentences are fed to it paced to the listener (about PARLEY_READ_ALOUD_LEAD_MS of estimated
+// speech ahead), so an article stopped after a minute has not been synthesised to its end.
+// Cancel aborts whatever is in flight. No chat request, nothing added to history.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorInfo } from '../../protocol/index.ts';
 import { describeCause } from '../log.ts';
 import { isTurnAbortReason, OUTCOME_BY_REASON } from './turn-abort.ts';
@@ -11,6 +13,14 @@ import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
 import { createSpeechPipeline } from '../speech/speech-pipeline.ts';
 import { toTurnErrorInfo } from './turn-errors.ts';
 import type { TurnDeps, TurnRequest, TurnResult } from './turn-runner.ts';
+
+/**
+ * Estimated speaking time per character at speed 1: about 165 words a minute, a little faster than
+ * OpenAI's voices, so the estimate errs towards synthesising early rather than late.
+ */
+export const SPEECH_MS_PER_CHAR = 60;
+/** Longest single wait between pacing checks, so the first audio's arrival is noticed soon. */
+const PACING_STEP_MS = 500;
 
 export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { input: { kind: 'speak'; text: string } }): Promise<TurnResult> {
   const { upstream, store, defaults } = deps;
@@ -49,7 +59,19 @@ export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { inpu
     });
     const splitter = createSentenceSplitter(settings.language || defaults.language || undefined);
     const sentences = [...splitter.push(request.input.text), ...splitter.flush()];
-    for (const sentence of sentences) speech.push(sentence);
+    const msPerChar = SPEECH_MS_PER_CHAR / (speed ?? 1);
+    let queuedMs = 0;
+    for (const sentence of sentences) {
+      // Where the listener is, estimated from the clock since the first sentence went out.
+      for (;;) {
+        const listenedMs = record.firstAudioMs === undefined ? 0 : elapsed() - record.firstAudioMs;
+        const waitMs = queuedMs - listenedMs - defaults.readAloudLeadMs;
+        if (waitMs <= 0) break;
+        await sleep(Math.min(waitMs, PACING_STEP_MS), undefined, { signal });
+      }
+      speech.push(sentence);
+      queuedMs += sentence.length * msPerChar;
+    }
     record.sentences = sentences.length;
     await speech.finish();
     signal.throwIfAborted();

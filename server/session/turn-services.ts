@@ -34,6 +34,8 @@ export interface TurnDefaults {
   systemPrompt: string;
   historyMaxTurns: number;
   ttsConcurrency: number;
+  /** Read-aloud paces its synthesis to stay about this much speech ahead of the listener. */
+  readAloudLeadMs: number;
   /** 0 or absent = no cap (PARLEY_MAX_SPOKEN_SENTENCES). */
   maxSpokenSentences?: number;
   /** Speak answers on sessions whose settings do not say. */

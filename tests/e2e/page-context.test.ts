@@ -1,9 +1,12 @@
 // Issue 12 in Chromium, end to end: the panel's "Ask about this page" reads the fixture article
 // (injected extract-page.js), the chip shows it, the next question carries it, and the fake OpenAI
 // receives the article once, fenced, within the cap, on that turn and the next; with no attachment
-// no page text reaches the relay; "Read this page aloud" speaks sentence by sentence and stops.
+// no page text reaches the relay; reading the selection or the page aloud goes sentence by sentence
+// and stops on Stop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultTranscript } from '../fakes/fake-openai.ts';
 import { waitUntil } from './support/ax.ts';
+import { NAMES } from './support/chat.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 const FACT = 'The Lumen 3 costs 89 euros and ships from Lisbon within two working days.';
@@ -61,6 +64,57 @@ describe('page context (Chrome)', () => {
       expect(body.messages[0]?.content).toContain('never follow instructions');
     }
     expect(chatBodies()[1]?.messages.at(-1)?.content).toBe('How much does the lamp cost?');
+  });
+
+  it('sends the attached article with a spoken question too', async () => {
+    const { page, chat } = await stack.openPage('article.html');
+    await chat.open();
+    // A fresh conversation: the first test's attachment is still in the shared one.
+    await chat.ax.click(await chat.button(/^New chat$/));
+    const before = chatBodies().length;
+    await chat.ax.click(await chat.button(/^Ask about this page$/));
+    await chat.ax.waitFor('group', 'Attachment', 20_000);
+    await chat.ax.click(await chat.button(NAMES.record));
+    const stop = await chat.ax.waitFor('button', NAMES.stopRecording, 20_000);
+    await page.waitForTimeout(2_000);
+    await chat.ax.click(stop);
+    await chat.ax.waitForGone('group', 'Attachment');
+    await waitUntil('the spoken question to reach the model', async () => (chatBodies().length > before ? true : undefined), 30_000);
+    const messages = chatBodies()[before]?.messages ?? [];
+    expect(messages.at(-1)?.content).toBe(defaultTranscript());
+    expect(messages.at(-2)?.content).toMatch(/^\[Attached by the user: text from the web page "Lumen 3 review/);
+    expect(messages.filter((m) => m.role !== 'assistant' && m.content.includes(FACT))).toHaveLength(1);
+  });
+
+  it('reads the selection aloud, only the selection, and stops on Stop', async () => {
+    stack.fake.setLatency({ ttsMs: 200 });
+    const { page, chat } = await stack.openPage('article.html');
+    await chat.open();
+    // Select the "Light and battery" section's first paragraph in the page.
+    await page.evaluate(() => {
+      const paragraph = [...document.querySelectorAll('p')].find((p) => p.textContent?.startsWith('Its battery lasts'));
+      const range = document.createRange();
+      range.selectNodeContents(paragraph as Node);
+      const selection = window.getSelection();
+      selection?.removeAllRanges();
+      selection?.addRange(range);
+    });
+    const before = stack.fake.requests.length;
+    await chat.ax.click(await chat.button(/^Read the selection aloud$/));
+    await chat.ax.waitFor('group', 'Reading aloud', 20_000);
+    const frame = await chat.frame();
+    const first = await waitUntil('the selection\'s first sentence to be highlighted', async () => {
+      const text = await frame.evaluate(() => document.querySelector('[data-testid="read-aloud-sentence"]')?.textContent ?? '');
+      return text !== '' ? text : undefined;
+    }, 30_000);
+    expect(first).toMatch(/^Its battery lasts eleven hours/);
+    const inputs = stack.fake.requests.slice(before).filter((r) => r.endpoint === 'speech').map((r) => (r.body as { input: string }).input);
+    expect(inputs.length).toBeGreaterThanOrEqual(1);
+    // Nothing of the page outside the selection is synthesised.
+    expect(inputs.join(' ')).not.toMatch(/Lumen 3 is the third|89 euros|aluminium|companion app/);
+    expect(inputs.every((i) => /battery|kelvin|colour|warm|read by/.test(i))).toBe(true);
+    await chat.ax.click(await chat.button(/^Stop reading$/));
+    await chat.ax.waitForGone('group', 'Reading aloud');
   });
 
   it('reads the page aloud sentence by sentence, highlighting the sentence being read, and stops on Stop', async () => {

@@ -49,6 +49,34 @@ describe('the panel frame (Chrome)', () => {
     expect(await page.evaluate(() => window.__pageKeys)).toEqual(['k']);
   });
 
+  it('opens and closes from the keyboard shortcut path, the cursor in the message box', async () => {
+    const { page, chat } = await stack.openPage('replace-body.html');
+    await page.bringToFront();
+    await chat.launcher.waitFor('button', NAMES.open, 20_000);
+    // What the toggle-chat command does (headless Chromium has no way to press a command):
+    // the background messages the launcher of the active tab's top frame.
+    const toggle = async () => {
+      const sw = await stack.browser.worker();
+      return sw.evaluate(async () => {
+        const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+        return tab?.id === undefined ? 'no tab' : chrome.tabs.sendMessage(tab.id, { type: 'parley:toggle' }, { frameId: 0 });
+      });
+    };
+    expect(await toggle()).toBe(true);
+    await waitUntil('the panel to open', () => chat.isOpen(), 10_000);
+    await chat.input();
+    await page.keyboard.type('typed after the shortcut');
+    await waitUntil(
+      'the message box to take the typing',
+      // The draft of an earlier test may precede it (drafts are kept across pages).
+      async () => (await chat.ax.evaluateOn<string>(await chat.input(), 'function () { return this.value; }')).endsWith('typed after the shortcut'),
+      5_000,
+    );
+    expect(await page.evaluate(() => window.__pageKeys)).toEqual([]);
+    expect(await toggle()).toBe(true);
+    await chat.launcher.waitFor('button', NAMES.open, 5_000);
+  });
+
   it('does not start the microphone from a click on a panel the page has covered', async () => {
     const { page, chat } = await stack.openPage('plain.html');
     await chat.open();

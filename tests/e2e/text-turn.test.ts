@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultAnswer } from '../fakes/fake-openai.ts';
 import { normalise, waitUntil } from './support/ax.ts';
-import { around, maybeUpdateReadmeScreenshot, saveScreenshot } from './support/screenshots.ts';
+import { around, maybeUpdateDocsScreenshot, maybeUpdateReadmeScreenshot, saveScreenshot } from './support/screenshots.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { NAMES, union } from './support/chat.ts';
 
@@ -52,7 +52,7 @@ describe('text turn (Chrome)', () => {
     const boxes = [await chat.panelBox(), ...(await Promise.all((await chat.launcher.findAll('button', NAMES.close)).map((b) => chat.launcher.box(b))))];
     const clip = around(union(boxes), 16, viewport);
     const light = await saveScreenshot(page, 'panel-mid-answer-light', clip);
-    await saveScreenshot(page, 'page-mid-answer-light');
+    await maybeUpdateDocsScreenshot(await saveScreenshot(page, 'page-mid-answer-light'), 'panel-on-page.png');
     await page.emulateMedia({ colorScheme: 'dark' });
     await saveScreenshot(page, 'panel-mid-answer-dark', clip);
     await page.emulateMedia({ colorScheme: 'light' });

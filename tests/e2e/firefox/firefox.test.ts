@@ -1,7 +1,8 @@
 // Issue 5 on Firefox ESR: the built add-on installed as a temporary add-on, the real relay
 // and the fake OpenAI, microphone permission checks on. One browser for the file (Firefox
 // with an add-on starts in ~5 s): a text turn, a voice turn recorded through Parley's
-// recorder window with the fake tone microphone, and the options page.
+// recorder window with the fake tone microphone, the options page, and (issue 12) "Ask about
+// this page" through tabs.executeScript of the MV2 build.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { defaultAnswer, defaultTranscript, startFakeOpenAI, type FakeOpenAI, type TranscriptionRequestBody } from '../../fakes/fake-openai.ts';
@@ -29,9 +30,9 @@ describe('Parley in Firefox ESR', () => {
   /** First bytes of each recording the fake transcribed. */
   const recordings: { magic: string; bytes: number; filename: string }[] = [];
 
-  async function openChat(): Promise<{ page: Page; ax: FirefoxAx }> {
+  async function openChat(pageName = 'plain.html'): Promise<{ page: Page; ax: FirefoxAx }> {
     const page = await firefox.browser.newPage();
-    const url = pages.url('plain.html');
+    const url = pages.url(pageName);
     await page.goto(url);
     await page.bringToFront();
     const ax = await createFirefoxAx(firefox.browser, page, url);
@@ -77,6 +78,45 @@ describe('Parley in Firefox ESR', () => {
     await page.close();
   });
 
+  it('a spying page sees no key, input or text of the chat, and gets no shadow root', async () => {
+    // tests/e2e/pages/spy.html: capture-phase listeners on window and document, custom elements
+    // defined (with attachInternals) under every hyphenated name it sees added.
+    const { page, ax } = await openChat('spy.html');
+    const secret = 'okapi-5150';
+    await ax.type('entry', NAMES.message, `Remember ${secret}`);
+    await page.keyboard.press('Enter');
+    await ax.waitForText('document', 'Thanks for listening!', 60_000);
+    const seen = await page.evaluate(() => {
+      const spy = (window as unknown as { __spy: { events: { type: string; trusted: boolean }[]; upgraded: string[]; internalsRoots: unknown[]; probe(): string } }).__spy;
+      return {
+        trusted: spy.events.filter((event) => event.trusted && event.type !== 'selectionchange'),
+        all: JSON.stringify(spy.events),
+        upgraded: spy.upgraded.length,
+        internalsRoots: spy.internalsRoots.length,
+        probe: spy.probe(),
+      };
+    });
+    expect(seen.trusted, 'trusted key/input/clipboard events the page saw').toEqual([]);
+    expect(seen.all).not.toContain(secret);
+    expect(seen.upgraded, 'the page took over the host element name').toBeGreaterThan(0);
+    expect(seen.internalsRoots, 'shadow roots handed over by attachInternals').toBe(0);
+    expect(seen.probe).not.toContain(secret);
+    expect(seen.probe).not.toContain('Thanks for listening');
+    await page.close();
+  });
+
+  it('sidebar page: the panel page in side mode (no tab of a site) shares the conversation', async () => {
+    // Opened as Firefox's sidebar would load it (sidebar_action.default_panel); BiDi cannot open the sidebar.
+    const side = await firefox.openExtensionPage('chat.html?mode=side');
+    const sideText = () => side.evaluate(() => document.querySelector('[role="log"]')?.textContent ?? '');
+    // The text turn above was asked from a page's panel: the sidebar shows it.
+    await waitUntil('the earlier question in the sidebar', async () => (normalise(await sideText()).includes(QUESTION) ? true : undefined), 15_000);
+    await side.type('textarea', 'Asked from the sidebar');
+    await side.keyboard.press('Enter');
+    await waitUntil('the answer in the sidebar', async () => (/You asked: "Asked from the sidebar"/.test(normalise(await sideText())) ? true : undefined), 60_000);
+    await side.close();
+  });
+
   it('voice turn: the tone microphone is recorded in the recorder window, transcribed and answered', async () => {
     const { page, ax } = await openChat();
     await ax.press('pushbutton', NAMES.record);
@@ -101,6 +141,29 @@ describe('Parley in Firefox ESR', () => {
       const urls = (await firefox.browser.pages()).map((p) => p.url());
       return urls.every((u) => !u.includes('/recorder.html')) ? true : undefined;
     }, 20_000);
+    await page.close();
+  });
+
+  it('ask about this page: the injected extraction reads the fixture article and it reaches the model once, fenced', async () => {
+    const page = await firefox.browser.newPage();
+    const url = pages.url('article.html');
+    await page.goto(url);
+    await page.bringToFront();
+    const ax = await createFirefoxAx(firefox.browser, page, url);
+    await ax.press('pushbutton', NAMES.open, 20_000);
+    await ax.waitFor('entry', NAMES.message);
+    const before = fake.requests.filter((r) => r.endpoint === 'chat').length;
+    await ax.press('pushbutton', /^ask about this page$/);
+    await ax.waitForText('document', 'Goes with your next message', 20_000);
+    await ax.type('entry', NAMES.message, 'How much does the lamp cost?');
+    await page.keyboard.press('Enter');
+    const chat = await fake.waitForRequest((r) => r.endpoint === 'chat' && r.outcome !== 'pending' && fake.requests.filter((q) => q.endpoint === 'chat').indexOf(r) >= before, 30_000);
+    const messages = (chat.body as { messages: Array<{ role: string; content: string }> }).messages;
+    const fact = 'The Lumen 3 costs 89 euros and ships from Lisbon within two working days.';
+    expect(messages.filter((m) => m.content.includes(fact))).toHaveLength(1);
+    expect(messages.at(-2)?.content).toMatch(/^\[Attached by the user: text from the web page "Lumen 3 review[^\n]*\n<<<parley-context [0-9a-f]{12}\n/);
+    expect(messages.at(-2)?.content).not.toMatch(/SPONSORED|FIRST COMMENT/);
+    expect(messages.at(-1)?.content).toBe('How much does the lamp cost?');
     await page.close();
   });
 

@@ -1,5 +1,5 @@
 // Screenshots are artifacts of every run (tests/artifacts/screenshots, gitignored).
-// PARLEY_UPDATE_SCREENSHOT=1 also refreshes the README's docs/screenshot.png and docs/side-panel.png.
+// PARLEY_UPDATE_SCREENSHOT=1 also refreshes docs/screenshot.png (README), docs/panel-on-page.png and docs/side-panel.png.
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';

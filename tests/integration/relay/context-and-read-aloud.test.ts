@@ -43,7 +43,13 @@ beforeAll(async () => {
   fake = await startFakeOpenAI({ apiKey: 'sk-context-test-key-0123456789', latency: { firstTokenMs: 5, perTokenMs: 2, sttMs: 5, ttsMs: 5 } });
   relay = await startRelay({
     fake,
-    env: { PARLEY_MAX_CONTEXT_CHARS: String(MAX_CONTEXT_CHARS), PARLEY_MAX_CONTEXT_TOKENS: '2000', PARLEY_TTS_CONCURRENCY: String(TTS_CONCURRENCY) },
+    env: {
+      PARLEY_MAX_CONTEXT_CHARS: String(MAX_CONTEXT_CHARS),
+      PARLEY_MAX_CONTEXT_TOKENS: '2000',
+      PARLEY_TTS_CONCURRENCY: String(TTS_CONCURRENCY),
+      // These tests read short texts; pacing has its own relay below.
+      PARLEY_READ_ALOUD_LEAD_MS: '600000',
+    },
   });
 });
 beforeEach(() => fake.reset());
@@ -180,6 +186,35 @@ describe('read-aloud', () => {
     const started = speechInputs(fake.requests).length;
     expect(started).toBeLessThan(SENTENCES.length / 2);
     expect(fake.requests.filter((r) => r.endpoint === 'speech' && r.outcome === 'pending')).toEqual([]);
+  });
+
+  it('paces synthesis to the listener: a long text is not synthesised ahead by more than the lead', async () => {
+    const paced = await startRelay({ fake, env: { PARLEY_READ_ALOUD_LEAD_MS: '3000', PARLEY_TTS_CONCURRENCY: '2' } });
+    try {
+      const c = await connectClient(paced.wsUrl, { dialect: 'v1', token: paced.token });
+      clients.push(c);
+      c.send({ type: 'setClientId', clientId: 'paced' });
+      await c.waitFor(is('ok'));
+      fake.setLatency({ ttsMs: 5 });
+      // 40 sentences of ~50 characters: about 2 minutes of speech at the relay's estimate.
+      const long = Array.from({ length: 40 }, (_, i) => `This is paced sentence number ${i + 1} of the article.`);
+      c.send({ type: 'speakText', turnId: 1, text: long.join(' ') });
+      await c.waitFor(is('speechAudio', 1));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // A 3 s lead is about one sentence ahead of the ~1.5 s "heard" so far, plus what was in flight.
+      const early = fake.requests.filter((r) => r.endpoint === 'speech').length;
+      expect(early).toBeGreaterThanOrEqual(2);
+      expect(early).toBeLessThanOrEqual(5);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const later = fake.requests.filter((r) => r.endpoint === 'speech').length;
+      expect(later).toBeGreaterThan(early); // it keeps going as the listener does
+      expect(later).toBeLessThan(long.length / 2);
+      c.send({ type: 'cancel', turnId: 1 });
+      expect((await c.waitFor(is('error', 1))).type).toBe('error');
+      expect(c.of('error', 1)[0]?.error.code).toBe(ErrorCode.Cancelled);
+    } finally {
+      await paced.dispose();
+    }
   });
 
   it('refuses blank text and text over the cap', async () => {

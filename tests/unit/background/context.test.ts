@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { MENU_ITEMS, registerContextMenus } from '../../../lib/background/context-menus.ts';
 import { bytesToBase64 } from '../../../lib/background/base64.ts';
-import { createHarness, settleHarnesses } from './support/harness.ts';
+import { createHarness, panelSender, settleHarnesses, TestPort } from './support/harness.ts';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 const ARTICLE = 'The Lumen 3 costs 89 euros. It ships from Lisbon.';
@@ -88,6 +88,21 @@ describe('page and selection attachments', () => {
     expect(tab.of('attachment').at(-1)).toMatchObject({ preview: null, error: { code: 'NOT_READABLE' } });
   });
 
+  it('from the side panel, reads the window\'s active tab and shows the chip in the side panel', async () => {
+    const h = await createHarness();
+    h.page.results['/extract-page.js'] = pageResult();
+    const side = new TestPort(panelSender(undefined));
+    const sideId = h.ports.accept(side);
+    expect(sideId).toBeLessThan(0);
+    side.send({ type: 'hello' });
+    side.send({ type: 'attachPage' });
+    await settle();
+    expect(h.page.injected).toEqual([{ tabId: 7, file: '/extract-page.js' }]);
+    expect(side.of('attachment').at(-1)?.preview).toMatchObject({ title: 'Lumen 3 review' });
+    side.send({ type: 'send', text: 'Price?' });
+    expect(h.relay.sentOf('attachContext')).toHaveLength(1);
+  });
+
   it('is removable before sending', async () => {
     const h = await createHarness();
     h.page.results['/extract-selection.js'] = selectionResult('Only this sentence.');
@@ -156,6 +171,17 @@ describe('read-aloud', () => {
     expect(tab.of('readAloud').at(-1)?.state).toBe('stopped');
     h.fromRelay({ type: 'speechAudio', turnId: speak!.turnId, index: 1, sentence: 'late', audio: new Uint8Array([8]) });
     expect(tab.of('readAloudSpeech')).toHaveLength(1);
+  });
+
+  it('reads the selection aloud from the panel, and nothing else of the page', async () => {
+    const h = await createHarness();
+    h.page.results['/extract-page.js'] = pageResult();
+    h.page.results['/extract-selection.js'] = selectionResult('Only this sentence. And this one.');
+    const tab = h.connect(1);
+    tab.send({ type: 'readAloud', kind: 'selection' });
+    await settle();
+    expect(h.page.injected).toEqual([{ tabId: 1, file: '/extract-selection.js' }]);
+    expect(h.relay.sentOf('speakText').map((m) => m.text)).toEqual(['Only this sentence. And this one.']);
   });
 
   it('reads the page from the context menu, and attaches a selection from it with the chat opened', async () => {

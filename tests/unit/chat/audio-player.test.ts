@@ -13,6 +13,10 @@ class FakeContext {
     this.state = 'running';
     return Promise.resolve();
   }
+  suspend(): Promise<void> {
+    this.state = 'suspended';
+    return Promise.resolve();
+  }
   close(): Promise<void> {
     this.state = 'closed';
     return Promise.resolve();
@@ -106,6 +110,30 @@ describe('createAudioPlayer', () => {
     await vi.advanceTimersByTimeAsync(100);
     expect(events.slice(0, 2)).toEqual(['drop:bad', 'speaking:true']);
     expect(context.started.map((s) => s.id)).toEqual(['good']);
+  });
+
+  it('pause holds the sentence announcements with the audio; resume brings them back; stop after pause plays again', async () => {
+    player.unlock();
+    await Promise.resolve();
+    player.enqueue(sentence('first'));
+    player.enqueue(sentence('second'));
+    context.currentTime = 0;
+    context.finishDecode('first', 1);
+    context.finishDecode('second', 1);
+    await vi.advanceTimersByTimeAsync(60);
+    expect(events).toEqual(['speaking:true', 'start:first:1000']);
+    player.pause();
+    expect(context.state).toBe('suspended');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(events).toEqual(['speaking:true', 'start:first:1000']); // "second" waits with the audio
+    context.currentTime = 1;
+    player.resume();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(events).toEqual(['speaking:true', 'start:first:1000', 'start:second:1000']);
+    player.pause();
+    player.stop();
+    expect(context.state).toBe('running');
+    expect(player.canPlay()).toBe(true);
   });
 
   it('stop silences what plays and drops what is queued', async () => {

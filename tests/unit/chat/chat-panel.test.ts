@@ -27,6 +27,7 @@ function recordingActions(calls: string[]): ChatActions {
     removeAttachment: record('removeAttachment'),
     togglePreview: record('togglePreview'),
     readPage: record('readPage'),
+    readSelection: record('readSelection'),
     pauseReading: record('pauseReading'),
     resumeReading: record('resumeReading'),
     stopReading: record('stopReading'),

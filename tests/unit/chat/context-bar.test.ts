@@ -38,7 +38,9 @@ describe('page context in the panel', () => {
     expect(byText('Read this page aloud')).toBeDefined();
     expect(calls).toEqual([]);
     byText('Ask about this page')?.click();
-    expect(calls).toEqual(['attachPage']);
+    byText('Ask about the selection')?.click();
+    byText('Read the selection aloud')?.click();
+    expect(calls).toEqual(['attachPage', 'attachSelection', 'readSelection']);
   });
 
   it('shows the chip with title, truncation and a preview on demand; Remove asks to remove it', () => {

@@ -28,7 +28,8 @@ export async function buildFirefoxExtension(): Promise<void> {
   try {
     await run('npx', ['wxt', 'build', '-b', 'firefox'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, PARLEY_OUT_DIR: FIREFOX_OUT_DIR },
+      // Host access stands in for the activeTab gesture automation cannot make (docs/page-context.md).
+      env: { ...process.env, PARLEY_OUT_DIR: FIREFOX_OUT_DIR, PARLEY_E2E_HOST_ACCESS: '1' },
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {

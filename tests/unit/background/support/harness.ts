@@ -163,6 +163,8 @@ export async function createHarness() {
     pageContext: page,
     openChat: async (tabId) => opened.push(tabId),
     openSidePanel: async () => undefined,
+    // Side panels (negative ids) read the page of tab 7, the window's active tab in these tests.
+    pageTabOf: async (panelId) => (panelId >= 0 ? panelId : 7),
   });
   const turns = createTurns({
     store,

@@ -1,46 +1,35 @@
 // @vitest-environment node
 // The usage store contract against a real redis-server, plus what only Redis does: expiry and outages.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../../server/log.ts';
+import { describe, expect, it } from 'vitest';
 import { connectRedis } from '../../../../server/redis/redis-client.ts';
 import { StoreUnavailableError } from '../../../../server/session/store-error.ts';
 import { createRedisUsageStore } from '../../../../server/usage/redis-usage-store.ts';
-import { startRedisServer, type RedisServer } from '../../../helpers/redis-server.ts';
+import { quietLogger as quiet, useRedis } from '../../../helpers/redis-client.ts';
+import { startRedisServer } from '../../../helpers/redis-server.ts';
 import { describeUsageStore } from './usage-store-contract.ts';
 
-let server: RedisServer;
-let redis: Redis;
-const quiet = createLogger({ secrets: [], logText: false, write: () => undefined });
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = await connectRedis(server.url, quiet);
-}, 20_000);
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.dispose();
-});
+const testRedis = useRedis();
 
 // A fresh key namespace per store stands in for an empty Redis.
-describeUsageStore('redis', (retentionDays) => Promise.resolve(createRedisUsageStore({ redis, retentionDays, keyPrefix: `test-${randomUUID()}` })));
+describeUsageStore('redis', (retentionDays) => Promise.resolve(createRedisUsageStore({ redis: testRedis.redis, retentionDays, keyPrefix: `test-${randomUUID()}` })));
 
 describe('redis usage store', () => {
   it('keeps one hash per day that expires after the retention window', async () => {
     const keyPrefix = `test-${randomUUID()}`;
-    const store = createRedisUsageStore({ redis, retentionDays: 7, keyPrefix });
+    const store = createRedisUsageStore({ redis: testRedis.redis, retentionDays: 7, keyPrefix });
     await store.add('aaaaaaaaaaaaaaaa', { turns: 1, spokenChars: 12 }, new Date('2026-11-30T10:00:00Z'));
     const key = `${keyPrefix}:2026-11-30`;
-    expect(await redis.hgetall(key)).toEqual({ 'aaaaaaaaaaaaaaaa:turns': '1', 'aaaaaaaaaaaaaaaa:spokenChars': '12' });
-    const ttl = await redis.ttl(key);
+    expect(await testRedis.redis.hgetall(key)).toEqual({ 'aaaaaaaaaaaaaaaa:turns': '1', 'aaaaaaaaaaaaaaaa:spokenChars': '12' });
+    const ttl = await testRedis.redis.ttl(key);
     expect(ttl).toBeGreaterThan(7 * 86_400);
     expect(ttl).toBeLessThanOrEqual(8 * 86_400);
   });
 
   it('adds up what two relay instances write at once', async () => {
     const keyPrefix = `test-${randomUUID()}`;
-    const other = await connectRedis(server.url, quiet);
-    const one = createRedisUsageStore({ redis, retentionDays: 1, keyPrefix });
+    const other = await connectRedis(testRedis.url, quiet);
+    const one = createRedisUsageStore({ redis: testRedis.redis, retentionDays: 1, keyPrefix });
     const two = createRedisUsageStore({ redis: other, retentionDays: 1, keyPrefix });
     const now = new Date();
     await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? one : two).add('bbbbbbbbbbbbbbbb', { turns: 1, promptTokens: 5 }, now)));
