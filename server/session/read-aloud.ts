@@ -7,8 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorInfo } from '../../protocol/index.ts';
 import { describeCause } from '../log.ts';
-import { isTurnAbortReason, OUTCOME_BY_REASON } from './turn-abort.ts';
-import { TurnErrors } from './turn-errors.ts';
+import { settleAbort } from './turn-abort.ts';
 import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
 import { createSpeechPipeline } from '../speech/speech-pipeline.ts';
 import { toTurnErrorInfo } from './turn-errors.ts';
@@ -86,13 +85,7 @@ export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { inpu
       sink.textEnd();
     }
   } catch (error) {
-    const reason: unknown = signal.reason;
-    if (signal.aborted && isTurnAbortReason(reason)) {
-      record.outcome = OUTCOME_BY_REASON[reason];
-      record.error = reason;
-      if (reason === 'cancel') sink.error(TurnErrors.cancelled());
-      if (reason === 'shutdown') sink.error(TurnErrors.shuttingDown());
-    } else {
+    if (!settleAbort(signal, record, sink)) {
       const info = toTurnErrorInfo(error, 'tts');
       record.outcome = 'error';
       record.error = info.code;

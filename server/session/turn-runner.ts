@@ -13,7 +13,7 @@ import { toTurnErrorInfo, TurnErrors } from './turn-errors.ts';
 import type { TurnDefaults, TurnUpstream, UpstreamStage } from './turn-services.ts';
 import type { StoredContext } from './context.ts';
 import { runReadAloud } from './read-aloud.ts';
-import { isTurnAbortReason, OUTCOME_BY_REASON } from './turn-abort.ts';
+import { settleAbort } from './turn-abort.ts';
 
 export { isTurnAbortReason, type TurnAbortReason } from './turn-abort.ts';
 
@@ -221,14 +221,7 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       record.speechErrors = speechErrors;
     }
   } catch (error) {
-    const reason: unknown = signal.reason;
-    if (signal.aborted && isTurnAbortReason(reason)) {
-      record.outcome = OUTCOME_BY_REASON[reason];
-      record.error = reason;
-      if (reason === 'cancel') sink.error(TurnErrors.cancelled());
-      if (reason === 'shutdown') sink.error(TurnErrors.shuttingDown());
-      // Disconnected and slow clients get nothing: their socket is gone or being closed.
-    } else {
+    if (!settleAbort(signal, record, sink)) {
       const info = error instanceof TurnFailure ? error.info : toTurnErrorInfo(error, stage);
       record.outcome = 'error';
       record.error = info.code;
