@@ -40,6 +40,13 @@ describe('the panel frame (Chrome)', () => {
 
     await chat.launcher.click(await chat.launcher.waitFor('button', NAMES.open));
     await waitUntil('the panel to reopen', () => chat.isOpen(), 5_000);
+    // Keys go where focus is: wait until the message box has it (the panel page moves it there on its
+    // frame's focus event), or a fast typist's first keys race the reopening.
+    await waitUntil(
+      'the reopened panel to focus its message box',
+      async () => chat.ax.evaluateOn<boolean>(await chat.input(), 'function () { return document.hasFocus() && document.activeElement === this; }'),
+      5_000,
+    );
     await page.keyboard.type(' more');
     await waitUntil(
       'the reopened panel to take the typing',
