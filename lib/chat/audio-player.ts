@@ -5,6 +5,7 @@
  * though decoding finishes out of order. Browsers only let audio start after a
  * user gesture, so `unlock()` is called from the send / Enter / mic handlers.
  */
+import { decodeIntoSlot, type DecodeSlot } from '../audio/decode-into-slot.ts';
 
 export interface SentenceAudio {
   entryId: string;
@@ -39,7 +40,7 @@ export interface AudioPlayer {
 interface Slot {
   item: SentenceAudio;
   /** undefined while decoding, null when it failed. */
-  buffer: AudioBuffer | null | undefined;
+  buffer: DecodeSlot['buffer'];
 }
 
 /** Small lead so back-to-back scheduling never starts in the past. */
@@ -130,18 +131,7 @@ export function createAudioPlayer(events: AudioPlayerEvents, createContext: () =
       const slot: Slot = { item, buffer: undefined };
       queue.push(slot);
       const mine = generation;
-      context.decodeAudioData(item.data).then(
-        (buffer) => {
-          if (mine !== generation) return;
-          slot.buffer = buffer;
-          pump();
-        },
-        () => {
-          if (mine !== generation) return;
-          slot.buffer = null;
-          pump();
-        },
-      );
+      decodeIntoSlot(context, item.data, slot, () => mine === generation, pump);
     },
     stop() {
       generation++;

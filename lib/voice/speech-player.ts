@@ -9,6 +9,7 @@
  * stop, duck (barge-in lowers the voice within a frame of speech onset), and `heard()`: how much of
  * what was queued actually played, for the relay's Interrupt frame.
  */
+import { decodeIntoSlot, type DecodeSlot } from '../audio/decode-into-slot.ts';
 
 export interface SpeechClip {
   /** Caller's id, e.g. "<turnId>:<sentence index>". */
@@ -60,7 +61,7 @@ export type PlaybackContext = Pick<AudioContext, 'currentTime' | 'state' | 'dest
 interface Slot {
   clip: SpeechClip;
   /** undefined while decoding, null when it failed. */
-  buffer: AudioBuffer | null | undefined;
+  buffer: DecodeSlot['buffer'];
 }
 
 interface Scheduled {
@@ -134,18 +135,7 @@ export function createSpeechPlayer(context: PlaybackContext, events: SpeechPlaye
       queue.push(slot);
       setPlaying(true);
       const mine = generation;
-      context.decodeAudioData(clip.data.slice(0)).then(
-        (buffer) => {
-          if (mine !== generation) return;
-          slot.buffer = buffer;
-          pump();
-        },
-        () => {
-          if (mine !== generation) return;
-          slot.buffer = null;
-          pump();
-        },
-      );
+      decodeIntoSlot(context, clip.data.slice(0), slot, () => mine === generation, pump);
     },
     stop() {
       const position = heard();
