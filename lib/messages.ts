@@ -148,6 +148,8 @@ export interface ProtocolMap {
   // permission page → background: the user granted (or denied) the microphone
   micPermissionResult(data: { granted: boolean }): void;
   // background → voice engine (offscreen document / recorder window): conversation mode (issue 11)
+  /** Whether the engine's page is loaded and listening (Firefox's window host waits for it). */
+  engineReady(): boolean;
   engineStart(data: { silenceMs: number; echoCancellation: boolean }): { ok: true } | { ok: false; code: MicErrorCode; message: string };
   engineStop(): void;
   engineResume(): void;
