@@ -50,7 +50,11 @@ export function startEngineWindow(options: EngineWindowOptions): { host: EngineH
     createHost: options.createHost,
     onEvent: (event) => {
       if (event.type === 'phase') show(event.phase === 'off' || event.phase === 'paused' ? 'idle' : 'recording', PHASE_TEXT[event.phase]);
-      if (event.type === 'echo' && !event.fullDuplex) show('recording', 'Listening… (not while Parley speaks: use headphones to interrupt it)');
+      // What the self-check measured, for whoever inspects the window (and the E2E test).
+      if (event.type === 'echo') body.dataset.echo = `${event.reason} ${Math.round(event.residualDb)}`;
+      if (event.type === 'echo' && !event.fullDuplex && options.hint) {
+        options.hint.textContent = 'Parley can hear its own voice here, so it does not listen while it speaks. Use headphones to interrupt it.';
+      }
     },
   });
 }

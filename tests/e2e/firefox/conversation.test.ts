@@ -6,20 +6,26 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { speechDurationMs, startFakeOpenAI, type FakeOpenAI, type TranscriptionRequestBody } from '../../fakes/fake-openai.ts';
+import { MAX_RESIDUAL_DB } from '../../../lib/voice/echo-check.ts';
+import { INTERRUPTED_MARK } from '../../../server/session/session.ts';
 import { startRelay } from '../../helpers/relay-process.ts';
 import { ARTIFACTS_DIR } from '../support/paths.ts';
 import { startPageServer, type PageServer } from '../support/page-server.ts';
-import { createFirefoxAx, evaluateIn, topContexts, waitUntil, type FirefoxAx } from './support/firefox-ax.ts';
+import { allContexts, createFirefoxAx, evaluateIn, topContexts, waitUntil, type FirefoxAx } from './support/firefox-ax.ts';
 import { buildFirefoxExtension, launchFirefoxWithExtension, type FirefoxExtensionBrowser } from './support/firefox-browser.ts';
 import { startPrivatePulse, windowLevelsDb, type PrivatePulse } from './support/private-pulse.ts';
 
 const QUESTIONS = ['What is the capital of France?', 'And how many people live there?'];
-const NAMES = { open: /^open chat$/, start: /^start conversation$/, end: /^end conversation$/, message: /^message$/ };
+const NAMES = { open: /^open chat$/, start: /^start conversation$/, message: /^message$/ };
 const ENGINE_PAGE = '/recorder.html?engine=1';
-/** Of each answer only its first sentence is spoken (PARLEY_MAX_SPOKEN_SENTENCES), so a turn takes seconds. */
+/**
+ * Of each answer only the first two sentences are spoken (PARLEY_MAX_SPOKEN_SENTENCES), about 4.5 s
+ * of the fake's audio: a turn takes seconds, and a short question fits inside the answer.
+ */
+const SPOKEN_SENTENCES = 2;
 const FIRST_SENTENCE = 'The capital of France is Paris.';
 /** Well above the null sink's digital silence (-100), well below the fake's tone (about -24 dBFS before Firefox's volume). */
 const AUDIBLE_DB = -60;
@@ -31,6 +37,11 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
   let pages: PageServer;
   let firefox: FirefoxExtensionBrowser;
   const wavs: string[] = [];
+  /** Each test's page closes after it, pass or fail, so the next test's panel is the only one. */
+  const opened: Page[] = [];
+  afterEach(async () => {
+    await Promise.allSettled(opened.splice(0).map((p) => p.close()));
+  });
 
   const transcriptions = () => fake.requests.filter((r) => r.endpoint === 'transcription');
   /** The conversation window's browsing context (puppeteer's pages() does not list add-on popup windows). */
@@ -43,8 +54,35 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
       50,
     );
 
+  /** Text of the chat panel's frame (the accessibility tree's copy of the frame can lag behind). */
+  const panelText = async () => {
+    const panels = (await allContexts(firefox.browser)).filter((c) => c.url.endsWith('/chat.html'));
+    return (await Promise.all(panels.map((panel) => evaluateIn(firefox.browser, panel.context, 'document.body.innerText')))).join('\n');
+  };
+  const waitForPanelText = (pattern: RegExp, timeoutMs: number) =>
+    waitUntil(`the panel to say ${pattern.source}`, async () => (pattern.test(await panelText()) ? true : undefined), timeoutMs);
+
+  /**
+   * Presses the panel's "End conversation" in its frame. Only starting needs a trusted press (it opens
+   * the microphone); ending does not, and the accessibility tree's copy of the panel frame can lag.
+   */
+  async function endConversation(): Promise<void> {
+    const panels = (await allContexts(firefox.browser)).filter((c) => c.url.endsWith('/chat.html'));
+    const clicked = await Promise.all(
+      panels.map((panel) =>
+        evaluateIn(
+          firefox.browser,
+          panel.context,
+          "(() => { const b = [...document.querySelectorAll('button')].find((x) => x.textContent.trim() === 'End conversation'); b?.click(); return String(Boolean(b)); })()",
+        ),
+      ),
+    );
+    expect(clicked, 'an "End conversation" button in the panel').toContain('true');
+  }
+
   async function openChat(): Promise<{ page: Page; ax: FirefoxAx }> {
     const page = await firefox.browser.newPage();
+    opened.push(page);
     const url = pages.url('plain.html');
     await page.goto(url);
     await page.bringToFront();
@@ -72,10 +110,9 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
     }
     pulse = await startPrivatePulse();
     [fake] = await Promise.all([startFakeOpenAI(), buildFirefoxExtension()]);
-    relay = await startRelay({ fake, env: { PARLEY_MAX_SPOKEN_SENTENCES: '1' } });
+    relay = await startRelay({ fake, env: { PARLEY_MAX_SPOKEN_SENTENCES: String(SPOKEN_SENTENCES) } });
     pages = await startPageServer();
     firefox = await launchFirefoxWithExtension({ grantMicrophone: true, pulseServer: pulse.server });
-    await firefox.configure({ relayUrl: relay.wsUrl, speech: true, typingEffect: false, endOfTurnSilenceMs: 800, echoCancellation: true }, relay.token);
   }, 120_000);
   afterAll(async () => {
     const results = await Promise.allSettled([firefox?.close(), relay?.dispose(), pages?.close()]);
@@ -84,14 +121,19 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
     if (failed !== undefined) throw failed.reason;
   });
 
+  const configure = (echoCancellation: boolean) =>
+    firefox.configure({ relayUrl: relay.wsUrl, speech: true, typingEffect: false, endOfTurnSilenceMs: 800, echoCancellation }, relay.token);
+  const completedTranscriptions = () => transcriptions().filter((r) => r.outcome === 'completed').length;
+
   it('a spoken question becomes a turn, its answer plays in the conversation window, the mode re-arms for a second turn, and End conversation closes the window', async () => {
-    const { page, ax } = await openChat();
+    await configure(true);
+    const { ax } = await openChat();
     const engine = await startConversation(ax);
     // The conversation window holds the microphone while the conversation runs.
     expect(await pulse.captures(), 'capture streams on the private PulseAudio').toHaveLength(1);
 
     // After the self-check's chirp: from here on, only answers play on the speaker.
-    const stopRecording = pulse.recordSpeaker();
+    const stopRecording = pulse.record('spk.monitor');
     await pulse.speak(wavs[0] ?? '');
     const first = await fake.waitForRequest((r) => r.endpoint === 'transcription' && r.outcome !== 'pending', 30_000);
     expect(first.outcome).toBe('completed');
@@ -99,7 +141,7 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
 
     await waitForStatus(engine, /^Speaking/, 30_000);
     // The panel types the spoken sentence when the engine reports it started playing.
-    await ax.waitForText('document', FIRST_SENTENCE, 30_000);
+    await waitForPanelText(new RegExp(FIRST_SENTENCE.replace('.', '\\.')), 30_000);
     await waitForStatus(engine, /^Listening/, 30_000);
     // The answer's audio reached Firefox's speaker for about as long as the fake spoke it (silence is -100 dBFS).
     const levels = windowLevelsDb(await stopRecording());
@@ -109,7 +151,7 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
 
     // Re-armed: the next question is a second turn, answered with the first in its history.
     await pulse.speak(wavs[1] ?? '');
-    await waitUntil('a second transcription', async () => (transcriptions().filter((r) => r.outcome === 'completed').length >= 2 ? true : undefined), 30_000);
+    await waitUntil('a second transcription', async () => (completedTranscriptions() >= 2 ? true : undefined), 30_000);
     const chats = await waitUntil('a second chat request', async () => {
       const all = fake.requests.filter((r) => r.endpoint === 'chat');
       return all.length >= 2 ? all : undefined;
@@ -120,10 +162,94 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
     expect(transcriptions(), 'turns (one transcription each)').toHaveLength(2);
     await waitForStatus(engine, /^Listening/, 40_000);
 
-    await ax.press('pushbutton', NAMES.end);
+    await endConversation();
     await waitUntil('the conversation window to close', async () => ((await findEngineWindow()) === undefined ? true : undefined), 15_000);
     await waitUntil('the microphone to be released', async () => ((await pulse.captures()).length === 0 ? true : undefined), 15_000);
-    await ax.waitFor('pushbutton', NAMES.start);
-    await page.close();
+    await waitForPanelText(/Start conversation/, 10_000);
   }, 240_000);
+
+  /** Speaks the first question, then the second one while the answer to the first plays. */
+  async function questionThenSpeechOverTheAnswer(engine: string): Promise<number> {
+    const before = completedTranscriptions();
+    await pulse.speak(wavs[0] ?? '');
+    await waitUntil('the first turn', async () => (completedTranscriptions() > before ? true : undefined), 30_000);
+    await waitForStatus(engine, /^Speaking/, 30_000);
+    await pulse.speak(wavs[1] ?? '');
+    return before;
+  }
+
+  it('with echo cancellation off, the self-check falls back to half-duplex: it says headphones enable interruption and ignores speech over the answer', async () => {
+    await configure(false);
+    const { ax } = await openChat();
+    const engine = await startConversation(ax);
+    await waitForPanelText(/Use headphones to interrupt it/, 10_000);
+    const before = await questionThenSpeechOverTheAnswer(engine);
+    // The question fitted inside the answer, so the mic was deaf for all of it.
+    expect(await evaluateIn(firefox.browser, engine, "document.querySelector('#status')?.textContent ?? ''")).toMatch(/^Speaking/);
+    await waitForStatus(engine, /^Listening/, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(completedTranscriptions() - before, 'turns: the question over the answer made none').toBe(1);
+    const messages = (fake.requests.filter((r) => r.endpoint === 'chat').at(-1)?.body as { messages: Array<{ role: string; content: string }> }).messages;
+    expect(messages.some((m) => m.role === 'assistant' && m.content.includes(INTERRUPTED_MARK)), 'an interrupted answer in the history').toBe(false);
+    await endConversation();
+    await waitUntil('the conversation window to close', async () => ((await findEngineWindow()) === undefined ? true : undefined), 15_000);
+  }, 120_000);
+
+  it('control, full-duplex (echo cancellation on, nothing of the answer reaches the mic): the same speech over the answer interrupts it and is the next turn', async () => {
+    await configure(true);
+    const { ax } = await openChat();
+    const engine = await startConversation(ax);
+    const before = await questionThenSpeechOverTheAnswer(engine);
+    await waitUntil('the interrupting turn', async () => (completedTranscriptions() - before >= 2 ? true : undefined), 30_000);
+    // Its question reached the model after the interrupted answer, cut to what was heard and marked.
+    const chat = await waitUntil('the interrupting turn at the model', async () => {
+      const last = fake.requests.filter((r) => r.endpoint === 'chat').at(-1);
+      const messages = (last?.body as { messages?: Array<{ role: string; content: string }> } | undefined)?.messages ?? [];
+      return messages.some((m) => m.role === 'assistant' && m.content.includes(INTERRUPTED_MARK)) ? messages : undefined;
+    }, 30_000);
+    expect(chat.filter((m) => m.role === 'assistant' && m.content.includes(INTERRUPTED_MARK))).toHaveLength(1);
+    await endConversation();
+    await waitUntil('the conversation window to close', async () => ((await findEngineWindow()) === undefined ? true : undefined), 15_000);
+  }, 120_000);
+
+  it("with the speaker looped back into the microphone, Firefox's echo cancellation removes the window's own playback (control: with it off, the chirp comes back)", async () => {
+    const unloop = await pulse.loopSpeakerIntoMic();
+    try {
+      /** One conversation: the self-check's verdict and residual, and how loud the answer reached the mic. */
+      const converse = async (echoCancellation: boolean) => {
+        await configure(echoCancellation);
+        const { page, ax } = await openChat();
+        const engine = await startConversation(ax);
+        const [reason = '', residual = ''] = (await evaluateIn(firefox.browser, engine, 'document.body.dataset.echo ?? ""')).split(' ');
+        const before = completedTranscriptions();
+        await pulse.speak(wavs[0] ?? '');
+        await waitUntil('the turn', async () => (completedTranscriptions() > before ? true : undefined), 30_000);
+        const stopMic = pulse.record('mic');
+        await waitForStatus(engine, /^Speaking/, 30_000);
+        await waitForStatus(engine, /^Listening/, 30_000);
+        const micLevels = windowLevelsDb(await stopMic());
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        const turns = completedTranscriptions() - before;
+        await endConversation();
+        await waitUntil('the conversation window to close', async () => ((await findEngineWindow()) === undefined ? true : undefined), 15_000);
+        await page.close(); // the next run's panel must be the only one on the test page's address
+        console.log(`Firefox, echo cancellation ${echoCancellation ? 'on' : 'off'}, speaker looped into the mic: self-check ${reason}, residual ${residual} dBFS; the answer at the mic peaked at ${Math.max(...micLevels).toFixed(1)} dBFS`);
+        return { reason, residualDb: Number(residual), answerAtMicMs: micLevels.filter((db) => db > AUDIBLE_DB).length * 100, turns };
+      };
+      const cancelled = await converse(true);
+      const control = await converse(false);
+      // The answer really reached the microphone in both runs (the loop works)...
+      for (const run of [cancelled, control]) expect(run.answerAtMicMs, 'ms of the answer at the microphone').toBeGreaterThanOrEqual(0.8 * speechDurationMs(FIRST_SENTENCE));
+      // ...without cancellation the chirp comes back loud; with it, at least 30 dB of it is gone. Whether
+      // what is left passes the self-check's limit varied between runs (-66 and -58 dBFS against -60: the
+      // canceller has only just started adapting), so the verdict is logged, not asserted.
+      expect(control.residualDb, 'chirp residual without echo cancellation (dBFS)').toBeGreaterThan(MAX_RESIDUAL_DB);
+      expect(control.residualDb - cancelled.residualDb, 'dB of the chirp Firefox cancelled').toBeGreaterThanOrEqual(30);
+      expect(['cancelled', 'echoHeard']).toContain(cancelled.reason);
+      // The answer (the fake's tone, which Silero would not take for speech anyway) made no turn either way.
+      expect([cancelled.turns, control.turns]).toEqual([1, 1]);
+    } finally {
+      await unloop();
+    }
+  }, 180_000);
 });

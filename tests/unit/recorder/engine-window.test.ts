@@ -42,7 +42,8 @@ describe("Firefox's conversation window page", () => {
     expect(s.status()).toBe('Listening…');
     expect(document.body.dataset.state).toBe('recording');
     s.report({ type: 'echo', fullDuplex: false, reason: 'noEchoCancellation', residualDb: -100 });
-    expect(s.status()).toMatch(/headphones/);
+    expect(document.querySelector('#hint')?.textContent).toMatch(/Use headphones to interrupt it/);
+    expect(document.body.dataset.echo).toBe('noEchoCancellation -100');
     s.report({ type: 'phase', phase: 'speaking' });
     expect(s.status()).toBe('Speaking…');
     s.report({ type: 'phase', phase: 'paused' });

@@ -100,6 +100,19 @@ export async function topContexts(browser: Browser): Promise<Array<{ context: st
   return tree.result.contexts.map(({ context, url }) => ({ context, url }));
 }
 
+/** Every browsing context with its frames, flattened (add-on popup windows included). */
+export async function allContexts(browser: Browser): Promise<Array<{ context: string; url: string }>> {
+  type Node = { context: string; url: string; children?: Node[] | null };
+  const tree = (await bidi(browser).send('browsingContext.getTree', {})) as { result: { contexts: Node[] } };
+  const out: Array<{ context: string; url: string }> = [];
+  const walk = (node: Node) => {
+    out.push({ context: node.context, url: node.url });
+    for (const child of node.children ?? []) walk(child);
+  };
+  tree.result.contexts.forEach(walk);
+  return out;
+}
+
 /** Evaluates an expression in a browsing context and returns its string value. */
 export async function evaluateIn(browser: Browser, context: string, expression: string): Promise<string> {
   const response = (await bidi(browser).send('script.evaluate', { expression, target: { context }, awaitPromise: false })) as {

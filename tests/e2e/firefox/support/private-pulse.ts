@@ -18,8 +18,10 @@ export interface PrivatePulse {
   readonly server: string;
   /** Plays a WAV file into the microphone; resolves when it has been played. */
   speak(wavPath: string): Promise<void>;
-  /** Records what is played on the speaker, as 16 kHz mono s16le, until the returned stop. */
-  recordSpeaker(): () => Promise<Int16Array>;
+  /** Records what is played on the speaker ('spk.monitor') or heard by the microphone ('mic'), as 16 kHz mono s16le, until the returned stop. */
+  record(source: 'spk.monitor' | 'mic'): () => Promise<Int16Array>;
+  /** Feeds what is played on the speaker back into the microphone (speakers beside a mic); returns the undo. */
+  loopSpeakerIntoMic(): Promise<() => Promise<void>>;
   /** Capture streams of clients (Firefox, parec), one `pactl list short` line each; the remap module's own is left out. */
   captures(): Promise<string[]>;
   close(): Promise<void>;
@@ -60,8 +62,8 @@ export async function startPrivatePulse(): Promise<PrivatePulse> {
     async speak(wavPath) {
       await run('paplay', ['--device=feed', wavPath], { env, timeout: 60_000 });
     },
-    recordSpeaker() {
-      const parec = spawn('parec', ['--device=spk.monitor', '--format=s16le', '--rate=16000', '--channels=1', '--raw'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    record(source) {
+      const parec = spawn('parec', [`--device=${source}`, '--format=s16le', '--rate=16000', '--channels=1', '--raw'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
       const chunks: Buffer[] = [];
       parec.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
       return async () => {
@@ -72,8 +74,13 @@ export async function startPrivatePulse(): Promise<PrivatePulse> {
         return new Int16Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 2));
       };
     },
+    async loopSpeakerIntoMic() {
+      const module = (await pactl('load-module', 'module-loopback', 'source=spk.monitor', 'sink=feed', 'latency_msec=30')).trim();
+      return async () => void (await pactl('unload-module', module));
+    },
     async captures() {
       const lines = (await pactl('list', 'short', 'source-outputs')).split('\n');
+      // The remap and loopback modules' own capture streams are not clients.
       return lines.filter((line) => line.includes('protocol-native'));
     },
     async close() {
