@@ -112,7 +112,7 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
     [fake] = await Promise.all([startFakeOpenAI(), buildFirefoxExtension()]);
     relay = await startRelay({ fake, env: { PARLEY_MAX_SPOKEN_SENTENCES: String(SPOKEN_SENTENCES) } });
     pages = await startPageServer();
-    firefox = await launchFirefoxWithExtension({ grantMicrophone: true, pulseServer: pulse.server });
+    firefox = await launchFirefoxWithExtension({ grantMicrophone: true, pulseServer: pulse.server, defaultAutoplay: true });
   }, 120_000);
   afterAll(async () => {
     const results = await Promise.allSettled([firefox?.close(), relay?.dispose(), pages?.close()]);

@@ -55,6 +55,8 @@ export interface LaunchOptions {
    * the microphone, its default sink the speaker. Without it, Firefox's fake tone microphone.
    */
   pulseServer?: string;
+  /** Keep Firefox's default autoplay blocking (the conversation window must play without a click). */
+  defaultAutoplay?: boolean;
 }
 
 export async function launchFirefoxWithExtension(options: LaunchOptions): Promise<FirefoxExtensionBrowser> {
@@ -75,8 +77,7 @@ export async function launchFirefoxWithExtension(options: LaunchOptions): Promis
       ...(options.pulseServer ? {} : { 'media.navigator.streams.fake': true }),
       'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: EXTENSION_UUID }),
       'permissions.manager.defaultsUrl': pathToFileURL(permissions).href,
-      'media.autoplay.default': 0,
-      'media.autoplay.blocking_policy': 0,
+      ...(options.defaultAutoplay ? {} : { 'media.autoplay.default': 0, 'media.autoplay.blocking_policy': 0 }),
     },
   });
   try {
