@@ -54,6 +54,9 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
       50,
     );
 
+  /** The self-check's verdict as the conversation window shows it: "<reason> <residual dBFS>". */
+  const echoVerdict = (context: string) => evaluateIn(firefox.browser, context, 'document.body.dataset.echo ?? ""');
+
   /** Text of the chat panel's frame (the accessibility tree's copy of the frame can lag behind). */
   const panelText = async () => {
     const panels = (await allContexts(firefox.browser)).filter((c) => c.url.endsWith('/chat.html'));
@@ -131,6 +134,8 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
     const engine = await startConversation(ax);
     // The conversation window holds the microphone while the conversation runs.
     expect(await pulse.captures(), 'capture streams on the private PulseAudio').toHaveLength(1);
+    // Nothing of the speaker reaches this microphone: the self-check keeps full-duplex.
+    expect(await echoVerdict(engine)).toMatch(/^cancelled /);
 
     // After the self-check's chirp: from here on, only answers play on the speaker.
     const stopRecording = pulse.record('spk.monitor');
@@ -183,6 +188,7 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
     const { ax } = await openChat();
     const engine = await startConversation(ax);
     await waitForPanelText(/Use headphones to interrupt it/, 10_000);
+    expect(await echoVerdict(engine)).toMatch(/^noEchoCancellation /);
     const before = await questionThenSpeechOverTheAnswer(engine);
     // The question fitted inside the answer, so the mic was deaf for all of it.
     expect(await evaluateIn(firefox.browser, engine, "document.querySelector('#status')?.textContent ?? ''")).toMatch(/^Speaking/);
@@ -199,6 +205,7 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
     await configure(true);
     const { ax } = await openChat();
     const engine = await startConversation(ax);
+    expect(await echoVerdict(engine)).toMatch(/^cancelled /);
     const before = await questionThenSpeechOverTheAnswer(engine);
     await waitUntil('the interrupting turn', async () => (completedTranscriptions() - before >= 2 ? true : undefined), 30_000);
     // Its question reached the model after the interrupted answer, cut to what was heard and marked.
@@ -220,7 +227,7 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
         await configure(echoCancellation);
         const { page, ax } = await openChat();
         const engine = await startConversation(ax);
-        const [reason = '', residual = ''] = (await evaluateIn(firefox.browser, engine, 'document.body.dataset.echo ?? ""')).split(' ');
+        const [reason = '', residual = ''] = (await echoVerdict(engine)).split(' ');
         const before = completedTranscriptions();
         await pulse.speak(wavs[0] ?? '');
         await waitUntil('the turn', async () => (completedTranscriptions() > before ? true : undefined), 30_000);
@@ -241,8 +248,8 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
       // The answer really reached the microphone in both runs (the loop works)...
       for (const run of [cancelled, control]) expect(run.answerAtMicMs, 'ms of the answer at the microphone').toBeGreaterThanOrEqual(0.8 * speechDurationMs(FIRST_SENTENCE));
       // ...without cancellation the chirp comes back loud; with it, at least 30 dB of it is gone. Whether
-      // what is left passes the self-check's limit varied between runs (-66 and -58 dBFS against -60: the
-      // canceller has only just started adapting), so the verdict is logged, not asserted.
+      // what is left passes the self-check's limit varied between runs (-58 to -84 dBFS against -60: the
+      // chirp is the canceller's first sound), so the verdict is logged, not asserted.
       expect(control.residualDb, 'chirp residual without echo cancellation (dBFS)').toBeGreaterThan(MAX_RESIDUAL_DB);
       expect(control.residualDb - cancelled.residualDb, 'dB of the chirp Firefox cancelled').toBeGreaterThanOrEqual(30);
       expect(['cancelled', 'echoHeard']).toContain(cancelled.reason);
