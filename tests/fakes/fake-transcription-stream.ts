@@ -4,6 +4,7 @@
 //   data: {"type":"transcript.text.done","text":"What is …","usage":{"type":"tokens",…}}
 // `data:` lines only, no `event:` field. whisper-1 does not stream: OpenAI ignores `stream` for it and
 // answers JSON, so fake-transcription.ts only hands gpt-4o-* (and other non-whisper) models to this file.
+import { performance } from 'node:perf_hooks';
 import { tokenize } from './fake-answers.ts';
 import { cutConnection, delay } from './fake-http.ts';
 import type { HandlerContext } from './fake-openai-types.ts';
@@ -44,8 +45,11 @@ export async function streamTranscription(
   res.flushHeaders();
 
   const breakAt = failure === undefined ? pieces.length : Math.max(1, Math.floor(pieces.length / 2));
-  for (const piece of pieces.slice(0, breakAt)) {
-    await delay(ctx.latency.sttPerTokenMs, ctx.signal);
+  // Piece k is due k × sttPerTokenMs after the start, not after the previous timer fired: late timers
+  // would otherwise add up, and the done event would come later than the unstreamed JSON does.
+  const started = performance.now();
+  for (const [index, piece] of pieces.slice(0, breakAt).entries()) {
+    await delay(started + (index + 1) * ctx.latency.sttPerTokenMs - performance.now(), ctx.signal);
     ctx.markFirstByte();
     res.write(event({ type: 'transcript.text.delta', delta: piece, ...(options.logprobs ? { logprobs: logprobsFor(piece) } : {}) }));
   }
