@@ -173,6 +173,26 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
     await waitForPanelText(/Start conversation/, 10_000);
   }, 240_000);
 
+  it('the window closes and the microphone is released when the mode pauses after no speech, and when the panel closes', async () => {
+    await configure(true);
+    const first = await openChat();
+    await startConversation(first.ax);
+    expect(await pulse.captures()).toHaveLength(1);
+    // Nobody speaks: after about 12 s of listening the mode pauses.
+    await waitUntil('the conversation window to close on the idle pause', async () => ((await findEngineWindow()) === undefined ? true : undefined), 30_000);
+    await waitForPanelText(/Paused after a while without speech/, 5_000);
+    await waitUntil('the microphone to be released', async () => ((await pulse.captures()).length === 0 ? true : undefined), 15_000);
+
+    // Start again in a new tab (the test's panels are told apart by address), then close it mid-conversation.
+    await first.page.close();
+    const { page, ax: again } = await openChat();
+    await startConversation(again);
+    expect(await pulse.captures()).toHaveLength(1);
+    await page.close();
+    await waitUntil('the conversation window to close with the panel', async () => ((await findEngineWindow()) === undefined ? true : undefined), 15_000);
+    await waitUntil('the microphone to be released', async () => ((await pulse.captures()).length === 0 ? true : undefined), 15_000);
+  }, 120_000);
+
   /** Speaks the first question, then the second one while the answer to the first plays. */
   async function questionThenSpeechOverTheAnswer(engine: string): Promise<number> {
     const before = completedTranscriptions();
