@@ -5,6 +5,7 @@
 // panel is driven by its accessible names like a user would.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
@@ -119,7 +120,7 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
   }, 120_000);
   afterAll(async () => {
     const results = await Promise.allSettled([firefox?.close(), relay?.dispose(), pages?.close()]);
-    await Promise.allSettled([fake?.close(), pulse?.close()]);
+    await Promise.allSettled([fake?.close(), pulse?.close(), ...wavs.map((path) => rm(path, { force: true }))]);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
   });
