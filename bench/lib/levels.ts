@@ -57,3 +57,11 @@ export function firstWithin(samples: Int16Array, rate: number, from: number, to:
   }
   return undefined;
 }
+
+/** The loudest `windowMs` window in [from, to), dBFS. */
+export function loudest(samples: Int16Array, rate: number, from: number, to: number, windowMs = 50): number {
+  const w = Math.round((rate * windowMs) / 1000);
+  let max = -120;
+  for (let i = Math.max(0, from); i + w <= Math.min(to, samples.length); i += w) max = Math.max(max, dbfs(samples, i, i + w));
+  return max;
+}

@@ -35,6 +35,21 @@ export async function loadNullSink(name: string): Promise<NullSink> {
   };
 }
 
+/** Speakers instead of headphones: what the speaker sink plays comes back into the room, 20 ms later. */
+export async function loadEcho(speaker: NullSink, room: NullSink): Promise<{ unload(): Promise<void> }> {
+  const { stdout } = await run(
+    'pactl',
+    ['load-module', 'module-loopback', `source=${speaker.monitor}`, `sink=${room.name}`, 'latency_msec=20', 'source_dont_move=true', 'sink_dont_move=true'],
+    { timeout: 10_000 },
+  );
+  const index = stdout.trim();
+  return {
+    unload: async () => {
+      await run('pactl', ['unload-module', index], { timeout: 10_000 }).catch(() => undefined);
+    },
+  };
+}
+
 /**
  * A running recording of one source (mono s16le at REC_RATE). Sample n's time on the shared clock is
  * `startAt + n / rate`, with `startAt` the earliest bound seen: every chunk arrives after its last

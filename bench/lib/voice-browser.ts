@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Worker } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 import { sleep } from './clock.ts';
 import { EXTENSION_DIR } from '../scenarios/extension.ts';
 
@@ -26,6 +26,8 @@ export interface VoiceBrowser {
   context: BrowserContext;
   /** Writes settings and token, opens a page with the panel open, starts conversation mode on its tab. */
   startConversation(settings: Record<string, unknown>, token: string): Promise<void>;
+  /** Ends or starts again the conversation on the same tab; true when it runs afterwards. */
+  toggleConversation(): Promise<boolean>;
   /** Engine reports since the conversation started. */
   events(): Promise<EngineLogEntry[]>;
   close(): Promise<void>;
@@ -65,6 +67,23 @@ export async function launchVoiceBrowser(audio: { sink: string; source: string }
     return found;
   };
   const sw = await worker();
+  let conversationTab: { page: Page; tabId: number } | undefined;
+
+  /** The way the toolbar popup starts or ends a conversation on a tab. */
+  async function toggle(): Promise<boolean> {
+    if (!conversationTab) throw new Error('no conversation tab yet');
+    const popup = await context.newPage();
+    await popup.goto(`chrome-extension://${new URL(sw.url()).host}/popup.html`);
+    const reply: unknown = await popup.evaluate(
+      async (id) => chrome.runtime.sendMessage({ id: 1, type: 'toggleConversationInTab', data: { tabId: id }, timestamp: Date.now() }),
+      conversationTab.tabId,
+    );
+    await popup.close();
+    await conversationTab.page.bringToFront();
+    const res = (reply as { res?: unknown } | undefined)?.res;
+    if (typeof res !== 'boolean') throw new Error(`toggleConversationInTab answered ${JSON.stringify(reply)}`);
+    return res;
+  }
 
   return {
     context,
@@ -92,17 +111,10 @@ export async function launchVoiceBrowser(audio: { sink: string; source: string }
           if (m?.type === 'engineEvent' && m.data) globalThis.__parleyBenchEngineLog?.push({ at: Date.now(), type: String(m.data.type), ...m.data });
         });
       });
-      // The way the toolbar popup starts a conversation on a tab.
-      const popup = await context.newPage();
-      await popup.goto(`chrome-extension://${new URL(sw.url()).host}/popup.html`);
-      const reply: unknown = await popup.evaluate(
-        async (id) => chrome.runtime.sendMessage({ id: 1, type: 'toggleConversationInTab', data: { tabId: id }, timestamp: Date.now() }),
-        tabId,
-      );
-      await popup.close();
-      await page.bringToFront();
-      if (JSON.stringify(reply) !== JSON.stringify({ res: true })) throw new Error(`conversation mode did not start: ${JSON.stringify(reply)}`);
+      conversationTab = { page, tabId };
+      if (!(await toggle())) throw new Error('conversation mode did not start');
     },
+    toggleConversation: toggle,
     events: () => sw.evaluate(() => globalThis.__parleyBenchEngineLog ?? []),
     async close() {
       await context.close();

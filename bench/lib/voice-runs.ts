@@ -194,3 +194,31 @@ export async function bargeInRuns(rig: VoiceRig, runsWanted: number): Promise<{ 
   return { runs, spoken, skipped };
 }
 
+
+/**
+ * Speakers: `runsWanted` questions whose (spoken) answers come back into the room. Each question should
+ * make one turn; anything more came from the assistant's own voice. Stops early, without throwing, if the
+ * engine does not settle (a loop of it answering itself is a result, not a failure of the bench).
+ */
+export async function echoRuns(rig: VoiceRig, runsWanted: number): Promise<{ asked: number; settled: boolean }> {
+  const { room, spk, events, log } = rig;
+  const phrases = QUESTIONS.map((q) => speakPcm(q));
+  let asked = 0;
+  for (let i = 0; i < runsWanted; i++) {
+    const settled = await listeningAgain(events, spk, 45_000).then(
+      () => true,
+      () => false,
+    );
+    if (!settled) return { asked, settled };
+    await play(room.name, phrases[i % phrases.length] as Buffer, SPEAK_RATE);
+    asked++;
+    log(`  with echo: question ${asked} asked`);
+    // Its answer must start before "listening again" means it is over.
+    await sleep(1500);
+  }
+  const settled = await listeningAgain(events, spk, 45_000).then(
+    () => true,
+    () => false,
+  );
+  return { asked, settled };
+}

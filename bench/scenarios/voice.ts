@@ -10,13 +10,15 @@
 //   with nobody speaking over them.
 import { loadavg } from 'node:os';
 import { REALISTIC } from '../lib/latencies.ts';
-import { loadNullSink, record, startPulse } from '../lib/pulse-audio.ts';
+import { loudest } from '../lib/levels.ts';
+import { loadEcho, loadNullSink, record, REC_RATE, startPulse } from '../lib/pulse-audio.ts';
+import { startSpeechProxy } from '../lib/speech-proxy.ts';
 import { startParley } from '../lib/relays.ts';
 import { fmtMs, type Row } from '../lib/report.ts';
 import type { Scenario } from '../lib/scenario.ts';
 import { median, percentile } from '../lib/stats.ts';
 import { launchVoiceBrowser } from '../lib/voice-browser.ts';
-import { bargeInRuns, endOfSpeechRuns, type EosRun, type VoiceRig } from '../lib/voice-runs.ts';
+import { bargeInRuns, echoRuns, endOfSpeechRuns, type EosRun, type VoiceRig } from '../lib/voice-runs.ts';
 import { startFakeOpenAI, tokenize } from '../../tests/fakes/fake-openai.ts';
 import { sleep } from '../lib/clock.ts';
 import { build } from './extension.ts';
@@ -25,12 +27,15 @@ import { build } from './extension.ts';
 const SILENCE_MS = 800;
 const EOS_RUNS = Number(process.env.PARLEY_BENCH_VOICE_RUNS ?? 10);
 const BARGE_RUNS = EOS_RUNS;
+const ECHO_RUNS = Math.max(1, Math.round(EOS_RUNS / 2));
 /** One sentence: it is complete (and spoken) when the stream ends, so the floor below is exact. */
 const SHORT_ANSWER = 'The capital of France is Paris.';
 /** About 11 s of fake speech (60 ms per character), long enough to be interrupted in its first sentence. */
 const LONG_ANSWER =
   'The capital of France is Paris, a city on the river Seine in the north of the country. ' +
   'It has been the seat of French government for centuries, and about two million people live there today.';
+/** Spoken by espeak-ng through the speech proxy in the speakers phase: it has to sound like a voice. */
+const SPOKEN_ANSWER = 'Paris has many museums. The Louvre is the largest art museum in the world, and millions of people visit it every year.';
 
 /**
  * The earliest the first sound could come after the end of speech with this fake, less the configured
@@ -90,7 +95,9 @@ export const voice: Scenario = {
     const roomRec = record(room.monitor);
     let answer = SHORT_ANSWER;
     const fake = await startFakeOpenAI({ latency: REALISTIC, answer: () => answer });
-    const relay = await startParley(fake, { PARLEY_SPEECH: '1' });
+    const proxy = await startSpeechProxy(fake);
+    const relay = await startParley(fake, { PARLEY_SPEECH: '1', OPENAI_BASE_URL: proxy.baseURL });
+    let echoPath: { unload(): Promise<void> } | undefined;
     const browser = await launchVoiceBrowser({ sink: speaker.name, source: room.monitor });
     try {
       const loadAtStart = loadavg();
@@ -108,6 +115,24 @@ export const voice: Scenario = {
       answer = LONG_ANSWER;
       fake.reset();
       const barge = await bargeInRuns(rig, BARGE_RUNS);
+
+      // Speakers: the conversation starts again with the speaker's sound coming back into the room (the
+      // self-check now measures a real echo), and the answers are spoken by a voice.
+      if (await browser.toggleConversation()) throw new Error('conversation mode did not end');
+      echoPath = await loadEcho(speaker, room);
+      proxy.speechLike = true;
+      answer = SPOKEN_ANSWER;
+      fake.reset();
+      const echoFrom = Date.now();
+      if (!(await browser.toggleConversation())) throw new Error('conversation mode did not start again');
+      const speakersEcho = (await browser.events()).find((e) => e.type === 'echo' && e.at >= echoFrom);
+      // Before the first question the only sound in the room is the chirp's echo: how loud it reached the mic.
+      const chirpEchoDb = loudest(roomRec.samples(), REC_RATE, roomRec.indexAt(echoFrom), roomRec.indexAt(speakersEcho?.at ?? Date.now()));
+      log(`  with echo, self-check: ${speakersEcho?.fullDuplex === true ? 'full duplex' : 'HALF DUPLEX'} (${String(speakersEcho?.reason)}; chirp echo in the room ${chirpEchoDb.toFixed(1)} dBFS, residual after cancellation ${Number(speakersEcho?.residualDb).toFixed(1)} dBFS)`);
+      const speakers = await echoRuns(rig, ECHO_RUNS);
+      const speakersTurns = fake.requests.filter((r) => r.endpoint === 'transcription').length;
+      const speakersInterrupts = (await browser.events()).filter((e) => e.type === 'interrupt' && e.at >= echoFrom).length;
+
       const loadAtEnd = loadavg();
       log(`  load average ${fmtLoad(loadAtStart)} → ${fmtLoad(loadAtEnd)}`);
 
@@ -144,13 +169,23 @@ export const voice: Scenario = {
           pass: selfTriggered === 0 && eosInterrupts === 0,
           data: { transcriptions: eosTurns, questions: EOS_RUNS, interrupts: eosInterrupts, echo },
         },
+        {
+          scenario,
+          metric: `self-triggered turns on speakers (echo back into the mic, spoken answers; ${speakers.asked} questions)`,
+          parley: `${speakersTurns - speakers.asked} turns, ${speakersInterrupts} interrupts${speakers.settled ? '' : ', did not settle'}`,
+          target: '0',
+          pass: speakersTurns === speakers.asked && speakersInterrupts === 0 && speakers.settled,
+          data: { transcriptions: speakersTurns, questions: speakers.asked, interrupts: speakersInterrupts, settled: speakers.settled, echo: speakersEcho, chirpEchoInRoomDb: chirpEchoDb },
+        },
         { scenario, metric: 'load average (1 / 5 / 15 min), start → end', parley: `${fmtLoad(loadAtStart)} → ${fmtLoad(loadAtEnd)}`, data: { loadAtStart, loadAtEnd } },
       ] satisfies Row[];
     } finally {
       fake.onDelta = undefined;
       await browser.close().catch(() => undefined);
       await relay.stop();
+      await proxy.close();
       await fake.close();
+      await echoPath?.unload();
       await spk.stop();
       await roomRec.stop();
       await speaker.unload();
