@@ -75,16 +75,26 @@ function parts(fake: FakeOpenAI, from: number, endOfSpeech: number, firstAudio: 
 }
 
 /** `runsWanted` questions, each answered by `tokens` tokens of one sentence; the next is asked once the engine listens again. */
-export async function endOfSpeechRuns(rig: VoiceRig, runsWanted: number, tokens: number): Promise<EosRun[]> {
+export async function endOfSpeechRuns(rig: VoiceRig, runsWanted: number, tokens: number): Promise<{ runs: EosRun[]; missed: number }> {
   const { fake, room, roomRec, spk, events, log } = rig;
   const deltas: number[] = [];
   fake.onDelta = () => deltas.push(wallNow());
   const phrases = QUESTIONS.map((q) => speakPcm(q));
   const runs: EosRun[] = [];
-  for (let i = 0; i < runsWanted; i++) {
+  let missed = 0;
+  for (let i = 0; runs.length < runsWanted; i++) {
+    if (missed > runsWanted) throw new Error(`${missed} questions got no answer`);
     const from = wallNow();
     await play(room.name, phrases[i % phrases.length] as Buffer, SPEAK_RATE);
-    const soundAt = await waitFor('the answer\'s first sound', () => firstAbove(spk.samples(), REC_RATE, spk.indexAt(from), Number.MAX_SAFE_INTEGER, PLAYING_DB), 15_000);
+    const soundAt = await waitFor('the answer\'s first sound', () => firstAbove(spk.samples(), REC_RATE, spk.indexAt(from), Number.MAX_SAFE_INTEGER, PLAYING_DB), 15_000).catch(() => undefined);
+    if (soundAt === undefined) {
+      // A question the engine did not take as a turn (or a turn that was not answered) is a result: count it, go on.
+      missed++;
+      const seen = (await events()).filter((e) => e.type !== 'level' && e.at >= from).map((e) => `${String(e.phase ?? e.type)}@${(e.at - from).toFixed(0)}`);
+      log(`  question ${i + 1}: no answer within 15 s (engine reports since it was asked: ${seen.join(' ') || 'none'}; ${rig.fake.requests.filter((r) => toWall(r.startedAt) >= from).length} upstream requests)`);
+      await listeningAgain(events, spk, 30_000);
+      continue;
+    }
     const firstAudio = spk.timeOf(soundAt);
     const end = lastAbove(roomRec.samples(), REC_RATE, roomRec.indexAt(from), roomRec.indexAt(firstAudio), SPEECH_DB);
     if (end === undefined) throw new Error('the question was not heard in the room recording');
@@ -103,10 +113,10 @@ export async function endOfSpeechRuns(rig: VoiceRig, runsWanted: number, tokens:
     };
     runs.push(run);
     const p = run.parts;
-    log(`  turn ${i + 1}: end of speech → first sound ${run.ms.toFixed(0)} ms${p ? ` (to STT request ${p.toStt.toFixed(0)}, STT→chat ${p.sttToChat.toFixed(0)}, last token→TTS ${p.lastTokenToTts.toFixed(0)}, TTS→sound ${p.ttsToSound.toFixed(0)})` : ''}; engine: end of turn ${run.engineEndOfTurnMs?.toFixed(0) ?? '—'} ms, clipStart ${run.engineClipStartMs?.toFixed(0) ?? '—'} ms`);
+    log(`  turn ${runs.length}: end of speech → first sound ${run.ms.toFixed(0)} ms${p ? ` (to STT request ${p.toStt.toFixed(0)}, STT→chat ${p.sttToChat.toFixed(0)}, last token→TTS ${p.lastTokenToTts.toFixed(0)}, TTS→sound ${p.ttsToSound.toFixed(0)})` : ''}; engine: end of turn ${run.engineEndOfTurnMs?.toFixed(0) ?? '—'} ms, clipStart ${run.engineClipStartMs?.toFixed(0) ?? '—'} ms`);
   }
   fake.onDelta = undefined;
-  return runs;
+  return { runs, missed };
 }
 
 /** Waits until the engine listens again (its latest phase report) and the speaker has been quiet a while. */
