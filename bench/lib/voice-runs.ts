@@ -23,6 +23,9 @@ export interface VoiceRig {
   roomRec: Recording;
   spk: Recording;
   events: () => Promise<EngineLogEntry[]>;
+  /** Starts the conversation again after the engine paused itself (12 s without speech ends it). */
+  restart: () => Promise<void>;
+  relayLogs: string[];
   log: (line: string) => void;
 }
 
@@ -85,21 +88,24 @@ export async function endOfSpeechRuns(rig: VoiceRig, runsWanted: number, tokens:
   for (let i = 0; runs.length < runsWanted; i++) {
     if (missed > runsWanted) throw new Error(`${missed} questions got no answer`);
     const from = wallNow();
+    const relayLogsBefore = rig.relayLogs.length;
     await play(room.name, phrases[i % phrases.length] as Buffer, SPEAK_RATE);
     const soundAt = await waitFor('the answer\'s first sound', () => firstAbove(spk.samples(), REC_RATE, spk.indexAt(from), Number.MAX_SAFE_INTEGER, PLAYING_DB), 15_000).catch(() => undefined);
     if (soundAt === undefined) {
       // A question the engine did not take as a turn (or a turn that was not answered) is a result: count it, go on.
       missed++;
-      const seen = (await events()).filter((e) => e.type !== 'level' && e.at >= from).map((e) => `${String(e.phase ?? e.type)}@${(e.at - from).toFixed(0)}`);
-      log(`  question ${i + 1}: no answer within 15 s (engine reports since it was asked: ${seen.join(' ') || 'none'}; ${rig.fake.requests.filter((r) => toWall(r.startedAt) >= from).length} upstream requests)`);
-      await listeningAgain(events, spk, 30_000);
+      const seen = (await events()).filter((e) => e.at >= from).map((e) => `${String(e.phase ?? e.type)}@${(e.at - from).toFixed(0)}`);
+      const upstream = rig.fake.requests.filter((r) => toWall(r.startedAt) >= from).map((r) => `${r.endpoint} ${r.outcome}${r.endpoint === 'transcription' ? ` ${JSON.stringify(r.body)}` : ''}`);
+      log(`  question ${i + 1}: no answer within 15 s (engine reports since it was asked: ${seen.join(' ') || 'none'}; upstream: ${upstream.join(', ') || 'none'})`);
+      for (const line of rig.relayLogs.slice(relayLogsBefore).filter((l) => /warn|error/i.test(l)).slice(-5)) log(`    relay: ${line.trim().slice(0, 300)}`);
+      await listeningAgain(rig, 30_000);
       continue;
     }
     const firstAudio = spk.timeOf(soundAt);
     const end = lastAbove(roomRec.samples(), REC_RATE, roomRec.indexAt(from), roomRec.indexAt(firstAudio), SPEECH_DB);
     if (end === undefined) throw new Error('the question was not heard in the room recording');
     const endOfSpeech = roomRec.timeOf(end);
-    await listeningAgain(events, spk, 20_000);
+    await listeningAgain(rig, 20_000);
     const reports = (await events()).filter((e) => e.at >= from);
     const clip = reports.find((e) => e.type === 'clipStart');
     const thinking = reports.find((e) => e.type === 'phase' && e.phase === 'thinking');
@@ -119,11 +125,20 @@ export async function endOfSpeechRuns(rig: VoiceRig, runsWanted: number, tokens:
   return { runs, missed };
 }
 
-/** Waits until the engine listens again (its latest phase report) and the speaker has been quiet a while. */
-async function listeningAgain(events: () => Promise<EngineLogEntry[]>, spk: Recording, timeoutMs: number): Promise<void> {
+/**
+ * Waits until the engine listens again (its latest phase report) and the speaker has been quiet a while;
+ * starts the conversation again if the engine paused it.
+ */
+async function listeningAgain(rig: VoiceRig, timeoutMs: number): Promise<void> {
+  const { events, spk } = rig;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const phase = (await events()).filter((e) => e.type === 'phase').at(-1)?.phase;
+    if (phase === 'off' || phase === 'paused') {
+      rig.log('  (the engine paused after 12 s without speech: conversation started again)');
+      await rig.restart();
+      continue;
+    }
     const s = spk.samples();
     const quiet = REC_RATE * 0.8;
     if (phase === 'listening' && s.length > quiet && lastAbove(s, REC_RATE, s.length - quiet, s.length, PLAYING_DB) === undefined) return;
@@ -153,7 +168,7 @@ export async function bargeInRuns(rig: VoiceRig, runsWanted: number): Promise<{ 
   while (runs.length < runsWanted) {
     if (skipped > runsWanted) throw new Error(`${skipped} barge-in runs found no answer playing`);
     if (from === undefined) {
-      await listeningAgain(events, spk, 30_000);
+      await listeningAgain(rig, 30_000);
       from = wallNow();
       await play(room.name, question, SPEAK_RATE);
       spoken++;
@@ -200,7 +215,7 @@ export async function bargeInRuns(rig: VoiceRig, runsWanted: number): Promise<{ 
     // Confirmed: the interruption is a turn and its answer comes next. Missed: start over once it played out.
     from = confirmed && stop !== undefined ? Math.max(confirmed.at, spk.timeOf(stop)) + 100 : undefined;
   }
-  await listeningAgain(events, spk, 30_000);
+  await listeningAgain(rig, 30_000);
   return { runs, spoken, skipped };
 }
 
@@ -211,11 +226,11 @@ export async function bargeInRuns(rig: VoiceRig, runsWanted: number): Promise<{ 
  * engine does not settle (a loop of it answering itself is a result, not a failure of the bench).
  */
 export async function echoRuns(rig: VoiceRig, runsWanted: number): Promise<{ asked: number; settled: boolean }> {
-  const { room, spk, events, log } = rig;
+  const { room, log } = rig;
   const phrases = QUESTIONS.map((q) => speakPcm(q));
   let asked = 0;
   for (let i = 0; i < runsWanted; i++) {
-    const settled = await listeningAgain(events, spk, 45_000).then(
+    const settled = await listeningAgain(rig, 45_000).then(
       () => true,
       () => false,
     );
@@ -226,7 +241,7 @@ export async function echoRuns(rig: VoiceRig, runsWanted: number): Promise<{ ask
     // Its answer must start before "listening again" means it is over.
     await sleep(1500);
   }
-  const settled = await listeningAgain(events, spk, 45_000).then(
+  const settled = await listeningAgain(rig, 45_000).then(
     () => true,
     () => false,
   );

@@ -105,7 +105,11 @@ export const voice: Scenario = {
       const echo = (await browser.events()).find((e) => e.type === 'echo');
       log(`  echo self-check: ${echo?.fullDuplex === true ? 'full duplex' : 'HALF DUPLEX'} (${String(echo?.reason)}, residual ${Number(echo?.residualDb).toFixed(1)} dBFS)`);
       await sleep(500);
-      const rig: VoiceRig = { fake, room, roomRec, spk, events: browser.events, log };
+      const restart = async () => {
+        // A pause ends the conversation in the background; should the toggle find it still running, it ends it.
+        if (!(await browser.toggleConversation()) && !(await browser.toggleConversation())) throw new Error('conversation mode did not start again');
+      };
+      const rig: VoiceRig = { fake, room, roomRec, spk, events: browser.events, restart, relayLogs: relay.logs, log };
 
       const { runs: eos, missed } = await endOfSpeechRuns(rig, EOS_RUNS, TOKENS);
       const asked = eos.length + missed;
