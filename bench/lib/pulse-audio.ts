@@ -37,9 +37,14 @@ export async function loadNullSink(name: string): Promise<NullSink> {
 
 /** Speakers instead of headphones: what the speaker sink plays comes back into the room, 20 ms later. */
 export async function loadEcho(speaker: NullSink, room: NullSink): Promise<{ unload(): Promise<void> }> {
+  return loadLoopback(speaker.monitor, room.name);
+}
+
+/** Whatever `source` hears is played into `sink` (PulseAudio aims at 20 ms in between). */
+export async function loadLoopback(source: string, sink: string): Promise<{ unload(): Promise<void> }> {
   const { stdout } = await run(
     'pactl',
-    ['load-module', 'module-loopback', `source=${speaker.monitor}`, `sink=${room.name}`, 'latency_msec=20', 'source_dont_move=true', 'sink_dont_move=true'],
+    ['load-module', 'module-loopback', `source=${source}`, `sink=${sink}`, 'latency_msec=20', 'source_dont_move=true', 'sink_dont_move=true'],
     { timeout: 10_000 },
   );
   const index = stdout.trim();

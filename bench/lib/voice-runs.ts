@@ -3,7 +3,7 @@
 // worker arrival times) and the fake's request stamps are kept beside them to show where the time goes.
 import { toWall, wallNow, sleep } from './clock.ts';
 import { dbfs, firstAbove, firstDrop, firstWithin, lastAbove } from './levels.ts';
-import { play, REC_RATE, type NullSink, type Recording } from './pulse-audio.ts';
+import { loadLoopback, play, REC_RATE, type NullSink, type Recording } from './pulse-audio.ts';
 import { speakPcm, SPEAK_RATE } from './speak.ts';
 import type { EngineLogEntry } from './voice-browser.ts';
 import type { FakeOpenAI } from '../../tests/fakes/fake-openai.ts';
@@ -246,4 +246,31 @@ export async function echoRuns(rig: VoiceRig, runsWanted: number): Promise<{ ask
     () => false,
   );
   return { asked, settled };
+}
+
+/**
+ * A check of the method, before the browser starts: the room looped straight into the speaker sink
+ * (PulseAudio aims at 20 ms), a burst played into the room, its onset found in both recordings. What this
+ * measures beyond the loop's own latency is the most the two recordings' clocks can disagree by.
+ */
+export async function checkClocks(room: NullSink, speaker: NullSink, roomRec: Recording, spk: Recording): Promise<number[]> {
+  const loop = await loadLoopback(room.monitor, speaker.name);
+  const burst = Buffer.alloc(SPEAK_RATE * 0.2 * 2);
+  for (let i = 0; i < burst.length / 2; i++) burst.writeInt16LE(Math.round(Math.sin(i / 5) * 8000), i * 2);
+  const delays: number[] = [];
+  try {
+    await sleep(500);
+    for (let i = 0; i < 3; i++) {
+      const from = wallNow();
+      await play(room.name, burst, SPEAK_RATE);
+      await sleep(300);
+      const inRoom = firstAbove(roomRec.samples(), REC_RATE, roomRec.indexAt(from), roomRec.samples().length, SPEECH_DB);
+      const onSpeaker = firstAbove(spk.samples(), REC_RATE, spk.indexAt(from), spk.samples().length, SPEECH_DB);
+      if (inRoom !== undefined && onSpeaker !== undefined) delays.push(spk.timeOf(onSpeaker) - roomRec.timeOf(inRoom));
+    }
+  } finally {
+    await loop.unload();
+  }
+  await sleep(300);
+  return delays;
 }

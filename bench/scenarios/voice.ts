@@ -18,7 +18,7 @@ import { fmtMs, type Row } from '../lib/report.ts';
 import type { Scenario } from '../lib/scenario.ts';
 import { median, percentile } from '../lib/stats.ts';
 import { launchVoiceBrowser } from '../lib/voice-browser.ts';
-import { bargeInRuns, echoRuns, endOfSpeechRuns, type EosRun, type VoiceRig } from '../lib/voice-runs.ts';
+import { bargeInRuns, checkClocks, echoRuns, endOfSpeechRuns, type EosRun, type VoiceRig } from '../lib/voice-runs.ts';
 import { startFakeOpenAI, tokenize } from '../../tests/fakes/fake-openai.ts';
 import { sleep } from '../lib/clock.ts';
 import { build } from './extension.ts';
@@ -50,7 +50,7 @@ const BUDGET_MS = SILENCE_MS + PIPELINE_FLOOR_MS + 100;
 const round = (values: readonly number[]) => values.map((v) => Math.round(v * 10) / 10);
 const fmtLoad = (load: readonly number[]) => load.map((v) => v.toFixed(2)).join(' / ');
 
-function eosRows(scenario: string, eos: EosRun[], missed: number): Row[] {
+function eosRows(scenario: string, eos: EosRun[], missed: number, clockCheck: number[]): Row[] {
   const samples = eos.map((r) => r.ms).sort((a, b) => a - b);
   const med = median(samples);
   const p95 = percentile(samples, 95);
@@ -71,7 +71,7 @@ function eosRows(scenario: string, eos: EosRun[], missed: number): Row[] {
       baseline,
       target: `≤ ${BUDGET_MS} ms`,
       pass: med <= BUDGET_MS,
-      data: { samples: round(samples), missed, silenceMs: SILENCE_MS, pipelineFloorMs: PIPELINE_FLOOR_MS, latency: REALISTIC, answerTokens: TOKENS, breakdown, runs: eos },
+      data: { samples: round(samples), missed, clockCheckMs: round(clockCheck), silenceMs: SILENCE_MS, pipelineFloorMs: PIPELINE_FLOOR_MS, latency: REALISTIC, answerTokens: TOKENS, breakdown, runs: eos },
     },
     { scenario, metric: 'end of speech → first audio, p95', parley: fmtMs(p95, 0), baseline, target: `≤ ${BUDGET_MS} ms`, pass: p95 <= BUDGET_MS },
     {
@@ -93,6 +93,8 @@ export const voice: Scenario = {
     const room = await loadNullSink(`parley_bench_room_${tag}`);
     const spk = record(speaker.monitor);
     const roomRec = record(room.monitor);
+    const clockCheck = await checkClocks(room, speaker, roomRec, spk);
+    log(`  method check: room → speaker through a 20 ms PulseAudio loopback measured ${clockCheck.map((v) => `${v.toFixed(0)} ms`).join(', ')}`);
     let answer = SHORT_ANSWER;
     const fake = await startFakeOpenAI({ latency: REALISTIC, answer: () => answer });
     const proxy = await startSpeechProxy(fake);
@@ -152,7 +154,7 @@ export const voice: Scenario = {
       const confirmed = barge.runs.filter((r) => r.interruptReportedMs !== undefined).length;
       const scenario = '12 conversation mode';
       return [
-        ...eosRows(scenario, eos, missed),
+        ...eosRows(scenario, eos, missed, clockCheck),
         {
           scenario,
           metric: `barge-in onset → answer ducked or stopped, p95 (${quieted.length} of ${barge.runs.length} runs)`,
