@@ -62,6 +62,10 @@ export async function startSpeechProxy(fake: FakeOpenAI): Promise<SpeechProxy> {
       out.end(body);
     })();
   });
+  // As in the fake: Node's 5 s idle keep-alive timeout races the relay's SDK reusing a socket, which then
+  // fails a request with UPSTREAM_UNAVAILABLE (seen here between two turns) the real API would not cause.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}${upstream.pathname}`;
   proxy.close = () =>

@@ -179,7 +179,7 @@ export const voice: Scenario = {
         },
         {
           scenario,
-          metric: `self-triggered turns on speakers (echo back into the mic, spoken answers; ${speakers.asked} questions)`,
+          metric: `self-triggered turns on speakers (echo back into the mic, spoken answers; ${speakers.asked} questions; ${speakersEcho?.fullDuplex === true ? 'full duplex' : 'half duplex: the self-check heard the echo'})`,
           parley: `${Math.max(0, speakersTurns - speakers.asked)} turns, ${speakersInterrupts} interrupts${speakers.settled ? '' : ', did not settle'}`,
           target: '0',
           pass: speakersTurns <= speakers.asked && speakersInterrupts === 0 && speakers.settled,
