@@ -12,14 +12,14 @@ import { loadavg } from 'node:os';
 import { REALISTIC } from '../lib/latencies.ts';
 import { loudest } from '../lib/levels.ts';
 import { loadEcho, loadNullSink, record, REC_RATE, startPulse } from '../lib/pulse-audio.ts';
-import { startSpeechProxy } from '../lib/speech-proxy.ts';
-import { startParley } from '../lib/relays.ts';
+import { startSpeechProxy, type SpeechProxy } from '../lib/speech-proxy.ts';
+import { startParley, type BenchRelay } from '../lib/relays.ts';
 import { fmtMs, type Row } from '../lib/report.ts';
 import type { Scenario } from '../lib/scenario.ts';
 import { median, percentile } from '../lib/stats.ts';
-import { launchVoiceBrowser } from '../lib/voice-browser.ts';
+import { launchVoiceBrowser, type VoiceBrowser } from '../lib/voice-browser.ts';
 import { bargeInRuns, checkClocks, echoRuns, endOfSpeechRuns, type EosRun, type VoiceRig } from '../lib/voice-runs.ts';
-import { startFakeOpenAI, tokenize } from '../../tests/fakes/fake-openai.ts';
+import { startFakeOpenAI, tokenize, type FakeOpenAI } from '../../tests/fakes/fake-openai.ts';
 import { sleep } from '../lib/clock.ts';
 import { build } from './extension.ts';
 
@@ -93,23 +93,28 @@ export const voice: Scenario = {
     const room = await loadNullSink(`parley_bench_room_${tag}`);
     const spk = record(speaker.monitor);
     const roomRec = record(room.monitor);
-    const clockCheck = await checkClocks(room, speaker, roomRec, spk);
-    log(`  method check: room → speaker through a 20 ms PulseAudio loopback measured ${clockCheck.map((v) => `${v.toFixed(0)} ms`).join(', ')}`);
     let answer = SHORT_ANSWER;
-    const fake = await startFakeOpenAI({ latency: REALISTIC, answer: () => answer });
-    const proxy = await startSpeechProxy(fake);
-    const relay = await startParley(fake, { PARLEY_SPEECH: '1', OPENAI_BASE_URL: proxy.baseURL });
+    let fake: FakeOpenAI | undefined;
+    let proxy: SpeechProxy | undefined;
+    let relay: BenchRelay | undefined;
+    let browser: VoiceBrowser | undefined;
     let echoPath: { unload(): Promise<void> } | undefined;
-    const browser = await launchVoiceBrowser({ sink: speaker.name, source: room.monitor });
     try {
+      const clockCheck = await checkClocks(room, speaker, roomRec, spk);
+      log(`  method check: room → speaker through a 20 ms PulseAudio loopback measured ${clockCheck.map((v) => `${v.toFixed(0)} ms`).join(', ')}`);
+      fake = await startFakeOpenAI({ latency: REALISTIC, answer: () => answer });
+      proxy = await startSpeechProxy(fake);
+      relay = await startParley(fake, { PARLEY_SPEECH: '1', OPENAI_BASE_URL: proxy.baseURL });
+      browser = await launchVoiceBrowser({ sink: speaker.name, source: room.monitor });
       const loadAtStart = loadavg();
       await browser.startConversation({ relayUrl: relay.wsUrl, speech: true, typingEffect: true, endOfTurnSilenceMs: SILENCE_MS, echoCancellation: true }, relay.token ?? '');
       const echo = (await browser.events()).find((e) => e.type === 'echo');
       log(`  echo self-check: ${echo?.fullDuplex === true ? 'full duplex' : 'HALF DUPLEX'} (${String(echo?.reason)}, residual ${Number(echo?.residualDb).toFixed(1)} dBFS)`);
       await sleep(500);
+      const running = browser;
       const restart = async () => {
         // A pause ends the conversation in the background; should the toggle find it still running, it ends it.
-        if (!(await browser.toggleConversation()) && !(await browser.toggleConversation())) throw new Error('conversation mode did not start again');
+        if (!(await running.toggleConversation()) && !(await running.toggleConversation())) throw new Error('conversation mode did not start again');
       };
       const rig: VoiceRig = { fake, room, roomRec, spk, events: browser.events, restart, relayLogs: relay.logs, log };
 
@@ -188,11 +193,11 @@ export const voice: Scenario = {
         { scenario, metric: 'load average (1 / 5 / 15 min), start → end', parley: `${fmtLoad(loadAtStart)} → ${fmtLoad(loadAtEnd)}`, data: { loadAtStart, loadAtEnd } },
       ] satisfies Row[];
     } finally {
-      fake.onDelta = undefined;
-      await browser.close().catch(() => undefined);
-      await relay.stop();
-      await proxy.close();
-      await fake.close();
+      // Whatever was started, in reverse; the sinks and recordings last, so nothing plays into a missing sink.
+      await browser?.close().catch(() => undefined);
+      await relay?.stop();
+      await proxy?.close();
+      await fake?.close();
       await echoPath?.unload();
       await spk.stop();
       await roomRec.stop();
