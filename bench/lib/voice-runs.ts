@@ -1,4 +1,4 @@
-// The voice benchmark's runs (scenario 12, bench/scenarios/voice.ts): speak into the room, watch the
+// The voice benchmark's runs (scenario 13, bench/scenarios/voice.ts): speak into the room, watch the
 // speaker. Every moment is read from the two recordings (one clock); the engine's own reports (service
 // worker arrival times) and the fake's request stamps are kept beside them to show where the time goes.
 import { toWall, wallNow, sleep } from './clock.ts';

@@ -1,4 +1,4 @@
-// Scenario 12: conversation mode end to end, measured at the sound (issue 11). Chromium with the built
+// Scenario 13: conversation mode end to end, measured at the sound (issue 11). Chromium with the built
 // extension and the real relay against the fake OpenAI; the voice engine's microphone is the monitor of
 // a PulseAudio "room" sink the bench speaks espeak-ng phrases into, its speaker another sink the bench
 // records (bench/lib/pulse-audio.ts). Both recordings share one clock, so:
@@ -157,7 +157,7 @@ export const voice: Scenario = {
       const quietP95 = percentile(quieted, 95);
       const stops = barge.runs.flatMap((r) => (r.stopMs === undefined ? [] : [r.stopMs])).sort((a, b) => a - b);
       const confirmed = barge.runs.filter((r) => r.interruptReportedMs !== undefined).length;
-      const scenario = '12 conversation mode';
+      const scenario = '13 conversation mode';
       return [
         ...eosRows(scenario, eos, missed, clockCheck),
         {
