@@ -1,5 +1,13 @@
 import { defineExtensionMessaging } from '@webext-core/messaging';
 import type { AttachmentPreview } from './background/page-context.ts';
+import type { SiteAccessRequest } from './site-access.ts';
+
+/** Why attaching or reading a page failed; `site` when the user can allow Parley to read that site. */
+export interface ContextError {
+  code: string;
+  message: string;
+  site?: SiteAccessRequest;
+}
 
 /**
  * The extension's one typed message map. Two channels:
@@ -120,8 +128,8 @@ export type BackgroundToContent =
   | { type: 'status'; status: ConnectionStatus }
   | { type: 'recording'; recording: RecordingState }
   /** The tab's pending attachment changed (null: removed or sent), or attaching failed. */
-  | { type: 'attachment'; preview: AttachmentPreview | null; error?: { code: string; message: string } }
-  | { type: 'readAloud'; state: 'started' | 'ended' | 'stopped' | 'error'; title?: string; error?: { code: string; message: string } }
+  | { type: 'attachment'; preview: AttachmentPreview | null; error?: ContextError }
+  | { type: 'readAloud'; state: 'started' | 'ended' | 'stopped' | 'error'; title?: string; error?: ContextError }
   /** One sentence of a reading, in order; the panel plays it and highlights `sentence`. */
   | { type: 'readAloudSpeech'; index: number; sentence: string; audioBase64: string; mimeType: string };
 

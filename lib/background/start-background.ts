@@ -21,6 +21,7 @@ import { browserMenus, registerContextMenus } from './context-menus.ts';
 import { injectScript } from './inject-script.ts';
 import { DEFAULT_CONTEXT_CAPS, DEFAULT_READ_ALOUD_CHARS } from './page-context.ts';
 import { isSiteEnabled } from '../settings.ts';
+import { hasSiteAccess } from '../site-access.ts';
 
 /**
  * Wires the background. Every listener is registered synchronously (MV3 only
@@ -63,6 +64,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     pageContext: {
       getHost: (tabId) => tabHost(tabId),
       isSiteAllowed: async (host) => isSiteEnabled(await loadSettings(), host),
+      hasSiteAccess,
       inject: injectScript,
       caps: () => {
         const limits = relay.okInfo()?.limits;

@@ -44,6 +44,10 @@ export interface ChatControllerDeps {
    */
   close: (post: (message: ContentToBackground) => void) => void;
   now?: () => number;
+  /** `permissions.request` for a site's origins (lib/site-access.ts); tests pass a fake. */
+  requestSiteAccess?: (origins: string[]) => Promise<boolean>;
+  /** Whether a recent click still counts as a user action (Chrome's navigator.userActivation). */
+  hasUserActivation?: () => boolean;
 }
 
 export interface ChatController {
@@ -193,7 +197,11 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     flushChunks();
     if (message.type === 'speech') handleSpeech(message);
     else if (message.type === 'readAloudSpeech') handleReadAloudSpeech(message);
-    else if (isContextMessage(message)) pageContext.apply(message);
+    else if (isContextMessage(message)) {
+      // The click that asked is usually still a user action here (Chrome keeps one for a few
+      // seconds): ask for the site at once. Otherwise the panel shows "Allow" for a fresh click.
+      if (pageContext.apply(message) && (deps.hasUserActivation?.() ?? false)) void contextActions.allowSite(true);
+    }
     else state.apply(message, now());
     animate();
   }
@@ -220,6 +228,14 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       void draftItem.setValue(state.draft).catch((error: unknown) => console.warn('[parley] cannot save the draft', error));
     }, DRAFT_SAVE_MS);
   }
+
+  const contextActions = createPageContextActions({
+    pageContext,
+    post,
+    player: () => player,
+    unlockAudio,
+    requestSiteAccess: deps.requestSiteAccess ?? (() => Promise.resolve(false)),
+  });
 
   const actions: ChatActions = {
     setOpen(open) {
@@ -298,7 +314,7 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     },
     openOptions: () => deps.openOptions(),
     reconnect: () => post({ type: 'reconnect' }),
-    ...createPageContextActions({ pageContext, post, player: () => player, unlockAudio }),
+    ...contextActions,
   };
 
   function watchPrefs() {

@@ -23,6 +23,10 @@ export async function startPanel(target: HTMLElement, mode: PanelMode): Promise<
       browser.runtime.openOptionsPage().catch((error: unknown) => console.warn('[parley] cannot open the options page', error));
     },
     close: (post) => (mode === 'side' ? window.close() : post({ type: 'close' })),
+    // The panel is an extension page: it may ask for a site's host permission on the user's click
+    // (checked in Chromium: from the frame in a page the request passes the gesture check and prompts).
+    requestSiteAccess: (origins) => browser.permissions.request({ origins }),
+    hasUserActivation: () => navigator.userActivation?.isActive ?? false,
   });
   document.documentElement.dataset.mode = mode;
   await controller.init();
