@@ -26,10 +26,15 @@ export function hostOfSiteOrigin(origin: string): string | undefined {
   return host === undefined || host.includes('*') ? undefined : host;
 }
 
+/** A hostname as a page's location gives it (letters, digits, dots, hyphens; or a bracketed IPv6 address). */
+export function isHostName(value: string): boolean {
+  return value.length <= 253 && /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])$/i.test(value);
+}
+
 export function isSiteAccessRequest(value: unknown): value is SiteAccessRequest {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return typeof v.host === 'string' && Array.isArray(v.origins) && v.origins.length === 1 && v.origins[0] === siteOrigin(v.host);
+  return typeof v.host === 'string' && isHostName(v.host) && Array.isArray(v.origins) && v.origins.length === 1 && v.origins[0] === siteOrigin(v.host);
 }
 
 export function hasSiteAccess(host: string): Promise<boolean> {

@@ -4,7 +4,7 @@
 import type { ContentToBackground } from '../messages.ts';
 import type { AudioPlayer } from './audio-player.ts';
 import type { PageContextState } from './page-context-state.svelte.ts';
-import { isSiteAccessRequest } from '../site-access.ts';
+import { isSiteAccessRequest, type SiteAccessRequest } from '../site-access.ts';
 
 export interface PageContextActions {
   attachPage(): void;
@@ -34,8 +34,8 @@ export function createPageContextActions(deps: {
   player: () => AudioPlayer | undefined;
   /** Reading aloud starts on a click: that gesture unlocks playback. */
   unlockAudio: () => void;
-  /** `permissions.request` for these origins; must run while a click counts as a user action. */
-  requestSiteAccess: (origins: string[]) => Promise<boolean>;
+  /** `permissions.request` for the site (or a window that asks); must start while a click counts as a user action. */
+  requestSiteAccess: (site: SiteAccessRequest) => Promise<boolean>;
 }): PageContextActions {
   const { pageContext, post } = deps;
   /** The last attach or read, done again once the user allowed its site. */
@@ -80,7 +80,7 @@ export function createPageContextActions(deps: {
       if (!site || !last || !isSiteAccessRequest(site)) return;
       let granted: boolean;
       try {
-        granted = await deps.requestSiteAccess(site.origins);
+        granted = await deps.requestSiteAccess(site);
       } catch (error) {
         // Not a user action any more (Firefox asks for one inside the click itself): the button stays.
         if (!auto) pageContext.error = `The browser would not ask: ${error instanceof Error ? error.message : String(error)}`;

@@ -25,7 +25,8 @@ export async function startPanel(target: HTMLElement, mode: PanelMode): Promise<
     close: (post) => (mode === 'side' ? window.close() : post({ type: 'close' })),
     // The panel is an extension page: it may ask for a site's host permission on the user's click
     // (checked in Chromium: from the frame in a page the request passes the gesture check and prompts).
-    requestSiteAccess: (origins) => browser.permissions.request({ origins }),
+    // Firefox gives the in-page frame no permissions API: the background asks in a small window.
+    ...(typeof browser.permissions?.request === 'function' ? { requestSiteAccess: (origins: string[]) => browser.permissions.request({ origins }) } : {}),
     hasUserActivation: () => navigator.userActivation?.isActive ?? false,
   });
   document.documentElement.dataset.mode = mode;

@@ -111,6 +111,33 @@ describe('asking for site access from the panel', () => {
   });
 });
 
+describe('asking in a window where the panel has no permissions API (Firefox\'s in-page frame)', () => {
+  it('"Allow" asks the background for a window and does the action again once the window says yes', async () => {
+    let port = new FakePort();
+    const controller = createChatController({
+      connect: () => (port = new FakePort()),
+      onInvalidated: () => undefined,
+      openOptions: () => undefined,
+      close: () => undefined,
+      hasUserActivation: () => true,
+    });
+    await controller.init();
+    controller.actions.setOpen(true);
+    controller.actions.attachPage();
+    port.deliver(needsAccess);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // No automatic ask: opening a window takes the user's own click on "Allow".
+    expect(port.sent.filter((m) => m.type === 'requestSiteAccess')).toEqual([]);
+    const allowed = controller.actions.allowSite();
+    expect(port.sent.at(-1)).toEqual({ type: 'requestSiteAccess', host: 'news.example' });
+    port.deliver({ type: 'siteAccess', host: 'news.example', granted: true });
+    await allowed;
+    expect(port.sent.at(-1)).toEqual({ type: 'attachPage' });
+    expect(port.sent.filter((m) => m.type === 'attachPage')).toHaveLength(2);
+    controller.dispose();
+  });
+});
+
 describe('site patterns', () => {
   it('names one host, both schemes, any port', () => {
     expect(siteOrigin('127.0.0.1')).toBe('*://127.0.0.1/*');
