@@ -126,6 +126,11 @@ export type BackgroundToContent =
   | { type: 'snapshot'; conversation: Conversation; status: ConnectionStatus; recording: RecordingState }
   | { type: 'conversation'; conversation: Conversation }
   | { type: 'textChunk'; entryId: string; text: string }
+  /**
+   * The user's words so far while a voice turn is transcribed (streamed transcription), shown until
+   * the transcript becomes a message; null when it did, or the turn ended without one.
+   */
+  | { type: 'liveTranscript'; text: string | null }
   | { type: 'speech'; entryId: string; index: number; sentence: string; audioBase64: string; mimeType: string }
   | { type: 'status'; status: ConnectionStatus }
   | { type: 'recording'; recording: RecordingState }
