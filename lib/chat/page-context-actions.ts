@@ -79,12 +79,16 @@ export function createPageContextActions(deps: {
       // Only ever one named site, never a wildcard (lib/site-access.ts).
       if (!site || !last || !isSiteAccessRequest(site)) return;
       let granted: boolean;
+      pageContext.askingSite = true;
       try {
-        granted = await deps.requestSiteAccess(site);
+        // A plain copy: the state is a Svelte proxy, which Chrome's API bindings refuse as an argument.
+        granted = await deps.requestSiteAccess({ host: site.host, origins: [...site.origins] });
       } catch (error) {
         // Not a user action any more (Firefox asks for one inside the click itself): the button stays.
         if (!auto) pageContext.error = `The browser would not ask: ${error instanceof Error ? error.message : String(error)}`;
         return;
+      } finally {
+        pageContext.askingSite = false;
       }
       if (pageContext.siteAccess !== site) return; // something else happened meanwhile
       if (!granted) {

@@ -22,6 +22,8 @@ export class PageContextState {
   previewOpen = $state(false);
   /** The site the last attach or reading needs permission for: the panel offers "Allow". */
   siteAccess = $state<SiteAccessRequest | null>(null);
+  /** The browser's prompt (or Parley's window) for that site is open. */
+  askingSite = $state(false);
   attaching = $state(false);
   reading = $state<ReadingState>('idle');
   readingTitle = $state('');

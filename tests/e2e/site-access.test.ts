@@ -7,7 +7,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitUntil } from './support/ax.ts';
 import { buildExtension } from './support/global-setup.ts';
 import { E2E_OUT_ROOT } from './support/paths.ts';
 import { startStack, type Stack } from './support/stack.ts';
@@ -38,14 +37,17 @@ describe('site access (Chrome build without host access)', () => {
     await chat.ax.click(await chat.button(/^Ask about this page$/));
     const offer = await chat.ax.waitFor('group', 'Site access', 20_000);
     expect(await chat.ax.innerText(offer)).toMatch(/read pages on 127\.0\.0\.1/);
-    expect(await chat.ax.find('button', /^Allow reading 127\.0\.0\.1$/)).toBeDefined();
-    expect(await chat.ax.find('group', 'Attachment')).toBeUndefined();
+    // The prompt opened on the click itself: "Allow" waits for it instead of asking twice.
+    const allow = await chat.ax.find('button', /^Allow reading 127\.0\.0\.1$/);
+    expect(allow).toBeDefined();
     const frame = await chat.frame();
+    expect(await frame.evaluate(() => [...document.querySelectorAll('button')].find((b) => b.textContent?.startsWith('Allow reading'))?.disabled)).toBe(true);
+    expect(await chat.ax.find('group', 'Attachment')).toBeUndefined();
     // The prompt is open (headless Chromium never answers it): nothing is granted meanwhile.
     const granted = await frame.evaluate(() => (globalThis as unknown as { chrome: typeof chrome }).chrome.permissions.contains({ origins: ['*://127.0.0.1/*'] }));
     expect(granted).toBe(false);
     // Nothing reached the relay, let alone the fake OpenAI.
-    await waitUntil('a quiet moment', async () => true, 1_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(stack.fake.requests).toEqual([]);
   });
 });

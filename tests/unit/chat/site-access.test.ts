@@ -29,7 +29,8 @@ describe('asking for site access from the panel', () => {
       openOptions: () => undefined,
       close: () => undefined,
       requestSiteAccess: (origins) => {
-        requests.push(origins);
+        // Chrome's bindings refuse a Svelte state proxy; structuredClone refuses it too.
+        requests.push(structuredClone(origins));
         return answer();
       },
       hasUserActivation: () => activation,
@@ -50,6 +51,18 @@ describe('asking for site access from the panel', () => {
     expect(controller.pageContext.siteAccess).toBeNull();
     expect(controller.pageContext.attaching).toBe(true);
     expect(controller.pageContext.error).toBeUndefined();
+  });
+
+  it('marks the offer as asking while the prompt is open, so "Allow" does not ask twice', async () => {
+    let answerNow: (granted: boolean) => void = () => undefined;
+    answer = () => new Promise<boolean>((resolve) => (answerNow = resolve));
+    controller.actions.attachPage();
+    port.deliver(needsAccess);
+    expect(controller.pageContext.askingSite).toBe(true);
+    answerNow(true);
+    await settle();
+    expect(controller.pageContext.askingSite).toBe(false);
+    expect(requests).toHaveLength(1);
   });
 
   it('reads nothing when the user says no, and says so', async () => {
