@@ -18,6 +18,12 @@ const VAD_ASSETS = [
   join(ortDist, 'ort-wasm-simd-threaded.mjs'),
 ];
 
+/**
+ * Sites the panel may ask to read, one at a time as `*://host/*` (lib/site-access.ts), never all at
+ * once: ordinary web pages only (`*` is http and https). A request must fall within this pattern.
+ */
+const SITE_ACCESS_ORIGINS = ['*://*/*'];
+
 // See https://wxt.dev/api/config.html
 export default defineConfig({
   // Tests build into their own folder so a parallel `wxt build` never swaps files under a running browser.
@@ -48,10 +54,15 @@ export default defineConfig({
     //   A content script's <all_urls> match does not allow executeScript; activeTab grants it to the
     //   tab the user just acted on (menu click, toolbar button, shortcut), and only until it navigates.
     // No "tabs": tabs.query for the active tab's id, tabs.create and tabs.sendMessage work without it.
-    // Host access comes from the content script's <all_urls> match, which is what puts the bubble on pages.
+    // The content script's <all_urls> match puts the bubble on pages; it gives no host access.
     // E2E builds only (tests/e2e/support/global-setup.ts, tests/e2e/firefox): stands in for the
     // activeTab gesture automation cannot make. MV2 lists host access among its permissions.
     ...(process.env.PARLEY_E2E_HOST_ACCESS === '1' && manifestVersion === 3 ? { host_permissions: ['<all_urls>'] } : {}),
+    // A click in the panel grants no activeTab (it is an extension page in a frame, not the browser's
+    // UI), so the panel asks for the one site, with permissions.request, the first time the user
+    // attaches or reads that site's page; the options page lists and revokes the sites
+    // (lib/site-access.ts, docs/page-context.md). Nothing is granted at install.
+    ...(manifestVersion === 3 ? { optional_host_permissions: SITE_ACCESS_ORIGINS } : { optional_permissions: SITE_ACCESS_ORIGINS }),
     permissions: [
       ...(browser === 'firefox'
         ? ['storage', 'contextMenus', 'activeTab']

@@ -1,5 +1,13 @@
 import { defineExtensionMessaging } from '@webext-core/messaging';
 import type { AttachmentPreview } from './background/page-context.ts';
+import type { SiteAccessRequest } from './site-access.ts';
+
+/** Why attaching or reading a page failed; `site` when the user can allow Parley to read that site. */
+export interface ContextError {
+  code: string;
+  message: string;
+  site?: SiteAccessRequest;
+}
 
 /**
  * The extension's one typed message map. Two channels:
@@ -94,7 +102,9 @@ export type ContentToBackground =
   | { type: 'removeAttachment' }
   // Read the given text, or the tab's page or selection (default the page), aloud; stop a reading.
   | { type: 'readAloud'; text?: string; kind?: 'page' | 'selection' }
-  | { type: 'stopReadAloud' };
+  | { type: 'stopReadAloud' }
+  // Where the panel has no permissions API (Firefox's in-page frame): ask in a small Parley window.
+  | { type: 'requestSiteAccess'; host: string };
 
 /** Conversation mode as the panel shows it (issue 11). */
 export interface ConversationView {
@@ -125,10 +135,12 @@ export type BackgroundToContent =
   | { type: 'status'; status: ConnectionStatus }
   | { type: 'recording'; recording: RecordingState }
   /** The tab's pending attachment changed (null: removed or sent), or attaching failed. */
-  | { type: 'attachment'; preview: AttachmentPreview | null; error?: { code: string; message: string } }
-  | { type: 'readAloud'; state: 'started' | 'ended' | 'stopped' | 'error'; title?: string; error?: { code: string; message: string } }
+  | { type: 'attachment'; preview: AttachmentPreview | null; error?: ContextError }
+  | { type: 'readAloud'; state: 'started' | 'ended' | 'stopped' | 'error'; title?: string; error?: ContextError }
   /** One sentence of a reading, in order; the panel plays it and highlights `sentence`. */
-  | { type: 'readAloudSpeech'; index: number; sentence: string; audioBase64: string; mimeType: string };
+  | { type: 'readAloudSpeech'; index: number; sentence: string; audioBase64: string; mimeType: string }
+  /** The user answered the site-access window the panel asked for. */
+  | { type: 'siteAccess'; host: string; granted: boolean };
 
 // ------------------------------------------------------------------ request/response
 
@@ -152,6 +164,8 @@ export interface ProtocolMap {
   recorderError(data: { turnId: number; code: MicErrorCode; message: string }): void;
   // permission page → background: the user granted (or denied) the microphone
   micPermissionResult(data: { granted: boolean }): void;
+  // site-access page → background: the user allowed (or refused) reading a site (issue 12)
+  siteAccessResult(data: { host: string; granted: boolean }): void;
   // background → voice engine (offscreen document / recorder window): conversation mode (issue 11)
   /** Whether the engine's page is loaded and listening (Firefox's window host waits for it). */
   engineReady(): boolean;

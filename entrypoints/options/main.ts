@@ -2,6 +2,7 @@
 import { mount } from 'svelte';
 import Options from '../../components/options/Options.svelte';
 import { sendMessage } from '../../lib/messages.ts';
+import { grantedSites, revokeSite } from '../../lib/site-access.ts';
 import { loadSettings, settingsItem, tokenItem, type ParleySettings } from '../../lib/settings.ts';
 
 const target = document.getElementById('app');
@@ -17,6 +18,7 @@ if (target) {
         await Promise.all([settingsItem.setValue(next), tokenItem.setValue(nextToken)]);
       },
       testConnection: (relayUrl: string, testToken: string) => sendMessage('testConnection', { relayUrl, token: testToken }),
+      siteAccess: { list: grantedSites, revoke: revokeSite },
     },
   });
 }

@@ -5,6 +5,7 @@ import type { RelayClient } from './relay-client.ts';
 import type { Turns } from './turns.ts';
 import type { Conversation } from './conversation.ts';
 import type { Voice } from './voice.ts';
+import type { SiteAccessWindows } from './site-access-window.ts';
 
 type ContentMessageOf<K extends ContentToBackground['type']> = Extract<ContentToBackground, { type: K }>;
 export type ContentHandlers = { [K in ContentToBackground['type']]: (tabId: number, message: ContentMessageOf<K>) => void | Promise<void> };
@@ -15,6 +16,8 @@ export interface ContentHandlerDeps {
   turns: Turns;
   voice: Voice;
   context: ContextActions;
+  /** Firefox's in-page panel asks for a site in a small window (lib/background/site-access-window.ts). */
+  siteAccess?: Pick<SiteAccessWindows, 'request'>;
   conversation?: Pick<Conversation, 'toggle'>;
   post: (tabId: number, message: BackgroundToContent) => void;
   /** Hides the in-page panel of a tab (its launcher owns the frame). */
@@ -22,7 +25,7 @@ export interface ContentHandlerDeps {
 }
 
 /** What each chat port message does: one named handler per message type. */
-export function createContentHandlers({ store, relay, turns, voice, context, conversation, post, closePanel }: ContentHandlerDeps): ContentHandlers {
+export function createContentHandlers({ store, relay, turns, voice, context, conversation, post, closePanel, siteAccess }: ContentHandlerDeps): ContentHandlers {
   return {
     hello(tabId) {
       // After a worker restart this is usually the first event: it reconnects on its own.
@@ -56,6 +59,7 @@ export function createContentHandlers({ store, relay, turns, voice, context, con
     removeAttachment: (tabId) => context.removeAttachment(tabId),
     readAloud: (tabId, message) => context.readAloud(tabId, message.text === undefined ? { kind: message.kind ?? 'page' } : { text: message.text }),
     stopReadAloud: (tabId) => context.stopReadAloud(tabId),
+    requestSiteAccess: (tabId, message) => (siteAccess ? siteAccess.request(tabId, message.host) : post(tabId, { type: 'siteAccess', host: message.host, granted: false })),
   };
 }
 

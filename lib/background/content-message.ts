@@ -1,4 +1,5 @@
 import type { ContentToBackground } from '../messages.ts';
+import { isHostName } from '../site-access.ts';
 
 /** The longest message the background accepts from a tab (the relay has its own, usually lower, limit). */
 export const MAX_USER_TEXT_CHARS = 32_000;
@@ -35,6 +36,7 @@ const PARSERS: Record<ContentToBackground['type'], Parser> = {
     return typeof raw.text === 'string' && raw.text.length <= MAX_READ_ALOUD_CHARS ? { type: 'readAloud', text: raw.text } : undefined;
   },
   stopReadAloud: bare('stopReadAloud'),
+  requestSiteAccess: (raw) => (typeof raw.host === 'string' && isHostName(raw.host) ? { type: 'requestSiteAccess', host: raw.host } : undefined),
 };
 
 /** Validates a chat port message; anything else (a compromised page's junk) is undefined. */

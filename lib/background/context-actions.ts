@@ -2,9 +2,9 @@
 // (chat port messages) and the context menu: attach it to the next message, read it aloud, stop.
 // Each reads the page only now, on that action.
 import type { ContextCaps, ContextKind } from '../../protocol/index.ts';
-import type { BackgroundToContent } from '../messages.ts';
+import type { BackgroundToContent, ContextError } from '../messages.ts';
 import type { Attachments } from './attachments.ts';
-import { captureContext, type AttachmentPreview, type PageContextDeps } from './page-context.ts';
+import { captureContext, type AttachmentPreview, type CaptureResult, type PageContextDeps } from './page-context.ts';
 import type { ReadAloud } from './read-aloud.ts';
 
 export interface ContextActionsDeps {
@@ -42,7 +42,7 @@ export function createContextActions(deps: ContextActionsDeps): ContextActions {
     async attach(tabId, kind, options = {}) {
       const captured = await capture(tabId, kind);
       if (options.openChat) await deps.openChat(tabId);
-      if (!captured.ok) return deps.post(tabId, { type: 'attachment', preview: null, error: { code: captured.code, message: captured.message } });
+      if (!captured.ok) return deps.post(tabId, { type: 'attachment', preview: null, error: captureError(captured) });
       deps.attachments.set(tabId, captured.value);
     },
     removeAttachment: (tabId) => deps.attachments.remove(tabId),
@@ -53,11 +53,15 @@ export function createContextActions(deps: ContextActionsDeps): ContextActions {
       }
       const maxChars = deps.pageContext.readAloudChars();
       const captured = await capture(tabId, source.kind, { maxChars, maxTokens: maxChars });
-      if (!captured.ok) return deps.post(tabId, { type: 'readAloud', state: 'error', error: { code: captured.code, message: captured.message } });
+      if (!captured.ok) return deps.post(tabId, { type: 'readAloud', state: 'error', error: captureError(captured) });
       // Read-aloud speaks what the page has, within the relay's cap for one request.
       deps.readAloud.start(tabId, captured.value.attachment.text, captured.value.preview.title);
     },
     stopReadAloud: (tabId) => deps.readAloud.stop(tabId),
     pending: (tabId) => deps.attachments.get(tabId)?.preview,
   };
+}
+
+function captureError(failed: Extract<CaptureResult, { ok: false }>): ContextError {
+  return { code: failed.code, message: failed.message, ...(failed.site ? { site: failed.site } : {}) };
 }

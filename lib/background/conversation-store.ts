@@ -136,9 +136,24 @@ export function createConversationStore(options: ConversationStoreOptions = {}):
       return done.slice(-ProtocolLimits.maxResumeMessages).map((entry) => ({
         role: entry.role,
         // Keep the end of an over-long message: it is the part the next answer builds on.
-        content: entry.content.slice(-ProtocolLimits.maxResumeMessageChars),
+        content: withAttachmentNote(entry).slice(-ProtocolLimits.maxResumeMessageChars),
       }));
     },
     flush: () => write(),
   };
+}
+
+const TITLE_CHARS = 200;
+
+/**
+ * An attachment's text is never stored (docs/page-context.md), so a Resume after the relay lost the
+ * session cannot carry it. The question says so instead, so the model neither pretends to see the
+ * page nor is left wondering what "this article" was; attaching the page again restores it.
+ */
+function withAttachmentNote(entry: ChatEntry): string {
+  const attached = entry.role === 'user' ? entry.attachment : undefined;
+  if (!attached) return entry.content;
+  const source = attached.kind === 'page' ? 'the web page' : 'a selection from the web page';
+  const title = JSON.stringify(attached.title.replace(/\s+/g, ' ').slice(0, TITLE_CHARS) || 'untitled');
+  return `[With this message the user had attached text from ${source} ${title}; it was not kept after a reconnect, so it is not available now.]\n${entry.content}`;
 }

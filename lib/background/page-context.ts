@@ -4,6 +4,7 @@
 // is injected. Nothing here sends anything: the attachment goes out with the next message.
 import { truncateToCaps, type ContextAttachment, type ContextCaps, type ContextKind } from '../../protocol/index.ts';
 import type { ExtractResult, PageExtract } from '../context/extract-result.ts';
+import { siteAccessRequest, type SiteAccessRequest } from '../site-access.ts';
 
 /** What the chip shows: enough to judge the attachment without sending it anywhere. */
 export interface AttachmentPreview {
@@ -29,9 +30,11 @@ export const CaptureErrorCode = {
   NotReadable: 'NOT_READABLE',
   NoContent: 'NO_CONTENT',
   NoSelection: 'NO_SELECTION',
+  /** The browser has not let Parley read this site yet; the panel can ask (lib/site-access.ts). */
+  NeedsSiteAccess: 'NEEDS_SITE_ACCESS',
 } as const;
 export type CaptureErrorCode = (typeof CaptureErrorCode)[keyof typeof CaptureErrorCode];
-export type CaptureResult = { ok: true; value: CapturedContext } | { ok: false; code: CaptureErrorCode; message: string };
+export type CaptureResult = { ok: true; value: CapturedContext } | { ok: false; code: CaptureErrorCode; message: string; site?: SiteAccessRequest };
 
 export type ExtractScript = '/extract-page.js' | '/extract-selection.js';
 export const EXTRACT_SCRIPTS: Record<ContextKind, ExtractScript> = { page: '/extract-page.js', selection: '/extract-selection.js' };
@@ -44,6 +47,8 @@ export interface PageContextDeps {
   /** The tab's hostname from Parley's launcher, or undefined where it cannot run (browser pages, PDFs). */
   getHost(tabId: number): Promise<string | undefined>;
   isSiteAllowed(host: string): Promise<boolean>;
+  /** Whether Parley holds host access to the site (allowed from the panel before). */
+  hasSiteAccess(host: string): Promise<boolean>;
   /** Runs an extraction script in the tab's top frame and returns its value. */
   inject(tabId: number, file: ExtractScript): Promise<unknown>;
   caps(): ContextCaps;
@@ -52,9 +57,6 @@ export interface PageContextDeps {
 }
 
 const NOT_READABLE = 'Parley cannot read this page (browser pages, the extension store and PDFs are off limits).';
-/** The browser refused the injection: usually no activeTab grant yet (docs/page-context.md). */
-const NOT_GRANTED =
-  'The browser lets Parley read a page only after you use Parley on it: open the chat with the toolbar button or Alt+Shift+P, or right-click the page, then try again.';
 
 function isPageExtract(value: unknown): value is PageExtract {
   if (typeof value !== 'object' || value === null) return false;
@@ -83,8 +85,11 @@ export async function captureContext(deps: PageContextDeps, tabId: number, kind:
   try {
     raw = await deps.inject(tabId, EXTRACT_SCRIPTS[kind]);
   } catch {
-    // The browser refused the injection: on an ordinary page that means no activeTab grant yet.
-    return { ok: false, code: CaptureErrorCode.NotReadable, message: NOT_GRANTED };
+    // The browser refused the injection. Without an activeTab grant (toolbar button, shortcut, menu)
+    // or the site's host permission that is expected: the panel asks the user for the site, once.
+    if (!(await deps.hasSiteAccess(host).catch(() => true)))
+      return { ok: false, code: CaptureErrorCode.NeedsSiteAccess, message: `Parley needs your permission to read pages on ${host}.`, site: siteAccessRequest(host) };
+    return { ok: false, code: CaptureErrorCode.NotReadable, message: NOT_READABLE };
   }
   if (!isExtractResult(raw)) return { ok: false, code: CaptureErrorCode.NotReadable, message: NOT_READABLE };
   if (!raw.ok) return { ok: false, code: raw.code === 'NO_SELECTION' ? CaptureErrorCode.NoSelection : CaptureErrorCode.NoContent, message: raw.message };

@@ -6,6 +6,8 @@ import { isExtensionPageSender, type SenderLike } from './sender.ts';
 import { testConnection } from './test-connection.ts';
 import type { Conversation } from './conversation.ts';
 import type { Voice } from './voice.ts';
+import type { SiteAccessWindows } from './site-access-window.ts';
+import { isHostName } from '../site-access.ts';
 
 /**
  * Request/response messages from Parley's own pages (options, popup, offscreen
@@ -13,7 +15,13 @@ import type { Voice } from './voice.ts';
  * content scripts run in hostile pages and must not drive the relay or the mic.
  * Returns one remover for all listeners.
  */
-export function registerRuntimeHandlers(deps: { relay: RelayClient; voice: Voice; conversation: Conversation; whenReady: () => Promise<void> }): () => void {
+export function registerRuntimeHandlers(deps: {
+  relay: RelayClient;
+  voice: Voice;
+  conversation: Conversation;
+  whenReady: () => Promise<void>;
+  siteAccess?: Pick<SiteAccessWindows, 'result'>;
+}): () => void {
   const { relay, voice } = deps;
   const extensionOrigin = browser.runtime.getURL('/');
   const trusted = (sender: SenderLike | undefined) => {
@@ -70,6 +78,10 @@ export function registerRuntimeHandlers(deps: { relay: RelayClient; voice: Voice
     onMessage('micPermissionResult', ({ data, sender }) => {
       trusted(sender);
       if (data.granted) voice.clearError();
+    }),
+    onMessage('siteAccessResult', ({ data, sender }) => {
+      trusted(sender);
+      if (typeof data.host === 'string' && isHostName(data.host)) deps.siteAccess?.result(data.host, data.granted === true);
     }),
   ];
   return () => removers.forEach((remove) => remove());

@@ -21,6 +21,8 @@ import { browserMenus, registerContextMenus } from './context-menus.ts';
 import { injectScript } from './inject-script.ts';
 import { DEFAULT_CONTEXT_CAPS, DEFAULT_READ_ALOUD_CHARS } from './page-context.ts';
 import { isSiteEnabled } from '../settings.ts';
+import { hasSiteAccess } from '../site-access.ts';
+import { createSiteAccessWindows } from './site-access-window.ts';
 
 /**
  * Wires the background. Every listener is registered synchronously (MV3 only
@@ -43,6 +45,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
         turns.cancelTab(tabId);
         voice.discard(tabId);
         context.forgetTab(tabId);
+        siteAccess.forget(tabId);
         if (conversation.activeTab() === tabId) void conversation.stop();
       });
     },
@@ -63,6 +66,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     pageContext: {
       getHost: (tabId) => tabHost(tabId),
       isSiteAllowed: async (host) => isSiteEnabled(await loadSettings(), host),
+      hasSiteAccess,
       inject: injectScript,
       caps: () => {
         const limits = relay.okInfo()?.limits;
@@ -73,8 +77,16 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     // TODO [2026-12-15]: an explicit "open" once issue 9's panel has one; toggling a tab that has a port could close it.
     openChat: (tabId) => (ports.has(tabId) ? Promise.resolve(true) : toggleChatInTab(tabId)),
     openSidePanel,
-    pageTabOf: async (panelId) =>
-      panelId >= 0 ? panelId : (await browser.tabs.query({ active: true, lastFocusedWindow: true }))[0]?.id,
+    pageTabOf,
+  });
+  const siteAccess = createSiteAccessWindows({
+    hostOf: async (panelId) => {
+      const tabId = await pageTabOf(panelId);
+      return tabId === undefined ? undefined : tabHost(tabId);
+    },
+    open: (path) => browser.windows.create({ url: browser.runtime.getURL(path as '/site-access.html'), type: 'popup', width: 480, height: 380 }),
+    post: ports.post,
+    log,
   });
   const turns = createTurns({
     store,
@@ -116,7 +128,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
   const closePanel = (tabId: number) => {
     sendToLauncher(tabId, { type: 'parley:close' }).catch((error: unknown) => log(`cannot close the panel in tab ${tabId}`, error));
   };
-  const contentHandlers = createContentHandlers({ store, relay, turns, voice, context: context.actions, conversation, post: ports.post, closePanel });
+  const contentHandlers = createContentHandlers({ store, relay, turns, voice, context: context.actions, conversation, post: ports.post, closePanel, siteAccess });
 
   let loaded: Promise<void> | undefined;
   function whenReady(): Promise<void> {
@@ -156,7 +168,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
       relay.send({ type: 'settings', settings: toSessionSettings(settings) });
     }),
     tokenItem.watch(restartIfActive),
-    registerRuntimeHandlers({ relay, voice, conversation, whenReady }),
+    registerRuntimeHandlers({ relay, voice, conversation, whenReady, siteAccess }),
   ];
 
   const onConnect = (port: PortLike) => void ports.accept(port);
@@ -183,6 +195,11 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     relay.dispose();
     options.recorderHost.dispose();
   };
+}
+
+/** The tab whose page a panel means: an in-page panel's own tab, or a side panel's window's active tab. */
+async function pageTabOf(panelId: number): Promise<number | undefined> {
+  return panelId >= 0 ? panelId : (await browser.tabs.query({ active: true, lastFocusedWindow: true }))[0]?.id;
 }
 
 /**

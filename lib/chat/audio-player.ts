@@ -45,6 +45,8 @@ interface Slot {
 
 /** Small lead so back-to-back scheduling never starts in the past. */
 const LEAD_S = 0.05;
+/** How long sentences are queued for a context that unlock() is still starting. */
+const RESUME_GRACE_MS = 3000;
 
 export function createAudioPlayer(events: AudioPlayerEvents, createContext: () => AudioContext = () => new AudioContext()): AudioPlayer {
   let context: AudioContext | undefined;
@@ -56,6 +58,14 @@ export function createAudioPlayer(events: AudioPlayerEvents, createContext: () =
   /** Sentence starts not announced yet, by their timer: paused ones are re-timed on resume. */
   const announcements = new Map<ReturnType<typeof setTimeout> | 'held', Array<{ item: SentenceAudio; startS: number; durationMs: number }>>();
   let paused = false;
+  /**
+   * unlock() asked the context to run and it has not answered yet. Firefox starts a context
+   * 'suspended' and runs it once its output is open, which took over a second in headless Firefox:
+   * a read-aloud's first sentences arrived meanwhile and were dropped. Queued now, they play once it
+   * runs. Bounded, so a context the browser never lets run (no gesture) does not hold answers forever.
+   */
+  let resumePending = false;
+  let resumeTimer: ReturnType<typeof setTimeout> | undefined;
   let speaking = false;
   let unavailableLogged = false;
 
@@ -113,7 +123,15 @@ export function createAudioPlayer(events: AudioPlayerEvents, createContext: () =
       try {
         context ??= createContext();
         // Resolves only once a gesture allowed it; canPlay() reads the state.
-        void context.resume().catch(() => undefined);
+        if (context.state !== 'running' && !resumePending) {
+          resumePending = true;
+          const settle = () => {
+            resumePending = false;
+            clearTimeout(resumeTimer);
+          };
+          resumeTimer = setTimeout(settle, RESUME_GRACE_MS);
+          context.resume().then(settle, settle);
+        }
         return true;
       } catch (error) {
         // No Web Audio here (or refused): replies are typed without sound.
@@ -122,9 +140,10 @@ export function createAudioPlayer(events: AudioPlayerEvents, createContext: () =
         return false;
       }
     },
-    canPlay: () => context?.state === 'running',
+    // A paused reading (suspended by pause()) keeps receiving sentences; they wait in the queue.
+    canPlay: () => context !== undefined && (context.state === 'running' || paused || resumePending),
     enqueue(item) {
-      if (!context || context.state !== 'running') {
+      if (!context || !(context.state === 'running' || paused || resumePending)) {
         events.onSentenceDropped(item);
         return;
       }
@@ -188,6 +207,7 @@ export function createAudioPlayer(events: AudioPlayerEvents, createContext: () =
     },
     dispose() {
       this.stop();
+      clearTimeout(resumeTimer);
       void context?.close().catch(() => undefined);
       context = undefined;
     },

@@ -6,6 +6,7 @@ import { createPageContextActions, type PageContextActions } from './page-contex
 import { isContextMessage, PageContextState, READ_ALOUD_ENTRY } from './page-context-state.svelte.ts';
 import { createPortClient, type ChatPortLike, type PortClient } from './port-client.ts';
 import { draftItem, mutedItem } from './storage-items.ts';
+import type { SiteAccessRequest } from '../site-access.ts';
 
 /** What the components may do; they never message anything themselves. */
 export interface ChatActions extends PageContextActions {
@@ -44,6 +45,13 @@ export interface ChatControllerDeps {
    */
   close: (post: (message: ContentToBackground) => void) => void;
   now?: () => number;
+  /**
+   * `permissions.request` for a site's origins (lib/site-access.ts). Absent where the panel has no
+   * permissions API (Firefox's in-page frame): the background then asks in a small Parley window.
+   */
+  requestSiteAccess?: (origins: string[]) => Promise<boolean>;
+  /** Whether a recent click still counts as a user action (Chrome's navigator.userActivation). */
+  hasUserActivation?: () => boolean;
 }
 
 export interface ChatController {
@@ -193,7 +201,15 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     flushChunks();
     if (message.type === 'speech') handleSpeech(message);
     else if (message.type === 'readAloudSpeech') handleReadAloudSpeech(message);
-    else if (isContextMessage(message)) pageContext.apply(message);
+    else if (isContextMessage(message)) {
+      // The click that asked is usually still a user action here (Chrome keeps one for a few
+      // seconds): ask for the site at once. Otherwise the panel shows "Allow" for a fresh click.
+      const needsSite = pageContext.apply(message);
+      if (needsSite && deps.requestSiteAccess && (deps.hasUserActivation?.() ?? false)) void contextActions.allowSite(true);
+    } else if (message.type === 'siteAccess') {
+      siteWaiters.get(message.host)?.(message.granted);
+      siteWaiters.delete(message.host);
+    }
     else state.apply(message, now());
     animate();
   }
@@ -220,6 +236,25 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
       void draftItem.setValue(state.draft).catch((error: unknown) => console.warn('[parley] cannot save the draft', error));
     }, DRAFT_SAVE_MS);
   }
+
+  /** Panels without a permissions API: the answer of the window the background opened, by host. */
+  // Not reactive state: callbacks waiting for one message.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  const siteWaiters = new Map<string, (granted: boolean) => void>();
+  const askInAWindow = (site: SiteAccessRequest) =>
+    new Promise<boolean>((resolve) => {
+      siteWaiters.get(site.host)?.(false);
+      siteWaiters.set(site.host, resolve);
+      post({ type: 'requestSiteAccess', host: site.host });
+    });
+  const { requestSiteAccess } = deps;
+  const contextActions = createPageContextActions({
+    pageContext,
+    post,
+    player: () => player,
+    unlockAudio,
+    requestSiteAccess: requestSiteAccess ? (site) => requestSiteAccess(site.origins) : askInAWindow,
+  });
 
   const actions: ChatActions = {
     setOpen(open) {
@@ -298,7 +333,7 @@ export function createChatController(deps: ChatControllerDeps): ChatController {
     },
     openOptions: () => deps.openOptions(),
     reconnect: () => post({ type: 'reconnect' }),
-    ...createPageContextActions({ pageContext, post, player: () => player, unlockAudio }),
+    ...contextActions,
   };
 
   function watchPrefs() {

@@ -89,6 +89,7 @@ export class ChatState {
     attachment: () => undefined,
     readAloud: () => undefined,
     readAloudSpeech: () => undefined,
+    siteAccess: () => undefined,
   };
 
   apply(message: BackgroundToContent, now: number): void {

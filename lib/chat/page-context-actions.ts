@@ -1,8 +1,10 @@
 // The panel's page-context controls (issue 12): attach the page or the selection, the chip's preview
-// and remove, and read-aloud with pause, resume and stop. The chat controller spreads these into its actions.
+// and remove, read-aloud with pause, resume and stop, and asking the browser for a site the first
+// time its page is read (lib/site-access.ts). The chat controller spreads these into its actions.
 import type { ContentToBackground } from '../messages.ts';
 import type { AudioPlayer } from './audio-player.ts';
 import type { PageContextState } from './page-context-state.svelte.ts';
+import { isSiteAccessRequest, type SiteAccessRequest } from '../site-access.ts';
 
 export interface PageContextActions {
   attachPage(): void;
@@ -14,7 +16,16 @@ export interface PageContextActions {
   pauseReading(): void;
   resumeReading(): void;
   stopReading(): void;
+  /**
+   * Asks the browser to let Parley read the site the last action needed, then does that action again.
+   * `auto`: called right after the background said so, while the click that started it still counts
+   * as a user action (Chrome); if the browser refuses to ask, the panel's "Allow" button remains.
+   */
+  allowSite(auto?: boolean): Promise<void>;
+  dismissSiteAccess(): void;
 }
+
+type PageAction = Extract<ContentToBackground, { type: 'attachPage' | 'attachSelection' | 'readAloud' }>;
 
 export function createPageContextActions(deps: {
   pageContext: PageContextState;
@@ -23,27 +34,33 @@ export function createPageContextActions(deps: {
   player: () => AudioPlayer | undefined;
   /** Reading aloud starts on a click: that gesture unlocks playback. */
   unlockAudio: () => void;
+  /** `permissions.request` for the site (or a window that asks); must start while a click counts as a user action. */
+  requestSiteAccess: (site: SiteAccessRequest) => Promise<boolean>;
 }): PageContextActions {
   const { pageContext, post } = deps;
-  const read = (kind: 'page' | 'selection') => {
-    deps.unlockAudio();
-    deps.player()?.stop();
-    pageContext.reading = 'starting';
-    post({ type: 'readAloud', kind });
-  };
-  const attach = (type: 'attachPage' | 'attachSelection') => {
-    pageContext.attaching = true;
-    post({ type });
+  /** The last attach or read, done again once the user allowed its site. */
+  let last: PageAction | undefined;
+  const run = (action: PageAction) => {
+    last = action;
+    if (action.type === 'readAloud') {
+      deps.unlockAudio();
+      deps.player()?.stop();
+      pageContext.reading = 'starting';
+    } else {
+      pageContext.attaching = true;
+    }
+    pageContext.siteAccess = null;
+    post(action);
   };
   return {
-    attachPage: () => attach('attachPage'),
-    attachSelection: () => attach('attachSelection'),
+    attachPage: () => run({ type: 'attachPage' }),
+    attachSelection: () => run({ type: 'attachSelection' }),
     removeAttachment: () => post({ type: 'removeAttachment' }),
     togglePreview() {
       pageContext.previewOpen = !pageContext.previewOpen;
     },
-    readPage: () => read('page'),
-    readSelection: () => read('selection'),
+    readPage: () => run({ type: 'readAloud', kind: 'page' }),
+    readSelection: () => run({ type: 'readAloud', kind: 'selection' }),
     pauseReading() {
       deps.player()?.pause();
       pageContext.reading = 'paused';
@@ -56,6 +73,33 @@ export function createPageContextActions(deps: {
       post({ type: 'stopReadAloud' });
       deps.player()?.stop();
       pageContext.endReading();
+    },
+    async allowSite(auto = false) {
+      const site = pageContext.siteAccess;
+      // Only ever one named site, never a wildcard (lib/site-access.ts).
+      if (!site || !last || !isSiteAccessRequest(site)) return;
+      let granted: boolean;
+      pageContext.askingSite = true;
+      try {
+        // A plain copy: the state is a Svelte proxy, which Chrome's API bindings refuse as an argument.
+        granted = await deps.requestSiteAccess({ host: site.host, origins: [...site.origins] });
+      } catch (error) {
+        // Not a user action any more (Firefox asks for one inside the click itself): the button stays.
+        if (!auto) pageContext.error = `The browser would not ask: ${error instanceof Error ? error.message : String(error)}`;
+        return;
+      } finally {
+        pageContext.askingSite = false;
+      }
+      if (pageContext.siteAccess !== site) return; // something else happened meanwhile
+      if (!granted) {
+        pageContext.siteAccess = null;
+        pageContext.error = `Parley was not allowed to read ${site.host}; nothing was read.`;
+        return;
+      }
+      run(last);
+    },
+    dismissSiteAccess() {
+      pageContext.siteAccess = null;
     },
   };
 }

@@ -2,6 +2,7 @@
 // state updated from background messages and the player's events; the components only render it.
 import type { AttachmentPreview } from '../background/page-context.ts';
 import type { BackgroundToContent } from '../messages.ts';
+import type { SiteAccessRequest } from '../site-access.ts';
 
 /** Player entry id of read-aloud sentences (never a conversation entry's id, which are UUIDs). */
 export const READ_ALOUD_ENTRY = 'parley:read-aloud';
@@ -19,6 +20,10 @@ export class PageContextState {
   /** Why the last attach or reading failed, shown under the controls. */
   error = $state<string | undefined>(undefined);
   previewOpen = $state(false);
+  /** The site the last attach or reading needs permission for: the panel offers "Allow". */
+  siteAccess = $state<SiteAccessRequest | null>(null);
+  /** The browser's prompt (or Parley's window) for that site is open. */
+  askingSite = $state(false);
   attaching = $state(false);
   reading = $state<ReadingState>('idle');
   readingTitle = $state('');
@@ -27,13 +32,18 @@ export class PageContextState {
   /** The relay sent the reading's last sentence; it ends when the player is done too. */
   #relayDone = false;
 
-  apply(message: ContextMessage): void {
+  /** Returns whether the message asks for site access (the panel may ask the browser at once). */
+  apply(message: ContextMessage): boolean {
+    const site = message.error?.site ?? null;
+    // Any other failure, a chip or a reading that started replaces the offer; other updates keep it.
+    if (message.error || (message.type === 'attachment' ? message.preview : message.state === 'started')) this.siteAccess = site;
     if (message.type === 'attachment') {
       this.attaching = false;
       this.attachment = message.preview;
-      this.error = message.error?.message;
+      // A missing permission is not an error yet: the panel offers to ask for it.
+      this.error = site ? undefined : message.error?.message;
       if (!message.preview) this.previewOpen = false;
-      return;
+      return site !== null;
     }
     switch (message.state) {
       case 'started':
@@ -51,9 +61,10 @@ export class PageContextState {
         break;
       case 'error':
         this.endReading();
-        this.error = message.error?.message;
+        this.error = site ? undefined : message.error?.message;
         break;
     }
+    return site !== null;
   }
 
   /** The player started a read-aloud sentence. */

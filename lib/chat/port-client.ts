@@ -41,6 +41,7 @@ const KNOWN: Record<BackgroundToContent['type'], true> = {
   conversationState: true,
   speechPlayed: true,
   speechDropped: true,
+  siteAccess: true,
 };
 const TYPES: ReadonlySet<string> = new Set(Object.keys(KNOWN));
 const OUTBOX_LIMIT = 50;

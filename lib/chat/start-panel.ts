@@ -23,6 +23,11 @@ export async function startPanel(target: HTMLElement, mode: PanelMode): Promise<
       browser.runtime.openOptionsPage().catch((error: unknown) => console.warn('[parley] cannot open the options page', error));
     },
     close: (post) => (mode === 'side' ? window.close() : post({ type: 'close' })),
+    // The panel is an extension page: it may ask for a site's host permission on the user's click
+    // (checked in Chromium: from the frame in a page the request passes the gesture check and prompts).
+    // Firefox gives the in-page frame no permissions API: the background asks in a small window.
+    ...(typeof browser.permissions?.request === 'function' ? { requestSiteAccess: (origins: string[]) => browser.permissions.request({ origins }) } : {}),
+    hasUserActivation: () => navigator.userActivation?.isActive ?? false,
   });
   document.documentElement.dataset.mode = mode;
   await controller.init();

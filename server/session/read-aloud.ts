@@ -3,13 +3,16 @@
 // requests in flight, so a long article starts speaking after one sentence's synthesis; and
 // sentences are fed to it paced to the listener (about PARLEY_READ_ALOUD_LEAD_MS of estimated
 // speech ahead), so an article stopped after a minute has not been synthesised to its end.
-// Cancel aborts whatever is in flight. No chat request, nothing added to history.
+// Cancel aborts whatever is in flight. No chat request, nothing added to history. Like an answer's,
+// each sentence is synthesised as speech text (server/speech/speech-text.ts: no markdown symbols, a
+// code block said as one phrase, a URL as its host), while the panel highlights the sentence as written.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorInfo } from '../../protocol/index.ts';
 import { describeCause } from '../log.ts';
 import { settleAbort } from './turn-abort.ts';
 import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
 import { createSpeechPipeline } from '../speech/speech-pipeline.ts';
+import { createSpeechTextCleaner } from '../speech/speech-text.ts';
 import { toTurnErrorInfo } from './turn-errors.ts';
 import type { TurnDeps, TurnRequest, TurnResult } from './turn-runner.ts';
 
@@ -35,6 +38,8 @@ export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { inpu
     const settings = (await store.load(session.key))?.settings ?? {};
     const voice = settings.voice ?? defaults.voice;
     const speed = settings.speed;
+    // The sentences as written, by pipeline index: what the panel highlights while their speech plays.
+    const written: string[] = [];
     const speech = createSpeechPipeline({
       speak: (sentence, speakSignal) => {
         // Read-aloud can be a whole article: usage counts every character sent to TTS.
@@ -43,11 +48,11 @@ export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { inpu
       },
       concurrency: defaults.ttsConcurrency,
       signal,
-      onAudio: (index, sentence, audio) => {
+      onAudio: (index, _said, audio) => {
         if (signal.aborted) return;
         record.firstAudioMs ??= elapsed();
         spoken++;
-        sink.speechAudio(index, sentence, audio);
+        sink.speechAudio(index, written[index] ?? '', audio);
       },
       // Like an answer, a sentence that cannot be spoken is skipped and the rest still play.
       onError: (_index, _sentence, error) => {
@@ -58,9 +63,13 @@ export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { inpu
     });
     const splitter = createSentenceSplitter(settings.language || defaults.language || undefined);
     const sentences = [...splitter.push(request.input.text), ...splitter.flush()];
+    const cleaner = createSpeechTextCleaner();
     const msPerChar = SPEECH_MS_PER_CHAR / (speed ?? 1);
     let queuedMs = 0;
     for (const sentence of sentences) {
+      const said = cleaner.clean(sentence);
+      // Nothing to say (a rule, the inside of a code block): not synthesised, not highlighted.
+      if (said === '') continue;
       // Where the listener is, estimated from the clock since the first sentence went out.
       for (;;) {
         const listenedMs = record.firstAudioMs === undefined ? 0 : elapsed() - record.firstAudioMs;
@@ -68,10 +77,11 @@ export async function runReadAloud(deps: TurnDeps, request: TurnRequest & { inpu
         if (waitMs <= 0) break;
         await sleep(Math.min(waitMs, PACING_STEP_MS), undefined, { signal });
       }
-      speech.push(sentence);
-      queuedMs += sentence.length * msPerChar;
+      written.push(sentence);
+      speech.push(said);
+      queuedMs += said.length * msPerChar;
     }
-    record.sentences = sentences.length;
+    record.sentences = written.length;
     await speech.finish();
     signal.throwIfAborted();
     record.speechErrors = speechErrors;

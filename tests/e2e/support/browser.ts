@@ -41,11 +41,13 @@ export interface LaunchOptions {
   captureWav?: string;
   /** Keep audio on: headless launchers pass --mute-audio, and echo cancellation needs real playback (PulseAudio). */
   unmuted?: boolean;
+  /** Another unpacked build than the run's (e.g. one without the E2E host access). */
+  extensionDir?: string;
 }
 
 export async function launchExtensionBrowser(options: LaunchOptions = {}): Promise<ExtensionBrowser> {
   // Provided by global-setup.ts (which also declares its type).
-  const extensionDir = inject('parleyExtensionDir');
+  const extensionDir = options.extensionDir ?? inject('parleyExtensionDir');
   const userDataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,

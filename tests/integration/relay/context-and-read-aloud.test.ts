@@ -172,6 +172,32 @@ describe('read-aloud', () => {
     expect(JSON.stringify(chatBodies())).not.toContain('sentence number');
   });
 
+  it('synthesises speech text (no markdown symbols, code as one phrase, links as their host) and highlights the sentence as written', async () => {
+    const c = await client('read-aloud-clean');
+    const text = [
+      'The **Lumen 3** ships from https://www.shop.example/lumen-3?ref=news today.',
+      '```',
+      'const lamp = connect();',
+      '```',
+      '- Battery: eleven hours.',
+      'See [the manual](https://docs.example/lumen) for more.',
+    ].join('\n');
+    c.send({ type: 'speakText', turnId: 4, text });
+    await c.waitFor(is('textEnd', 4), 10_000);
+    const inputs = speechInputs(fake.requests).map((s) => s.trim());
+    expect(inputs).toContain('The Lumen 3 ships from shop.example today.');
+    expect(inputs).toContain('See the manual for more.');
+    expect(inputs).toContain('Battery: eleven hours.');
+    expect(inputs.filter((i) => i === 'Code shown in the chat.')).toHaveLength(1);
+    const said = inputs.join(' ');
+    expect(said).not.toMatch(/[*`]|https?:|connect\(\)|ref=news/);
+    // The panel highlights the sentences as written, each with its own audio.
+    const highlighted = c.of('speechAudio', 4).map((f) => f.sentence.trim());
+    expect(highlighted).toContain('The **Lumen 3** ships from https://www.shop.example/lumen-3?ref=news today.');
+    expect(highlighted).toContain('See [the manual](https://docs.example/lumen) for more.');
+    expect(highlighted).toHaveLength(inputs.length);
+  });
+
   it('stops on Cancel: in-flight synthesis is aborted and nothing follows the CANCELLED error', async () => {
     const c = await client('read-aloud-cancel');
     fake.setLatency({ ttsMs: 300 });

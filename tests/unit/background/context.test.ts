@@ -78,14 +78,53 @@ describe('page and selection attachments', () => {
     await settle();
     expect(h.page.injected).toEqual([]);
     expect(tab.of('attachment').at(-1)).toMatchObject({ preview: null, error: { code: 'SITE_DISABLED' } });
+    // Refused before the browser is asked anything: no access check, no offer to allow the site.
+    expect(h.page.accessChecks).toEqual([]);
+    expect(tab.of('attachment').at(-1)?.error?.site).toBeUndefined();
   });
 
-  it('reports a page the browser will not let it read', async () => {
+  it('reports a page the browser will not let it read even with the site allowed', async () => {
     const h = await createHarness();
+    h.page.granted.add('news.example');
     const tab = h.connect(1);
     tab.send({ type: 'attachSelection' }); // no result configured: the injection throws
     await settle();
     expect(tab.of('attachment').at(-1)).toMatchObject({ preview: null, error: { code: 'NOT_READABLE' } });
+    expect(tab.of('attachment').at(-1)?.error?.site).toBeUndefined();
+  });
+
+  it('without activeTab or the site allowed, asks the panel to ask for that one site, and sends nothing', async () => {
+    const h = await createHarness();
+    const tab = h.connect(1);
+    tab.send({ type: 'attachPage' }); // the browser refuses the injection: no grant
+    await settle();
+    expect(h.page.accessChecks).toEqual(['news.example']);
+    expect(tab.of('attachment').at(-1)).toEqual({
+      type: 'attachment',
+      preview: null,
+      error: { code: 'NEEDS_SITE_ACCESS', message: 'Parley needs your permission to read pages on news.example.', site: { host: 'news.example', origins: ['*://news.example/*'] } },
+    });
+    tab.send({ type: 'readAloud', kind: 'selection' });
+    await settle();
+    expect(tab.of('readAloud').at(-1)).toMatchObject({ state: 'error', error: { code: 'NEEDS_SITE_ACCESS', site: { host: 'news.example' } } });
+    expect(h.relay.sent).toEqual([]);
+
+    // The user allowed the site in the panel: the same click's retry reads the page.
+    h.page.granted.add('news.example');
+    h.page.results['/extract-page.js'] = pageResult();
+    tab.send({ type: 'attachPage' });
+    await settle();
+    expect(tab.of('attachment').at(-1)?.preview).toMatchObject({ title: 'Lumen 3 review' });
+  });
+
+  it('does not ask about access when the browser lets it read (activeTab, or allowed before)', async () => {
+    const h = await createHarness();
+    h.page.results['/extract-page.js'] = pageResult();
+    const tab = h.connect(1);
+    tab.send({ type: 'attachPage' });
+    await settle();
+    expect(h.page.accessChecks).toEqual([]);
+    expect(tab.of('attachment').at(-1)?.preview).toMatchObject({ title: 'Lumen 3 review' });
   });
 
   it('from the side panel, reads the window\'s active tab and shows the chip in the side panel', async () => {

@@ -95,6 +95,18 @@ describe('conversation store', () => {
     ]);
   });
 
+  it('resumes a question that had an attachment with a note that its text was not kept (never the text)', async () => {
+    const store = createConversationStore();
+    await store.ready();
+    store.add({ ...entry('u1', 'user', 'How much is it?'), attachment: { kind: 'page', title: 'Lumen 3\nreview', chars: 1200, truncated: false } });
+    store.add(entry('a1', 'assistant', '89 euros.'));
+    const [question, answer] = store.resumeMessages();
+    expect(question?.content).toBe(
+      '[With this message the user had attached text from the web page "Lumen 3 review"; it was not kept after a reconnect, so it is not available now.]\nHow much is it?',
+    );
+    expect(answer).toEqual({ role: 'assistant', content: '89 euros.' });
+  });
+
   it('reports structural changes to its listener', async () => {
     const seen: number[] = [];
     const store = createConversationStore({ onChange: (conversation) => seen.push(conversation.entries.length) });

@@ -136,6 +136,49 @@ describe('createAudioPlayer', () => {
     expect(player.canPlay()).toBe(true);
   });
 
+  it('queues sentences while the context unlock() started is still starting (Firefox), and plays them once it runs', async () => {
+    let run: () => void = () => undefined;
+    context.resume = () =>
+      new Promise<void>((resolve) => {
+        run = () => {
+          context.state = 'running';
+          resolve();
+        };
+      });
+    player.unlock();
+    expect(player.canPlay()).toBe(true);
+    player.enqueue(sentence('first'));
+    context.finishDecode('first', 1);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(events).not.toContain('drop:first');
+    run();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(events).toEqual(['speaking:true', 'start:first:1000']);
+  });
+
+  it('stops queueing for a context the browser never lets run', async () => {
+    context.resume = () => new Promise<void>(() => undefined);
+    player.unlock();
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(player.canPlay()).toBe(false);
+    player.enqueue(sentence('late'));
+    expect(events).toEqual(['drop:late']);
+  });
+
+  it('keeps receiving sentences while paused; they play after resume', async () => {
+    player.unlock();
+    await Promise.resolve();
+    player.pause();
+    expect(player.canPlay()).toBe(true);
+    player.enqueue(sentence('during-pause'));
+    context.finishDecode('during-pause', 1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(events).not.toContain('drop:during-pause');
+    player.resume();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(events).toContain('start:during-pause:1000');
+  });
+
   it('stop silences what plays and drops what is queued', async () => {
     player.unlock();
     await Promise.resolve();

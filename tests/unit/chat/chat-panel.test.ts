@@ -31,6 +31,8 @@ function recordingActions(calls: string[]): ChatActions {
     pauseReading: record('pauseReading'),
     resumeReading: record('resumeReading'),
     stopReading: record('stopReading'),
+    allowSite: async () => void calls.push('allowSite'),
+    dismissSiteAccess: record('dismissSiteAccess'),
   };
 }
 

@@ -73,6 +73,24 @@ describe('page context in the panel', () => {
     expect(byText('Ask about this page')?.disabled).toBe(false);
   });
 
+  it('offers to allow the one site a page needs, and hides the offer once something else happens', () => {
+    context.apply({
+      type: 'attachment',
+      preview: null,
+      error: { code: 'NEEDS_SITE_ACCESS', message: 'Parley needs your permission.', site: { host: 'news.example', origins: ['*://news.example/*'] } },
+    });
+    flushSync();
+    const group = target.querySelector('[aria-label="Site access"]');
+    expect(group?.textContent).toContain('read pages on news.example');
+    expect(target.querySelector('[role="alert"]')).toBeNull();
+    byText('Allow reading news.example')?.click();
+    byText('Not now')?.click();
+    expect(calls).toEqual(['allowSite', 'dismissSiteAccess']);
+    context.apply({ type: 'readAloud', state: 'started', title: 'Lumen 3 review' });
+    flushSync();
+    expect(target.querySelector('[aria-label="Site access"]')).toBeNull();
+  });
+
   it('highlights the sentence being read, pauses, resumes and stops', () => {
     context.apply({ type: 'readAloud', state: 'started', title: 'Lumen 3 review' });
     context.sentenceStarted(' First sentence. ');

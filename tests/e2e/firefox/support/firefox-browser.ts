@@ -24,19 +24,27 @@ export const GECKO_ID = 'parley@parley.dev';
 export const EXTENSION_UUID = '7c0f3d1e-5a2b-4c6d-8e9f-0a1b2c3d4e5f';
 export const EXTENSION_ORIGIN = `moz-extension://${EXTENSION_UUID}`;
 
-export async function buildFirefoxExtension(): Promise<void> {
+/**
+ * `outDir` and `hostAccess: false` build what users get (no host access until the panel asks for a
+ * site) into a folder of its own, so a parallel file's build is never swapped under it. Returns the
+ * add-on folder.
+ */
+export async function buildFirefoxExtension(options: { outDir?: string; hostAccess?: boolean } = {}): Promise<string> {
+  const outDir = options.outDir ?? FIREFOX_OUT_DIR;
+  const extensionDir = join(outDir, 'firefox-mv2');
   try {
     await run('npx', ['wxt', 'build', '-b', 'firefox'], {
       cwd: REPO_ROOT,
       // Host access stands in for the activeTab gesture automation cannot make (docs/page-context.md).
-      env: { ...process.env, PARLEY_OUT_DIR: FIREFOX_OUT_DIR, PARLEY_E2E_HOST_ACCESS: '1' },
+      env: { ...process.env, PARLEY_OUT_DIR: outDir, PARLEY_E2E_HOST_ACCESS: options.hostAccess === false ? '0' : '1' },
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {
     const detail = error instanceof Error && 'stderr' in error ? String(error.stderr) : String(error);
     throw new Error(`Firefox E2E: \`wxt build -b firefox\` failed:\n${detail}`, { cause: error });
   }
-  if (!existsSync(join(FIREFOX_EXTENSION_DIR, 'manifest.json'))) throw new Error(`Firefox E2E: no manifest.json in ${FIREFOX_EXTENSION_DIR}.`);
+  if (!existsSync(join(extensionDir, 'manifest.json'))) throw new Error(`Firefox E2E: no manifest.json in ${extensionDir}.`);
+  return extensionDir;
 }
 
 export interface FirefoxExtensionBrowser {
@@ -57,6 +65,9 @@ export interface LaunchOptions {
   pulseServer?: string;
   /** Keep Firefox's default autoplay blocking (the conversation window must play without a click). */
   defaultAutoplay?: boolean;
+  /** Another build than FIREFOX_EXTENSION_DIR (see buildFirefoxExtension). */
+  extensionDir?: string;
+  extraPrefs?: Record<string, unknown>;
 }
 
 export async function launchFirefoxWithExtension(options: LaunchOptions): Promise<FirefoxExtensionBrowser> {
@@ -78,10 +89,11 @@ export async function launchFirefoxWithExtension(options: LaunchOptions): Promis
       'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: EXTENSION_UUID }),
       'permissions.manager.defaultsUrl': pathToFileURL(permissions).href,
       ...(options.defaultAutoplay ? {} : { 'media.autoplay.default': 0, 'media.autoplay.blocking_policy': 0 }),
+      ...options.extraPrefs,
     },
   });
   try {
-    await browser.installExtension(FIREFOX_EXTENSION_DIR);
+    await browser.installExtension(options.extensionDir ?? FIREFOX_EXTENSION_DIR);
   } catch (error) {
     await browser.close();
     throw error;

@@ -90,6 +90,13 @@ export class FakePage implements PageContextDeps {
   contextCaps: ContextCaps = { maxChars: 24_000, maxTokens: 6_000 };
   getHost = async () => this.host;
   isSiteAllowed = async () => this.allowed;
+  /** Sites the user allowed (lib/site-access.ts); checked only after the browser refused an injection. */
+  granted = new Set<string>();
+  accessChecks: string[] = [];
+  hasSiteAccess = async (host: string) => {
+    this.accessChecks.push(host);
+    return this.granted.has(host);
+  };
   inject = async (tabId: number, file: ExtractScript) => {
     this.injected.push({ tabId, file });
     if (!(file in this.results)) throw new Error('Cannot access contents of the page.');
