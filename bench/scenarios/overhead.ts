@@ -2,7 +2,7 @@
 // (its onDelta hook, same process and clock as the clients); a client stamps its arrival. Every
 // delta is unique ("s<session>x<index> "), so arrival and departure pair up exactly. Parley and the
 // naive relay run one after the other against the same fake at 1, 100 and 1000 sessions.
-import { startFakeOpenAI } from '../../tests/fakes/fake-openai.ts';
+import { startFakeOpenAI, type FakeOpenAI } from '../../tests/fakes/fake-openai.ts';
 import { openMany, openSession, type BenchClient } from '../lib/bench-client.ts';
 import { sleep, wallNow } from '../lib/clock.ts';
 import { REALISTIC } from '../lib/latencies.ts';
@@ -30,10 +30,16 @@ export interface Measured {
   lost: number;
 }
 
-export async function measure(sent: Map<string, number>, relay: BenchRelay, run: string, sessions: number, tokens: number): Promise<Measured> {
+/** Tokens per session in the unmeasured warm-up round (see measure). */
+const WARM_UP_TOKENS = 10;
+
+/**
+ * One round: `sessions` connections each ask one question of `tokens` tokens at the same moment;
+ * returns every chunk's latency. Deltas of other rounds are left in `sent`.
+ */
+export async function round(sent: Map<string, number>, relay: BenchRelay, run: string, sessions: number, tokens: number): Promise<Measured> {
   const clients = await openMany(sessions, 50, (i) => openSession(relay, `${run}-${i}`));
   const samples: number[] = [];
-  let lost = 0;
   const finished = clients.map(
     (client: BenchClient, i) =>
       new Promise<void>((resolve) => {
@@ -55,21 +61,43 @@ export async function measure(sent: Map<string, number>, relay: BenchRelay, run:
       }),
   );
   await Promise.all(finished);
-  lost = sessions * tokens - samples.length;
   for (const client of clients) client.close();
-  // Let the relay notice the closes before the next run.
+  // Let the relay notice the closes before the next round.
   await sleep(500);
-  return { summary: summarize(samples), lost };
+  return { summary: summarize(samples), lost: sessions * tokens - samples.length };
+}
+
+/**
+ * Measures `sessions` streaming sessions on a relay that has already served that many: a relay is
+ * a long-running process, and a fresh one runs its first turns' code cold (interpreted, then
+ * compiled), which Parley, with far more code per turn than the naive relay, pays more for. The
+ * warm-up round (WARM_UP_TOKENS per session, not measured) takes that out of the comparison.
+ */
+export async function measure(sent: Map<string, number>, relay: BenchRelay, run: string, sessions: number, tokens: number): Promise<Measured> {
+  await warmUp(sent, relay, run, sessions);
+  return round(sent, relay, run, sessions, tokens);
+}
+
+export async function warmUp(sent: Map<string, number>, relay: BenchRelay, run: string, sessions: number): Promise<void> {
+  await round(sent, relay, `${run}w`, sessions, WARM_UP_TOKENS);
+}
+
+/** The fake every chunk-latency scenario uses: realistic pacing, tokens on a steady schedule per stream. */
+export function startBenchFake(): Promise<FakeOpenAI> {
+  return startFakeOpenAI({
+    latency: REALISTIC,
+    // Each stream keeps its own phase; chained timers would let one late timer merge streams into
+    // lockstep bursts for the rest of the run, and p99 would measure how many merged (bench/README.md).
+    steadyTokens: true,
+    answer: (messages) => answerFor(messages.filter((m) => m.role === 'user').at(-1)?.content ?? ''),
+  });
 }
 
 export const overhead: Scenario = {
   name: 'overhead',
   title: 'relay overhead per chunk',
   async run(log) {
-    const fake = await startFakeOpenAI({
-      latency: REALISTIC,
-      answer: (messages) => answerFor(messages.filter((m) => m.role === 'user').at(-1)?.content ?? ''),
-    });
+    const fake = await startBenchFake();
     const sent = new Map<string, number>();
     fake.onDelta = (_id, text) => sent.set(text.trim(), wallNow());
     const rows: Row[] = [];

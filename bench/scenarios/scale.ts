@@ -9,12 +9,11 @@ import { startRedisServer } from '../../tests/helpers/redis-server.ts';
 import { openMany, openSession } from '../lib/bench-client.ts';
 import { cpuMs } from '../lib/proc.ts';
 import { wallNow } from '../lib/clock.ts';
-import { REALISTIC } from '../lib/latencies.ts';
 import { startNaive, startParley, type BenchRelay } from '../lib/relays.ts';
 import { fmtMs, type Row } from '../lib/report.ts';
 import type { Scenario } from '../lib/scenario.ts';
 import { summarize, type Summary } from '../lib/stats.ts';
-import { answerFor, measure, type Measured } from './overhead.ts';
+import { answerFor, measure, round, startBenchFake, warmUp, type Measured } from './overhead.ts';
 
 const TURN_SESSIONS = 10;
 const TURNS_EACH = 30;
@@ -81,10 +80,7 @@ export const scale: Scenario = {
       latency: { firstTokenMs: 0, perTokenMs: 0, sttMs: 0, ttsMs: 0 },
       answer: (messages) => answerFor(messages.filter((m) => m.role === 'user').at(-1)?.content ?? ''),
     });
-    const fake = await startFakeOpenAI({
-      latency: REALISTIC,
-      answer: (messages) => answerFor(messages.filter((m) => m.role === 'user').at(-1)?.content ?? ''),
-    });
+    const fake = await startBenchFake();
     const sent = new Map<string, number>();
     fake.onDelta = (_id, text) => sent.set(text.trim(), wallNow());
     const onRedis = { REDIS_URL: redis.url };
@@ -110,8 +106,13 @@ export const scale: Scenario = {
 
       // Per chunk at 100 streaming sessions.
       const chunks = 100 * 100;
-      const memory100 = await withRelay(() => startParley(fake), (relay) => cpuDuring([relay.pid], () => measure(sent, relay, 'chunk-memory', 100, 100)));
-      const redis100 = await withRelay(() => startParley(fake, onRedis), (relay) => cpuDuring([relay.pid], () => measure(sent, relay, 'chunk-redis', 100, 100)));
+      // CPU of the measured round only: the warm-up's turns would count twice per chunk.
+      const measured100 = (run: string) => async (relay: BenchRelay) => {
+        await warmUp(sent, relay, run, 100);
+        return cpuDuring([relay.pid], () => round(sent, relay, run, 100, 100));
+      };
+      const memory100 = await withRelay(() => startParley(fake), measured100('chunk-memory'));
+      const redis100 = await withRelay(() => startParley(fake, onRedis), measured100('chunk-redis'));
       const cpuPerChunk = (cpu: number | undefined) => ((cpu ?? 0) * 1000) / chunks;
       log(`  per chunk @100: memory p99 ${memory100.result.summary.p99.toFixed(2)} ms, redis p99 ${redis100.result.summary.p99.toFixed(2)} ms`);
       rows.push(...chunkRows('7 store per chunk @100', 'Redis', redis100.result, memory100.result, 'memory'));
