@@ -7,13 +7,14 @@ import { createSpeechPipeline, type SpeechPipeline } from '../speech/speech-pipe
 import { webmDurationMs } from '../usage/webm-duration.ts';
 import { createSpeechTextCleaner } from '../speech/speech-text.ts';
 import type { SpokenTurn } from './heard.ts';
-import { recordAnswer, recordQuestion } from './session-ops.ts';
+import { clearInFlight, recordAnswer, recordQuestion } from './session-ops.ts';
 import type { SessionKey, SessionStore } from './session-store.ts';
 import { toTurnErrorInfo, TurnErrors } from './turn-errors.ts';
 import type { TurnDefaults, TurnUpstream, UpstreamStage } from './turn-services.ts';
 import type { StoredContext } from './context.ts';
 import { runReadAloud } from './read-aloud.ts';
 import { settleAbort } from './turn-abort.ts';
+import { newMarker, type TurnsInFlight } from './turns-in-flight.ts';
 
 export { isTurnAbortReason, type TurnAbortReason } from './turn-abort.ts';
 
@@ -59,6 +60,11 @@ export interface TurnRequest {
   spoken?: SpokenTurn;
   /** An attachment for this question (parley.v1 AttachContext), and the session's budget for all of them. */
   context?: { context: StoredContext; maxTokens: number };
+  /**
+   * Records the turn in the session while it runs, so a client reconnecting after this process died
+   * learns that the turn was lost (TURN_LOST). WebSocket turns only: an HTTP caller sees its request fail.
+   */
+  inFlight?: TurnsInFlight;
 }
 
 export type TurnResult = Omit<TurnLogRecord, 'transport' | 'tokenId'> & { answer?: string };
@@ -91,6 +97,11 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
   // Lets a failed answer stop its own speech requests without touching the caller's controller.
   const failure = new AbortController();
   const speechSignal = AbortSignal.any([signal, failure.signal]);
+  const { inFlight } = request;
+  const marker = inFlight ? newMarker(inFlight, turnId) : undefined;
+  if (marker) inFlight?.running.add(marker.id);
+  // True from the question's write (which holds the marker) until a write removed it.
+  let markerSaved = false;
 
   try {
     // A snapshot for this turn's choices; history is read again when the question is recorded.
@@ -126,7 +137,15 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       request.spoken.question = text;
       request.spoken.speaking = speak;
     }
-    const messages = await recordQuestion(store, session.key, text, { maxTurns: defaults.historyMaxTurns, systemPrompt: defaults.systemPrompt }, request.context);
+    const messages = await recordQuestion(
+      store,
+      session.key,
+      text,
+      { maxTurns: defaults.historyMaxTurns, systemPrompt: defaults.systemPrompt },
+      request.context,
+      marker,
+    );
+    markerSaved = marker !== undefined;
     signal.throwIfAborted();
     if (request.context) record.contextTokens = request.context.context.tokens;
     stage = 'chat';
@@ -206,7 +225,8 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
     if (splitter) pushSentences(splitter.flush());
     // History first, so a client that sends its next message on TextEnd already has this answer in
     // context; and TextEnd is only sent once the answer is saved (a store outage fails the turn).
-    await recordAnswer(store, session.key, text, answer, defaults.historyMaxTurns);
+    await recordAnswer(store, session.key, text, answer, defaults.historyMaxTurns, marker?.id);
+    markerSaved = false;
     if (request.spoken) request.spoken.answer = answer;
     record.answerText = answer;
     record.answer = answer;
@@ -233,6 +253,13 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       // Settles quickly now that its requests are aborted; their errors are expected and dropped.
       await speech?.finish().catch(() => undefined);
     }
+  }
+  if (marker) {
+    // Cleared before it leaves `running`, so a reconnect checking meanwhile never takes a turn that
+    // ended normally for a lost one. A failed clear (store outage; the turn already ended with an
+    // error) leaves a marker that a later reconnect may report once as TURN_LOST: harmless, retryable.
+    if (markerSaved) await clearInFlight(store, session.key, marker.id).catch(() => undefined);
+    inFlight?.running.delete(marker.id);
   }
   record.totalMs = elapsed();
   return record;
