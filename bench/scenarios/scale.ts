@@ -1,6 +1,6 @@
 // Scenario 7 (issue 10): what Redis costs, and what a second worker buys. Parley with the in-memory
 // store against Parley with REDIS_URL (a redis-server started here, no persistence): per turn with an
-// instant upstream (the store's share of a turn: two budget checks, three session reads or writes),
+// instant upstream (the store's share of a turn: two budget checks, two session read-and-writes),
 // and per chunk at 100 streaming sessions (the chunk path never touches the store). Both as latency
 // and as CPU time (relay and redis-server, from /proc), which a busy machine disturbs far less.
 // Then 1,000 streaming sessions: the naive relay, Parley on Redis with PARLEY_WORKERS=1 and =2.

@@ -47,7 +47,11 @@ export async function changeSettings(store: SessionStore, key: SessionKey, setti
   });
 }
 
-/** Adds the question (once, see addUserMessage) and returns what the chat model sees. */
+/**
+ * Adds the question (once, see addUserMessage) and returns what the chat model sees, with the
+ * session's settings as of this write (a text turn reads them here rather than in a load of its own:
+ * every read parses the whole session, history included).
+ */
 export async function recordQuestion(
   store: SessionStore,
   key: SessionKey,
@@ -55,14 +59,14 @@ export async function recordQuestion(
   options: { maxTurns: number; systemPrompt: string },
   attached?: { context: StoredContext; maxTokens: number },
   marker?: InFlightTurn,
-): Promise<UpstreamMessage[]> {
-  const { value } = await store.update(key, (s) => {
+): Promise<{ messages: UpstreamMessage[]; settings: SessionSettings }> {
+  const { value, state } = await store.update(key, (s) => {
     addUserMessage(s, text, options.maxTurns, attached);
     // In the same write as the question: a session never holds a question its marker does not cover.
     if (marker) addMarker(s, marker);
     return buildChatMessages(s, options.systemPrompt);
   });
-  return value;
+  return { messages: value, settings: state.settings };
 }
 
 export async function recordAnswer(store: SessionStore, key: SessionKey, question: string, answer: string, maxTurns: number, markerId?: string): Promise<void> {

@@ -1,6 +1,6 @@
 // One turn, text or voice: transcribe, stream the answer, speak it sentence by sentence.
 // Transport-agnostic: the WebSocket connection and the HTTP API give it a sink.
-import type { ErrorInfo, SpeechCut } from '../../protocol/index.ts';
+import type { ErrorInfo, SessionSettings, SpeechCut } from '../../protocol/index.ts';
 import { describeCause, type TurnKind, type TurnLogRecord } from '../log.ts';
 import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
 import { createSpeechPipeline, type SpeechPipeline } from '../speech/speech-pipeline.ts';
@@ -104,12 +104,13 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
   let markerSaved = false;
 
   try {
-    // A snapshot for this turn's choices; history is read again when the question is recorded.
-    const settings = (await store.load(session.key))?.settings ?? {};
-    const speak = request.speech ?? settings.speech ?? defaults.speech;
+    // A voice turn needs the settings (language) before transcribing; a text turn takes them from
+    // the write that records its question, one read of the whole session fewer per turn.
+    let settings: SessionSettings | undefined;
     let text: string;
     if (input.kind === 'voice') {
       if (input.audio.byteLength === 0) throw new TurnFailure(TurnErrors.emptyAudio());
+      settings = (await store.load(session.key))?.settings ?? {};
       const language = settings.language ?? defaults.language;
       let billedSeconds: number | undefined;
       text = (
@@ -133,11 +134,7 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
     }
     record.userText = text;
 
-    if (request.spoken) {
-      request.spoken.question = text;
-      request.spoken.speaking = speak;
-    }
-    const messages = await recordQuestion(
+    const recorded = await recordQuestion(
       store,
       session.key,
       text,
@@ -146,6 +143,14 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       marker,
     );
     markerSaved = marker !== undefined;
+    // Voice: the snapshot taken before transcribing, as the transcription used it.
+    settings ??= recorded.settings;
+    const { messages } = recorded;
+    const speak = request.speech ?? settings.speech ?? defaults.speech;
+    if (request.spoken) {
+      request.spoken.question = text;
+      request.spoken.speaking = speak;
+    }
     signal.throwIfAborted();
     if (request.context) record.contextTokens = request.context.context.tokens;
     stage = 'chat';
