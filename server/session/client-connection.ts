@@ -183,14 +183,14 @@ export function createClientConnection(
       const found = await openSession(ctx.store, s.key, pendingSettings);
       pendingSettings = {};
       send(legacy ? { type: 'ok' } : { type: 'ok', info: okInfo(found, found.existed) });
-      await lostTurns.check(s);
+      await lostTurns.check(s, found.inFlight);
     },
     async resume({ clientId, messages }) {
       const s = attach(clientId);
       const found = await resumeSession(ctx.store, s.key, messages, pendingSettings, ctx.defaults.historyMaxTurns);
       pendingSettings = {};
       send({ type: 'ok', info: okInfo(found, found.existed || messages.length > 0) });
-      await lostTurns.check(s);
+      await lostTurns.check(s, found.inFlight);
     },
     async settings({ settings }) {
       const allowed = ctx.limits.allowedModels;

@@ -9,8 +9,11 @@ import { markerFate, type InFlightTurn } from './turns-in-flight.ts';
 const LEASE_MARGIN_MS = 250;
 
 export interface LostTurnCheck {
-  /** Reports the session's lost turns; if some instance's lease still runs, looks once more after it. */
-  check(session: SessionRef): Promise<void>;
+  /**
+   * Reports the session's lost turns among `markers` (what SetClientID/Resume's write saw); if some
+   * instance's lease still runs, reads the session again once it has run out.
+   */
+  check(session: SessionRef, markers: readonly InFlightTurn[]): Promise<void>;
   dispose(): void;
 }
 
@@ -29,11 +32,12 @@ export function createLostTurnCheck(ctx: RelayContext, hooks: LostTurnHooks): Lo
    * A client usually reconnects before a killed instance's lease ran out, hence the second look.
    * Best effort: a store error only costs the report (the next reconnect looks again).
    */
-  const run = async (session: SessionRef, mayRecheck: boolean): Promise<void> => {
+  const run = async (session: SessionRef, known?: readonly InFlightTurn[]): Promise<void> => {
+    const mayRecheck = known !== undefined;
     try {
       const lost: InFlightTurn[] = [];
       let waitMs: number | undefined;
-      for (const marker of await inFlightMarkers(ctx.store, session.key)) {
+      for (const marker of known ?? (await inFlightMarkers(ctx.store, session.key))) {
         const fate = await markerFate(ctx.turnsInFlight, marker);
         if (fate.lost) lost.push(marker);
         else if (fate.recheckInMs !== undefined) waitMs = Math.max(waitMs ?? 0, fate.recheckInMs);
@@ -44,7 +48,7 @@ export function createLostTurnCheck(ctx: RelayContext, hooks: LostTurnHooks): Lo
       clearTimeout(recheck);
       recheck = setTimeout(() => {
         recheck = undefined;
-        if (hooks.current() === session) hooks.enqueue(() => run(session, false));
+        if (hooks.current() === session) hooks.enqueue(() => run(session));
       }, waitMs + LEASE_MARGIN_MS);
       recheck.unref();
     } catch (error) {
@@ -53,7 +57,7 @@ export function createLostTurnCheck(ctx: RelayContext, hooks: LostTurnHooks): Lo
   };
 
   return {
-    check: (session) => run(session, true),
+    check: (session, markers) => (markers.length === 0 ? Promise.resolve() : run(session, markers)),
     dispose: () => clearTimeout(recheck),
   };
 }

@@ -11,6 +11,8 @@ import { addMarker, removeMarker, type InFlightTurn } from './turns-in-flight.ts
 export interface SessionSummary {
   existed: boolean;
   historyLength: number;
+  /** Turns in flight as of this write (turns-in-flight.ts): a reconnect checks them without another read. */
+  inFlight: InFlightTurn[];
 }
 
 const hasSettings = (settings: SessionSettings) => Object.keys(settings).length > 0;
@@ -20,7 +22,7 @@ export async function openSession(store: SessionStore, key: SessionKey, pending:
   const { existed, state } = await store.update(key, (s) => {
     if (hasSettings(pending)) s.settings = { ...s.settings, ...pending };
   });
-  return { existed, historyLength: state.history.length };
+  return { existed, historyLength: state.history.length, inFlight: state.inFlight ?? [] };
 }
 
 /**
@@ -38,7 +40,7 @@ export async function resumeSession(
     if (!found) seedHistory(s, messages, maxTurns);
     if (hasSettings(pending)) s.settings = { ...s.settings, ...pending };
   });
-  return { existed, historyLength: state.history.length };
+  return { existed, historyLength: state.history.length, inFlight: state.inFlight ?? [] };
 }
 
 export async function changeSettings(store: SessionStore, key: SessionKey, settings: SessionSettings): Promise<void> {
