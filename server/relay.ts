@@ -73,6 +73,7 @@ interface Backends {
 const DAY = { windowSeconds: 86_400, keyPrefix: 'parley:day' };
 
 function memoryBackends(config: RelayConfig): Backends {
+  const turnsInFlight = createLocalTurnsInFlight();
   const store = createMemorySessionStore({
     maxSessions: config.history.maxSessions,
     maxPerToken: config.history.maxSessionsPerToken,
@@ -86,8 +87,12 @@ function memoryBackends(config: RelayConfig): Backends {
     authThrottle: createAuthThrottle(config.authThrottle),
     tokenRegistry: createFileTokenRegistry({ path: join(config.configDir, TOKENS_FILE) }),
     // The memory store dies with the process: a restarted relay has no markers to report.
-    turnsInFlight: createLocalTurnsInFlight(),
-    close: () => store.close(),
+    turnsInFlight,
+    async close() {
+      // Markers of turns that ended at shutdown are being cleared: the store stays until they are.
+      await turnsInFlight.close();
+      await store.close();
+    },
   };
 }
 
@@ -105,7 +110,7 @@ async function redisBackends(config: RelayConfig, url: string, logger: Logger): 
     tokenRegistry: createRedisTokenRegistry({ redis }),
     turnsInFlight,
     async close() {
-      // Turns were drained, so this instance has nothing in flight: its lease can go at once.
+      // Turns were drained; once their markers are cleared this instance has nothing in flight.
       await turnsInFlight.close();
       // QUIT lets in-flight writes finish; when Redis is away there is nothing to wait for.
       await redis.quit().catch(() => redis.disconnect());

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
 import { StoreUnavailableError } from '../session/store-error.ts';
-import type { TurnsInFlight } from '../session/turns-in-flight.ts';
+import { createRunningTurns, type TurnsInFlight } from '../session/turns-in-flight.ts';
 
 /** A killed instance's turns are reported lost at most this long after it died. */
 export const LEASE_TTL_MS = 3000;
@@ -14,6 +14,7 @@ export function createRedisTurnsInFlight(options: { redis: Redis; logger: Logger
   const { redis, logger } = options;
   const ttlMs = options.ttlMs ?? LEASE_TTL_MS;
   const instanceId = randomUUID();
+  const turns = createRunningTurns();
   const keyOf = (id: string) => `${options.keyPrefix ?? 'parley'}:instance:${id}`;
   let failing = false;
   const renew = () =>
@@ -33,7 +34,9 @@ export function createRedisTurnsInFlight(options: { redis: Redis; logger: Logger
   timer.unref();
   return {
     instanceId,
-    running: new Set(),
+    running: turns.running,
+    start: turns.start,
+    finish: turns.finish,
     async leaseRemainingMs(id) {
       if (id === instanceId) return Infinity;
       let pttl: number;
@@ -47,6 +50,7 @@ export function createRedisTurnsInFlight(options: { redis: Redis; logger: Logger
       return pttl === -1 ? Infinity : pttl;
     },
     async close() {
+      await turns.settled();
       clearInterval(timer);
       // Best effort: a lease that could not be deleted runs out by itself within ttlMs.
       await redis.del(keyOf(instanceId)).catch(() => undefined);

@@ -39,7 +39,6 @@ export interface ClientConnection {
  */
 const MAX_FINISHED_SPOKEN_TURNS = 4;
 
-
 interface RunningTurn {
   controller: AbortController;
   done: Promise<unknown>;

@@ -64,9 +64,9 @@ export function launchTurn(
     if (!controller.signal.aborted) request.sink.error(TurnErrors.internal());
     return { sessionHash: request.session.hash, turnId: request.turnId, kind: request.input.kind, outcome: 'error', totalMs: 0, chunks: 0, error: 'INTERNAL' };
   });
-  // The log line, metrics and usage wait for the I/O already read in this turn of the event loop.
-  // Answers that started together end together, and their last chunks were waiting behind every
-  // other turn's bookkeeping (docs/reliability.md, chunk latency). Shutdown waits for this too.
+  // The log line, metrics and usage wait for the I/O already read in this turn of the event loop:
+  // answers that started together end together, and each turn's bookkeeping would otherwise sit
+  // between the other sessions' last chunks (docs/reliability.md, chunk latency). Shutdown waits for it.
   const accounted = done.then(
     (result) =>
       new Promise<void>((resolve) =>

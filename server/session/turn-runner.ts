@@ -99,7 +99,7 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
   const speechSignal = AbortSignal.any([signal, failure.signal]);
   const { inFlight } = request;
   const marker = inFlight ? newMarker(inFlight, turnId) : undefined;
-  if (marker) inFlight?.running.add(marker.id);
+  if (marker) inFlight?.start(marker.id);
   // True from the question's write (which holds the marker) until a write removed it.
   let markerSaved = false;
 
@@ -259,13 +259,8 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       await speech?.finish().catch(() => undefined);
     }
   }
-  if (marker) {
-    // Cleared before it leaves `running`, so a reconnect checking meanwhile never takes a turn that
-    // ended normally for a lost one. A failed clear (store outage; the turn already ended with an
-    // error) leaves a marker that a later reconnect may report once as TURN_LOST: harmless, retryable.
-    if (markerSaved) await clearInFlight(store, session.key, marker.id).catch(() => undefined);
-    inFlight?.running.delete(marker.id);
-  }
+  // An answer's own write removed its marker; a turn that ended any other way has it removed now.
+  if (marker) inFlight?.finish(marker.id, markerSaved ? () => clearInFlight(store, session.key, marker.id) : undefined);
   record.totalMs = elapsed();
   return record;
 }

@@ -22,15 +22,51 @@ export interface InFlightTurn {
 export interface TurnsInFlight {
   /** This process, as named in markers (random per start: a restarted process is another instance). */
   readonly instanceId: string;
-  /** Marker ids of the turns running in this process. */
-  readonly running: Set<string>;
+  /** Marker ids of the turns running in this process (a finished turn's stays until its marker is cleared). */
+  readonly running: ReadonlySet<string>;
+  /** A turn with this marker started here. */
+  start(markerId: string): void;
+  /**
+   * The turn ended. `clear` removes its marker from the store; it runs without holding up the end of
+   * the turn (a legacy client's next message must not find the turn still busy), and the marker stays
+   * in `running` until it is done, so a reconnect meanwhile does not take the turn for a lost one.
+   */
+  finish(markerId: string, clear?: () => Promise<void>): void;
   /**
    * How long the instance's lease still runs: 0 = gone (the instance stopped), Infinity = this
    * process. Rejects with StoreUnavailableError when the store cannot be reached.
    */
   leaseRemainingMs(instanceId: string): Promise<number>;
-  /** Gives the lease up (graceful shutdown: turns were ended and their markers cleared). */
+  /** Waits for markers being cleared, then gives the lease up (graceful shutdown, after the turns drained). */
   close(): Promise<void>;
+}
+
+/** The bookkeeping every TurnsInFlight shares: running markers and the clears still under way. */
+export function createRunningTurns(): Pick<TurnsInFlight, 'running' | 'start' | 'finish'> & { settled(): Promise<void> } {
+  const running = new Set<string>();
+  const clearing = new Set<Promise<void>>();
+  return {
+    running,
+    start: (id) => void running.add(id),
+    finish(id, clear) {
+      if (!clear) {
+        running.delete(id);
+        return;
+      }
+      // A failed clear (store outage; the turn already ended with an error) leaves a marker that a
+      // later reconnect may report once as TURN_LOST: harmless, and retryable like the turn's own error.
+      const done: Promise<void> = clear()
+        .catch(() => undefined)
+        .finally(() => {
+          running.delete(id);
+          clearing.delete(done);
+        });
+      clearing.add(done);
+    },
+    settled: async () => {
+      await Promise.all([...clearing]);
+    },
+  };
 }
 
 /**
@@ -42,11 +78,14 @@ export const MAX_MARKER_AGE_MS = 30 * 60_000;
 /** One process with the in-memory store: every marker is this process's, and its lease never ends. */
 export function createLocalTurnsInFlight(): TurnsInFlight {
   const instanceId = randomUUID();
+  const turns = createRunningTurns();
   return {
     instanceId,
-    running: new Set(),
+    running: turns.running,
+    start: turns.start,
+    finish: turns.finish,
     leaseRemainingMs: (id) => Promise.resolve(id === instanceId ? Infinity : 0),
-    close: () => Promise.resolve(),
+    close: turns.settled,
   };
 }
 

@@ -11,6 +11,7 @@ import { connectClient, is, type TestClient } from '../../helpers/ws-client.ts';
 const TOKEN_A = 'alice-Qm7vX2pL9rT4wZ8kN3bF6hJ1dS5gY0cE';
 const TOKEN_B = 'bob-Vt8nR3qW6yH1mK9pD4sL7xC2fB5jG0zA';
 const TOKEN_C = 'carol-Hx4mP8sQ2vN7kW1rT5yB9dL3gF6jZ0cA';
+const TOKEN_D = 'dave-Rk2wN8vQ5mT1xH7pL4cB9gF3jS6dZ0yA';
 // Each test uses its own token or stays well under this, except the budget test, which spends B's.
 const TURNS_PER_MINUTE = 10;
 let fake: FakeOpenAI;
@@ -41,7 +42,7 @@ const startInstance = () =>
     fake,
     env: {
       PARLEY_TOKEN: TOKEN_A,
-      PARLEY_TOKENS: `${TOKEN_B},${TOKEN_C}`,
+      PARLEY_TOKENS: `${TOKEN_B},${TOKEN_C},${TOKEN_D}`,
       PARLEY_SPEECH: '0',
       REDIS_URL: redis.url,
       PARLEY_TURNS_PER_MINUTE: String(TURNS_PER_MINUTE),
@@ -135,6 +136,22 @@ describe('two instances, one Redis', () => {
     expect(seen.map((r) => r.outcome)).toEqual(['aborted', 'completed']);
     expect(userTurns(seen[1]?.body as ChatBody)).toEqual(['legacy context', 'legacy question during the crash']);
     await one.restart();
+  });
+
+  it('lets a legacy client send its next message right after an error: clearing the marker does not keep the turn busy', async () => {
+    // Token D: a budget of its own (10 turns a minute), not shared with the other tests.
+    const c = await session(two, 'legacy-after-error', TOKEN_D, 'legacy');
+    for (let round = 0; round < 4; round++) {
+      fake.failNext('chat', { kind: 'status', status: 400, message: 'bad request for the test' });
+      const before = c.frames.length;
+      c.send({ type: 'userText', turnId: 0, text: `failing ${round}` });
+      await c.waitFor((f) => c.frames.indexOf(f) >= before && f.type === 'error');
+      // At once, as a legacy client does: no LEGACY_BUSY while the failed turn's marker is removed.
+      const next = c.frames.length;
+      c.send({ type: 'userText', turnId: 0, text: `right after ${round}` });
+      const end = await c.waitFor((f) => c.frames.indexOf(f) >= next && (f.type === 'textEnd' || f.type === 'error'));
+      expect(end.type).toBe('textEnd');
+    }
   });
 
   it("holds a token's turn budget across both instances", async () => {

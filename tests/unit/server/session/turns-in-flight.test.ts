@@ -20,10 +20,9 @@ const store = () => createMemorySessionStore({ maxSessions: 10, maxPerToken: 10,
 
 /** Another instance whose lease has `remaining` ms left (0 = it died). */
 const otherInstance = (remaining: number): TurnsInFlight => ({
+  ...createLocalTurnsInFlight(),
   instanceId: 'other',
-  running: new Set(),
   leaseRemainingMs: (id) => Promise.resolve(id === 'other' ? Infinity : remaining),
-  close: () => Promise.resolve(),
 });
 
 describe('in-flight markers in the session', () => {
@@ -77,13 +76,30 @@ describe('in-flight markers in the session', () => {
 });
 
 describe('whether a marked turn is lost', () => {
-  it('in one process: lost only when the turn no longer runs here', async () => {
+  it('in one process: lost only when the turn no longer runs here, and not while its marker is being cleared', async () => {
     const local = createLocalTurnsInFlight();
     const marker = newMarker(local, 3);
-    local.running.add(marker.id);
+    local.start(marker.id);
     expect(await markerFate(local, marker)).toEqual({ lost: false });
-    local.running.delete(marker.id);
+    let clearDone = () => undefined as void;
+    local.finish(marker.id, () => new Promise<void>((resolve) => (clearDone = resolve)));
+    expect(await markerFate(local, marker)).toEqual({ lost: false });
+    let closed = false;
+    const closing = local.close().then(() => (closed = true));
+    await Promise.resolve();
+    expect(closed).toBe(false);
+    clearDone();
+    await closing;
     expect(await markerFate(local, marker)).toEqual({ lost: true });
+  });
+
+  it('a marker whose clear fails leaves the running set all the same', async () => {
+    const local = createLocalTurnsInFlight();
+    const marker = newMarker(local, 4);
+    local.start(marker.id);
+    local.finish(marker.id, () => Promise.reject(new Error('store away')));
+    await local.close();
+    expect(local.running.has(marker.id)).toBe(false);
   });
 
   it("on another instance: lost when its lease is gone, looked at again when it still runs", async () => {
