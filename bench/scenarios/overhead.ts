@@ -28,6 +28,14 @@ export function answerFor(prompt: string): string {
 export interface Measured {
   summary: Summary;
   lost: number;
+  /** Turns that ended with an Error frame, by code (their remaining chunks count as lost). */
+  errors: Record<string, number>;
+}
+
+/** "", or " (STORE_UNAVAILABLE ×3, …)": why chunks were lost, for the log and the table. */
+export function errorNote(measured: Measured): string {
+  const parts = Object.entries(measured.errors).map(([code, count]) => `${code} ×${count}`);
+  return parts.length === 0 ? '' : ` (turns ended with ${parts.join(', ')})`;
 }
 
 /** Tokens per session in the unmeasured warm-up round (see measure). */
@@ -40,6 +48,7 @@ const WARM_UP_TOKENS = 10;
 export async function round(sent: Map<string, number>, relay: BenchRelay, run: string, sessions: number, tokens: number): Promise<Measured> {
   const clients = await openMany(sessions, 50, (i) => openSession(relay, `${run}-${i}`));
   const samples: number[] = [];
+  const errors: Record<string, number> = {};
   const finished = clients.map(
     (client: BenchClient, i) =>
       new Promise<void>((resolve) => {
@@ -53,6 +62,7 @@ export async function round(sent: Map<string, number>, relay: BenchRelay, run: s
             sent.delete(key);
             samples.push(at - start);
           } else if (frame.type === 'textEnd' || frame.type === 'error') {
+            if (frame.type === 'error') errors[frame.error.code] = (errors[frame.error.code] ?? 0) + 1;
             clearTimeout(timer);
             resolve();
           }
@@ -64,7 +74,7 @@ export async function round(sent: Map<string, number>, relay: BenchRelay, run: s
   for (const client of clients) client.close();
   // Let the relay notice the closes before the next round.
   await sleep(500);
-  return { summary: summarize(samples), lost: sessions * tokens - samples.length };
+  return { summary: summarize(samples), lost: sessions * tokens - samples.length, errors };
 }
 
 /**
@@ -112,7 +122,7 @@ export const overhead: Scenario = {
             await relay.stop();
           }
           const r = results[kind];
-          if (r) log(`  ${kind} @${sessions}: p50 ${r.summary.p50.toFixed(2)} p99 ${r.summary.p99.toFixed(2)} max ${r.summary.max.toFixed(2)} ms, ${r.summary.count} chunks, ${r.lost} lost`);
+          if (r) log(`  ${kind} @${sessions}: p50 ${r.summary.p50.toFixed(2)} p99 ${r.summary.p99.toFixed(2)} max ${r.summary.max.toFixed(2)} ms, ${r.summary.count} chunks, ${r.lost} lost${errorNote(r)}`);
         }
         const p = results.parley?.summary;
         const n = results.naive?.summary;
@@ -134,7 +144,7 @@ export const overhead: Scenario = {
           {
             scenario,
             metric: 'chunks lost',
-            parley: String(results.parley?.lost ?? 'n/a'),
+            parley: `${results.parley?.lost ?? 'n/a'}${results.parley ? errorNote(results.parley) : ''}`,
             baseline: String(results.naive?.lost ?? 'n/a'),
             target: '0',
             pass: results.parley?.lost === 0,

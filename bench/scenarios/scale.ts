@@ -13,7 +13,7 @@ import { startNaive, startParley, type BenchRelay } from '../lib/relays.ts';
 import { fmtMs, type Row } from '../lib/report.ts';
 import type { Scenario } from '../lib/scenario.ts';
 import { summarize, type Summary } from '../lib/stats.ts';
-import { answerFor, measure, round, startBenchFake, warmUp, type Measured } from './overhead.ts';
+import { answerFor, errorNote, measure, round, startBenchFake, warmUp, type Measured } from './overhead.ts';
 
 const TURN_SESSIONS = 10;
 const TURNS_EACH = 30;
@@ -67,7 +67,7 @@ function chunkRows(scenario: string, label: string, measured: Measured, baseline
   return [
     { scenario, metric: `${label}: chunk p50 (baseline ${baselineLabel})`, parley: fmtMs(p.p50, 2), baseline: fmtMs(b.p50, 2), data: { measured: p, baseline: b } },
     { scenario, metric: `${label}: chunk p99 (baseline ${baselineLabel})`, parley: fmtMs(p.p99, 2), baseline: fmtMs(b.p99, 2) },
-    { scenario, metric: `${label}: chunks lost`, parley: String(measured.lost), target: '0', pass: measured.lost === 0 },
+    { scenario, metric: `${label}: chunks lost`, parley: `${measured.lost}${errorNote(measured)}`, target: '0', pass: measured.lost === 0 },
   ];
 }
 
