@@ -8,7 +8,8 @@ const ortDist = dirname(require.resolve('onnxruntime-web/wasm'));
 /**
  * Conversation mode's voice activity detector (lib/voice/mic-vad.ts) loads these at run time; they
  * ship inside the extension (no CDN): Silero v5, vad-web's AudioWorklet, and onnxruntime-web's SIMD
- * wasm build with its loader. Only Chrome runs the engine today (docs/conversation-mode.md).
+ * wasm build with its loader. Both builds run the engine: Chrome in its offscreen document, Firefox
+ * in its conversation window (docs/conversation-mode.md).
  */
 const VAD_ASSETS = [
   join(vadDist, 'silero_vad_v5.onnx'),
@@ -29,8 +30,7 @@ export default defineConfig({
   // build output; generated test artifacts and benchmark results are not sources either.
   zip: { excludeSources: ['tests/artifacts/**', 'bench/results/*.json', '.output*/**'] },
   hooks: {
-    'build:publicAssets': (wxt, files) => {
-      if (wxt.config.browser === 'firefox') return;
+    'build:publicAssets': (_wxt, files) => {
       for (const absoluteSrc of VAD_ASSETS) files.push({ absoluteSrc, relativeDest: `vad/${absoluteSrc.split('/').pop() ?? ''}` });
     },
   },
@@ -95,8 +95,13 @@ export default defineConfig({
             },
           },
           // Firefox's default MV3 extension CSP has upgrade-insecure-requests, which turns ws://127.0.0.1
-          // into wss:// and fails (PLATFORM.md). MV2 takes a string here and is not affected.
-          ...(manifestVersion === 3 ? { content_security_policy: { extension_pages: "script-src 'self'" } } : {}),
+          // into wss:// and fails (docs/firefox.md). MV2 takes a string and is not affected. Both name
+          // 'wasm-unsafe-eval' for the VAD's onnxruntime in the conversation window: MV2 only reports
+          // WebAssembly compiled without it (Firefox's test_ext_wasm.js), MV3 refuses it.
+          content_security_policy:
+            manifestVersion === 3
+              ? { extension_pages: "script-src 'self' 'wasm-unsafe-eval'" }
+              : "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'",
         }
       : {
           // The VAD's onnxruntime compiles WebAssembly in the offscreen document: MV3 extension pages

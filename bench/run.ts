@@ -13,10 +13,12 @@ import { overhead } from './scenarios/overhead.ts';
 import { pageContext } from './scenarios/page-context.ts';
 import { profile } from './scenarios/profile.ts';
 import { scale } from './scenarios/scale.ts';
+import { sttStream } from './scenarios/stt-stream.ts';
 import { ttfa } from './scenarios/ttfa.ts';
 import { upload } from './scenarios/upload.ts';
+import { voice } from './scenarios/voice.ts';
 
-const SCENARIOS: readonly Scenario[] = [overhead, ttfa, idle, upload, extensionCost, memory, scale, profile, longAnswer, pageContext, accounting];
+const SCENARIOS: readonly Scenario[] = [overhead, ttfa, idle, upload, extensionCost, memory, scale, profile, longAnswer, pageContext, accounting, sttStream, voice];
 
 const NOTE =
   'All upstream calls go to the fake OpenAI with fixed latencies (first token 300 ms, 30 ms per token, STT 300 ms, TTS 250 ms per request). ' +

@@ -116,6 +116,11 @@ export type BackgroundToContent =
   | { type: 'snapshot'; conversation: Conversation; status: ConnectionStatus; recording: RecordingState }
   | { type: 'conversation'; conversation: Conversation }
   | { type: 'textChunk'; entryId: string; text: string }
+  /**
+   * The user's words so far while a voice turn is transcribed (streamed transcription), shown until
+   * the transcript becomes a message; null when it did, or the turn ended without one.
+   */
+  | { type: 'liveTranscript'; text: string | null }
   | { type: 'speech'; entryId: string; index: number; sentence: string; audioBase64: string; mimeType: string }
   | { type: 'status'; status: ConnectionStatus }
   | { type: 'recording'; recording: RecordingState }
@@ -148,6 +153,8 @@ export interface ProtocolMap {
   // permission page → background: the user granted (or denied) the microphone
   micPermissionResult(data: { granted: boolean }): void;
   // background → voice engine (offscreen document / recorder window): conversation mode (issue 11)
+  /** Whether the engine's page is loaded and listening (Firefox's window host waits for it). */
+  engineReady(): boolean;
   engineStart(data: { silenceMs: number; echoCancellation: boolean }): { ok: true } | { ok: false; code: MicErrorCode; message: string };
   engineStop(): void;
   engineResume(): void;

@@ -345,6 +345,8 @@ export function encodeServerMessage(message: ServerMessage, dialect: Dialect = '
       return message.speech ? frame(ServerFrame.TextEnd, u32(message.turnId), json(message.speech)) : frame(ServerFrame.TextEnd, u32(message.turnId));
     case 'transcript':
       return frame(ServerFrame.Transcript, u32(message.turnId), utf8(message.text));
+    case 'transcriptPartial':
+      return frame(ServerFrame.TranscriptPartial, u32(message.turnId), utf8(message.text));
     case 'speechAudio': {
       const sentence = utf8(message.sentence);
       return frame(ServerFrame.SpeechAudio, u32(message.turnId), u16(message.index), u32(sentence.byteLength), sentence, message.audio);
@@ -455,6 +457,10 @@ export function decodeServerFrame(bytes: Uint8Array, dialect: Dialect): DecodeRe
     case ServerFrame.Transcript: {
       const text = readUtf8(rest);
       return text === undefined ? badUtf8() : ok({ type: 'transcript', turnId: id, text });
+    }
+    case ServerFrame.TranscriptPartial: {
+      const text = readUtf8(rest);
+      return text === undefined ? badUtf8() : ok({ type: 'transcriptPartial', turnId: id, text });
     }
     case ServerFrame.SpeechAudio: {
       if (rest.byteLength < 6) return fail(ErrorCode.BadFrame, 'SpeechAudio is too short.');

@@ -32,6 +32,7 @@ export const ServerFrame = {
   SpeechAudio: 0x14,
   Pong: 0x15,
   ContextInfo: 0x16,
+  TranscriptPartial: 0x17,
 } as const;
 export type ServerFrameType = (typeof ServerFrame)[keyof typeof ServerFrame];
 

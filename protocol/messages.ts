@@ -111,6 +111,12 @@ export type ServerMessage =
   | { type: 'textChunk'; turnId: number; text: string }
   | { type: 'textEnd'; turnId: number; speech?: SpeechCut }
   | { type: 'transcript'; turnId: number; text: string }
+  /**
+   * The transcript so far, while a streaming transcription model is still producing it (the whole
+   * text, not a delta: a retried transcription simply starts over). The final text is the
+   * `transcript` that follows; only that one enters history.
+   */
+  | { type: 'transcriptPartial'; turnId: number; text: string }
   | {
       type: 'speechAudio';
       turnId: number;

@@ -21,6 +21,8 @@ export interface RelayConfig {
   stt: Endpoint;
   tts: Endpoint;
   models: { chat: string; stt: string; tts: string };
+  /** Ask for streamed transcripts (PARLEY_STT_STREAM, resolved against the STT model): parley.v1 clients see the text grow. */
+  sttStream: boolean;
   voice: string;
   /** Empty string = let the speech-to-text model detect the language. */
   language: string;
@@ -155,6 +157,19 @@ function model(env: Env, name: string, fallback: string): string {
   return value;
 }
 
+/**
+ * PARLEY_STT_STREAM: `auto` (default) streams for the gpt-4o transcribe models, the ones OpenAI streams
+ * for; `on` forces it for a compatible server with other model names; `off` never asks.
+ * whisper-1 ignores `stream` and answers JSON, which would read as a stream cut before it began.
+ */
+function sttStream(env: Env, sttModel: string): boolean {
+  const mode = text(env, 'PARLEY_STT_STREAM', 'auto').toLowerCase();
+  if (mode !== 'auto' && mode !== 'on' && mode !== 'off') throw new ConfigError(`PARLEY_STT_STREAM must be auto, on or off (got "${mode}").`);
+  if (mode === 'on' && sttModel === 'whisper-1')
+    throw new ConfigError('PARLEY_STT_STREAM=on needs a transcription model that streams; whisper-1 does not. Use auto or off, or a gpt-4o transcribe model.');
+  return mode === 'on' || (mode === 'auto' && sttModel.startsWith('gpt-4o'));
+}
+
 function defaultConfigDir(env: Env): string {
   const xdg = env.XDG_CONFIG_HOME?.trim();
   return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.config'), 'parley');
@@ -244,6 +259,7 @@ export function loadConfig(env: Env): RelayConfig {
 
   const host = text(env, 'PARLEY_HOST', '127.0.0.1');
   const chatModel = model(env, 'PARLEY_CHAT_MODEL', 'gpt-4o-mini');
+  const sttModel = model(env, 'PARLEY_STT_MODEL', 'gpt-4o-mini-transcribe');
   const allowedModels = list(env, 'PARLEY_ALLOWED_MODELS');
   for (const name of allowedModels) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/.test(name)) throw new ConfigError(`PARLEY_ALLOWED_MODELS entries must be model names (got "${name}").`);
@@ -269,9 +285,10 @@ export function loadConfig(env: Env): RelayConfig {
     tts: endpoint('PARLEY_TTS'),
     models: {
       chat: chatModel,
-      stt: model(env, 'PARLEY_STT_MODEL', 'gpt-4o-mini-transcribe'),
+      stt: sttModel,
       tts: model(env, 'PARLEY_TTS_MODEL', 'gpt-4o-mini-tts'),
     },
+    sttStream: sttStream(env, sttModel),
     voice,
     language,
     speech: flag(env, 'PARLEY_SPEECH', true),

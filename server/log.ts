@@ -13,6 +13,8 @@ export interface TurnLogRecord {
   transport: 'ws' | 'http';
   outcome: TurnOutcome;
   sttMs?: number;
+  /** First streamed piece of the transcript (PARLEY_STT_STREAM); absent when it was not streamed. */
+  firstPartialMs?: number;
   firstTokenMs?: number;
   firstAudioMs?: number;
   totalMs: number;

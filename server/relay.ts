@@ -153,6 +153,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     defaults: {
       chatModel: config.models.chat,
       sttModel: config.models.stt,
+      sttStream: config.sttStream,
       ttsModel: config.models.tts,
       voice: config.voice,
       language: config.language,

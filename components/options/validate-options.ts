@@ -2,23 +2,15 @@ import { LANGUAGE_RE, MODEL_NAME_RE, ProtocolLimits } from '../../protocol/index
 import { checkRelayUrl, checkToken } from '../../lib/background/relay-config.ts';
 import { END_OF_TURN_SILENCE_MS, SPEECH_SPEEDS, VOICES, type ParleySettings } from '../../lib/settings.ts';
 
-/** The options form as typed (strings as the user entered them). Pure: tested without rendering. */
-export interface OptionsForm {
-  relayUrl: string;
+/**
+ * The options form as typed: the settings, plus the token (kept apart in storage.local), with the site
+ * list as the user entered it. Derived from ParleySettings so a new setting cannot be left out of the form.
+ */
+export type OptionsForm = Omit<ParleySettings, 'siteList'> & {
   token: string;
-  model: string;
-  voice: string;
-  language: string;
-  speech: boolean;
-  speechSpeed: number;
-  endOfTurnSilenceMs: number;
-  echoCancellation: boolean;
-  typingEffect: boolean;
-  systemPrompt: string;
-  siteMode: ParleySettings['siteMode'];
   /** One hostname per line (commas also separate). */
   siteList: string;
-}
+};
 
 export type OptionsField = keyof OptionsForm;
 

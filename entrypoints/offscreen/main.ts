@@ -6,6 +6,7 @@ import { onMessage, sendMessage } from '../../lib/messages.ts';
 import { createRecorderController } from '../../lib/recorder/media-recorder.ts';
 import { isFromBackground } from '../../lib/recorder/offscreen-sender.ts';
 import { createEngineHost } from '../../lib/voice/engine-host.ts';
+import { listenForEngine } from '../../lib/voice/engine-messages.ts';
 import { VAD_ASSET_PATH } from '../../lib/voice/mic-vad.ts';
 
 const recorder = createRecorderController(
@@ -22,15 +23,11 @@ const recorder = createRecorderController(
   },
 );
 
-const engine = createEngineHost({
-  sink: {
-    chunk: (data) => sendMessage('recorderChunk', data),
-    end: (data) => sendMessage('recorderEnd', data),
-  },
-  beginTurn: () => sendMessage('engineBeginTurn', undefined),
-  event: (event) => void sendMessage('engineEvent', event).catch(() => undefined),
+listenForEngine({
+  messaging: { onMessage, sendMessage },
+  runtimeId: browser.runtime.id,
   // This document's own origin is the extension's: the VAD's files are served from it.
-  assetBase: new URL(VAD_ASSET_PATH, location.origin).href,
+  createHost: (deps) => createEngineHost({ ...deps, assetBase: new URL(VAD_ASSET_PATH, location.origin).href }),
 });
 
 const fromBackground = (sender: Parameters<typeof isFromBackground>[0]) => isFromBackground(sender, browser.runtime.id);
@@ -42,17 +39,4 @@ onMessage('recorderStart', ({ data, sender }) =>
 );
 onMessage('recorderStop', ({ data, sender }) => {
   if (fromBackground(sender)) recorder.stop(data.discard);
-});
-onMessage('engineStart', ({ data, sender }) =>
-  fromBackground(sender) ? engine.start(data.silenceMs, data.echoCancellation) : { ok: false, code: 'FAILED', message: 'Refused a request from outside Parley.' },
-);
-onMessage('engineStop', ({ sender }) => {
-  if (fromBackground(sender)) engine.stop();
-});
-onMessage('engineResume', ({ sender }) => (fromBackground(sender) ? engine.resume() : undefined));
-onMessage('engineSpeak', ({ data, sender }) => {
-  if (fromBackground(sender)) engine.speak(data.id, data.base64);
-});
-onMessage('engineAnswerEnded', ({ sender }) => {
-  if (fromBackground(sender)) engine.answerEnded();
 });

@@ -5,15 +5,15 @@
  * the engine when the answer's turn ended, and turns the engine's barge-in into an Interrupt frame
  * with what was heard. One conversation at a time (one microphone).
  */
-import type { BackgroundToContent, ConversationView, EngineEvent } from '../messages.ts';
-import type { RecorderHost } from '../recorder/recorder-host.ts';
+import type { BackgroundToContent, ConversationView, EngineEvent, MicErrorCode } from '../messages.ts';
+import { EngineHostError, type RecorderHost } from '../recorder/recorder-host.ts';
 import { bytesToBase64 } from './base64.ts';
 import type { RelayClient } from './relay-client.ts';
 import type { Turns } from './turns.ts';
 import type { Voice } from './voice.ts';
 
 export interface EngineChannel {
-  start(silenceMs: number, echoCancellation: boolean): Promise<{ ok: true } | { ok: false; message: string }>;
+  start(silenceMs: number, echoCancellation: boolean): Promise<{ ok: true } | { ok: false; code?: MicErrorCode; message: string }>;
   stop(): Promise<void>;
   speak(id: string, base64: string): Promise<void>;
   answerEnded(): Promise<void>;
@@ -26,6 +26,8 @@ export interface ConversationOptions {
   voice: Pick<Voice, 'beginEngineTurn' | 'failFor'>;
   turns: Pick<Turns, 'interrupted'>;
   settings: () => Promise<{ silenceMs: number; echoCancellation: boolean }>;
+  /** Nobody granted the microphone yet: show the one-time grant page (as push-to-talk does). */
+  requestMicPermission?: () => void;
   /** The panel of the conversation's tab (its chat port). */
   post?: (tabId: number, message: BackgroundToContent) => void;
   log?: (message: string, error?: unknown) => void;
@@ -88,17 +90,20 @@ export function createConversation(options: ConversationOptions): Conversation {
   async function start(tab: number): Promise<void> {
     if (tabId !== undefined) await stop();
     if (!options.host.holdEngine) {
-      return options.voice.failFor(tab, { code: 'UNSUPPORTED', message: 'Conversation mode needs Chrome for now; push-to-talk works here.' });
+      return options.voice.failFor(tab, { code: 'UNSUPPORTED', message: 'Conversation mode does not run in this browser; push-to-talk works here.' });
     }
     tabId = tab;
     show(tab, { active: true, phase: 'listening', notice: 'Checking for echo…' });
     try {
-      release = await options.host.holdEngine();
+      // Firefox: the user closed the conversation window, which took the microphone with it.
+      release = await options.host.holdEngine(() => void stop('The Parley conversation window was closed, so the conversation ended.'));
       const settings = await options.settings();
       const result = await options.engine.start(settings.silenceMs, settings.echoCancellation);
-      if (!result.ok) throw new Error(result.message);
+      if (!result.ok) throw new EngineHostError(result.code ?? 'FAILED', result.message);
     } catch (error) {
       await stop();
+      const code = error instanceof EngineHostError ? error.code : 'FAILED';
+      if (code === 'PERMISSION_DENIED') options.requestMicPermission?.();
       const message = `Conversation mode could not start: ${error instanceof Error ? error.message : String(error)}`;
       show(tab, { active: false, phase: 'off', notice: message });
       options.voice.failFor(tab, { code: 'FAILED', message });

@@ -107,6 +107,7 @@ export function startBackground(options: { recorderHost: RecorderHost }): () => 
     voice,
     turns,
     post: ports.post,
+    requestMicPermission: openPermissionPage,
     settings: async () => {
       const settings = await loadSettings();
       return { silenceMs: settings.endOfTurnSilenceMs, echoCancellation: settings.echoCancellation };

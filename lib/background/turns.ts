@@ -47,6 +47,8 @@ interface Turn {
   assistantEntryId?: string;
   /** Voice turn sent with an attachment: shown on the user entry its transcript creates. */
   attachment?: ChatEntry['attachment'];
+  /** The tab shows a live transcript for this turn (TranscriptPartial) that must be cleared. */
+  live?: boolean;
 }
 
 export interface Turns {
@@ -96,6 +98,7 @@ export function createTurns(options: TurnsOptions): Turns {
   /** Ends a turn's entries: the answer keeps partial text (with `answerStatus`) or goes if empty. */
   function settle(turn: Turn, answerStatus: ChatEntry['status'], userError?: ChatEntry['error']) {
     turns.delete(turn.turnId);
+    clearLive(turn);
     options.onTurnEnded?.(turn.turnId);
     if (turn.assistantEntryId) {
       const answer = store.get(turn.assistantEntryId);
@@ -106,6 +109,13 @@ export function createTurns(options: TurnsOptions): Turns {
     if (!turn.userEntryId && userError && turn.kind === 'voice') {
       options.onVoiceFailed(turn.tabId, { code: 'FAILED', message: userError.message });
     }
+  }
+
+  /** The live transcript goes before the message replacing it is added, so the words never show twice. */
+  function clearLive(turn: Turn) {
+    if (!turn.live) return;
+    turn.live = false;
+    ports.post(turn.tabId, { type: 'liveTranscript', text: null });
   }
 
   function pump() {
@@ -139,8 +149,15 @@ export function createTurns(options: TurnsOptions): Turns {
     pong: () => undefined, // consumed by the heartbeat
     // TODO [2026-12-15]: show the relay's receipt (truncation) on the attachment chip once the panel sends attachments (issue 12).
     contextInfo: () => undefined,
+    // Not stored: only the final transcript becomes a message (and enters the relay's history).
+    transcriptPartial(message, turn) {
+      if (!turn || turn.kind !== 'voice' || turn.userEntryId) return;
+      turn.live = true;
+      ports.post(turn.tabId, { type: 'liveTranscript', text: message.text });
+    },
     transcript(message, turn) {
       if (!turn || turn.kind !== 'voice' || turn.userEntryId) return;
+      clearLive(turn);
       const user: ChatEntry = {
         id: newId(),
         role: 'user',
@@ -261,7 +278,10 @@ export function createTurns(options: TurnsOptions): Turns {
       });
     },
     newChat() {
-      for (const turn of turns.values()) relay.send({ type: 'cancel', turnId: turn.turnId });
+      for (const turn of turns.values()) {
+        relay.send({ type: 'cancel', turnId: turn.turnId });
+        clearLive(turn);
+      }
       turns.clear();
       owners.clear();
       options.attachments?.clear();

@@ -38,6 +38,8 @@ export class ChatState {
   /** The panel is on screen (its frame shown, or the side panel open). */
   open = $state(false);
   draft = $state('');
+  /** The user's words while their voice turn is transcribed (streamed); null when there is none. */
+  liveTranscript = $state<string | null>(null);
   muted = $state(false);
   /** Spoken sentences that started playing in this tab (readable by tests through the UI). */
   sentencesPlayed = $state(0);
@@ -59,12 +61,17 @@ export class ChatState {
 
   readonly #handlers: Handlers = {
     snapshot: (message, now) => {
+      // A (re)connected port: a transcription in flight shows again with its next piece.
+      this.liveTranscript = null;
       this.status = message.status;
       this.recording = message.recording;
       this.#applyConversation(message.conversation, now);
     },
     conversation: (message, now) => this.#applyConversation(message.conversation, now),
     textChunk: (message, now) => this.#appendChunk(message.entryId, message.text, now),
+    liveTranscript: (message) => {
+      this.liveTranscript = message.text;
+    },
     // Audio goes through the player first; it reports back with sentenceStarted/audioDropped.
     speech: () => undefined,
     status: (message) => {

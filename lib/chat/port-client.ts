@@ -31,6 +31,7 @@ const KNOWN: Record<BackgroundToContent['type'], true> = {
   snapshot: true,
   conversation: true,
   textChunk: true,
+  liveTranscript: true,
   speech: true,
   status: true,
   recording: true,

@@ -14,12 +14,25 @@ export interface RecorderHost {
   /** Stop the current recording; with `discard` no more chunks and no end are delivered. */
   stop(discard: boolean): Promise<void>;
   /**
-   * Conversation mode (issue 11): opens the voice engine's document and keeps it open until the
-   * returned release is called. Absent where the engine cannot run yet (Firefox's recorder window
-   * closes after each recording).
+   * Conversation mode (issue 11): opens the voice engine's document (Chrome's offscreen document,
+   * Firefox's conversation window) and keeps it open until the returned release is called.
+   * `onLost` is called if the document goes away without a release (the user closed the window).
+   * Absent where the engine cannot run.
    */
-  holdEngine?(): Promise<() => void>;
+  holdEngine?(onLost?: () => void): Promise<() => void>;
   dispose(): void;
+}
+
+/** holdEngine could not open the engine's document; `code` says whether a permission page would help. */
+export class EngineHostError extends Error {
+  override name = 'EngineHostError';
+  constructor(
+    readonly code: MicErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 export interface RecorderSink {

@@ -1,7 +1,7 @@
 import { browser } from 'wxt/browser';
 import { sendMessage } from '../messages.ts';
 import { MIC_MESSAGES } from './mic-errors.ts';
-import type { RecorderHost, RecorderStartResult } from './recorder-host.ts';
+import { EngineHostError, type RecorderHost, type RecorderStartResult } from './recorder-host.ts';
 
 /**
  * Firefox's recorder host: a small visible extension window (recorder.html).
@@ -12,6 +12,12 @@ import type { RecorderHost, RecorderStartResult } from './recorder-host.ts';
  * delegation); a visible extension window, focused or not, records with the
  * extension's one-time grant. So each recording opens one such window, which
  * closes itself once its last slice and end are delivered.
+ *
+ * Conversation mode (issue 11) holds one longer-lived window instead (recorder.html?engine=1): the
+ * voice engine runs there, capturing the mic and playing the answers through an AudioContext of that
+ * same window, the only playback Firefox's echo cancellation subtracts from that mic. The window
+ * closes when the hold is released (conversation ended, panel closed, paused); if the user closes
+ * it, the conversation is told through `onLost`.
  */
 export interface WindowHostDeps {
   /** Opens the recorder page for this turn in a new window; resolves its window id. */
@@ -22,6 +28,10 @@ export interface WindowHostDeps {
   microphonePermission(): Promise<string>;
   sendStart(turnId: number): Promise<RecorderStartResult>;
   sendStop(discard: boolean): Promise<void>;
+  /** Opens the conversation window (the voice engine's page); resolves its window id. */
+  openEngineWindow(): Promise<number | undefined>;
+  /** Whether the engine's page answers yet (it registers its listeners when its script runs). */
+  pingEngine(): Promise<boolean>;
   sleep(ms: number): Promise<void>;
 }
 
@@ -51,8 +61,20 @@ const defaultDeps: WindowHostDeps = {
   microphonePermission: async () => (await navigator.permissions.query({ name: 'microphone' as PermissionName })).state,
   sendStart: (turnId) => sendMessage('recorderStart', { turnId }),
   sendStop: (discard) => sendMessage('recorderStop', { discard }),
+  async openEngineWindow() {
+    const url = browser.runtime.getURL('/recorder.html?engine=1');
+    const created = await browser.windows.create({ url, type: 'popup', width: 360, height: 220, focused: false });
+    return created?.id;
+  },
+  pingEngine: () => sendMessage('engineReady', undefined),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
+
+interface HeldWindow {
+  /** Undefined until the browser gave it, and again once it is closed. */
+  windowId: number | undefined;
+  onLost?: () => void;
+}
 
 export function createWindowRecorderHost(options: WindowHostOptions = {}): RecorderHost {
   const deps: WindowHostDeps = { ...defaultDeps, ...options.deps };
@@ -64,9 +86,38 @@ export function createWindowRecorderHost(options: WindowHostOptions = {}): Recor
   let currentTurn: number | undefined;
   const closeTimers = new Set<ReturnType<typeof setTimeout>>();
 
+  /** The conversation window, while a hold keeps it open. */
+  let engine: HeldWindow | undefined;
+
   const removeListener = deps.onWindowRemoved((windowId) => {
     for (const [turnId, id] of windows) if (id === windowId) windows.delete(turnId);
+    if (engine && engine.windowId === windowId) {
+      const lost = engine;
+      engine = undefined;
+      lost.windowId = undefined;
+      lost.onLost?.();
+    }
   });
+
+  function closeEngine(held: HeldWindow) {
+    if (engine === held) engine = undefined;
+    const windowId = held.windowId;
+    held.windowId = undefined;
+    if (windowId === undefined) return;
+    // Closed by the user in the meantime: nothing left to do.
+    deps.closeWindow(windowId).catch((error: unknown) => log('conversation window already closed', error));
+  }
+
+  /** Waits until the engine's page answers; false if its window went away or it took too long. */
+  async function engineAnswers(held: HeldWindow): Promise<boolean> {
+    const deadline = Date.now() + startTimeoutMs;
+    while (Date.now() < deadline && engine === held) {
+      // "Receiving end does not exist" until the page has loaded.
+      if (await deps.pingEngine().catch(() => false)) return true;
+      await deps.sleep(50);
+    }
+    return false;
+  }
 
   function close(turnId: number) {
     const windowId = windows.get(turnId);
@@ -130,8 +181,32 @@ export function createWindowRecorderHost(options: WindowHostOptions = {}): Recor
       }, closeAfterStopMs);
       closeTimers.add(timer);
     },
+    async holdEngine(onLost) {
+      const permission = await deps.microphonePermission().catch(() => 'unknown');
+      if (permission === 'prompt' || permission === 'denied') throw new EngineHostError('PERMISSION_DENIED', MIC_MESSAGES.PERMISSION_DENIED);
+      // One conversation at a time: a new hold takes over from an old one.
+      if (engine) closeEngine(engine);
+      const held: HeldWindow = { windowId: undefined };
+      engine = held;
+      try {
+        held.windowId = await deps.openEngineWindow();
+        if (held.windowId === undefined) throw new Error('the browser gave no window id');
+      } catch (error) {
+        closeEngine(held);
+        throw new EngineHostError('FAILED', `Parley could not open its conversation window (${error instanceof Error ? error.message : String(error)}).`, { cause: error });
+      }
+      if (!(await engineAnswers(held))) {
+        const closed = engine !== held;
+        closeEngine(held);
+        throw new EngineHostError('FAILED', closed ? 'The Parley conversation window was closed.' : 'The Parley conversation window did not start.');
+      }
+      // From here on, the user closing the window ends the conversation (before, holdEngine fails instead).
+      held.onLost = onLost;
+      return () => closeEngine(held);
+    },
     dispose() {
       removeListener();
+      if (engine) closeEngine(engine);
       for (const timer of closeTimers) clearTimeout(timer);
       closeTimers.clear();
       for (const turnId of [...windows.keys()]) close(turnId);

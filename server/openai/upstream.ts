@@ -6,6 +6,7 @@ import OpenAI, { toFile } from 'openai';
 import { audioFileName, baseMimeType } from './audio-file.ts';
 import { streamChat, type ChatUsage, type UpstreamChatMessage } from './chat-stream.ts';
 import { DEFAULT_RETRY_BASE_MS, DEFAULT_RETRY_CAP_MS, withRetry, type RetryPolicy } from './retry.ts';
+import { streamTranscription } from './transcription-stream.ts';
 import { type UpstreamStage } from './upstream-error.ts';
 import { createWatchdog } from './watchdog.ts';
 
@@ -40,6 +41,10 @@ export interface Upstream {
   streamChat(req: { messages: UpstreamChatMessage[]; model: string; signal: AbortSignal; onUsage?: (usage: ChatUsage) => void }): AsyncIterable<string>;
   /** Non-streaming completion (used by the v1 HTTP API); same error mapping. */
   complete(req: { messages: UpstreamChatMessage[]; model: string; signal: AbortSignal; onUsage?: (usage: ChatUsage) => void }): Promise<string>;
+  /**
+   * The transcript, trimmed. With `onPartial`, asks for a streamed transcription (`stream: true`, for
+   * models that support it: the caller decides) and reports the text so far as it grows.
+   */
   transcribe(req: {
     audio: Uint8Array;
     mimeType: string;
@@ -47,6 +52,7 @@ export interface Upstream {
     language?: string;
     signal: AbortSignal;
     onUsage?: (usage: TranscriptionUsage) => void;
+    onPartial?: (textSoFar: string) => void;
   }): Promise<string>;
   /** Returns encoded audio (mp3 by default). */
   speak(req: { text: string; model: string; voice: string; speed?: number; format?: 'mp3' | 'wav' | 'opus'; signal: AbortSignal }): Promise<Uint8Array>;
@@ -90,17 +96,19 @@ export function createUpstream(config: UpstreamConfig): Upstream {
         return completion.choices[0]?.message.content ?? '';
       }),
 
-    transcribe: (req) =>
-      request('stt', req.signal, async (signal) => {
-        const type = baseMimeType(req.mimeType);
-        const file = await toFile(req.audio, audioFileName(type), { type });
-        const result = await sttClient.audio.transcriptions.create(
-          { file, model: req.model, response_format: 'json', ...(req.language ? { language: req.language } : {}) },
-          { signal },
-        );
-        if (result.usage?.type === 'duration') req.onUsage?.({ seconds: result.usage.seconds });
-        return result.text.trim();
-      }),
+    transcribe: ({ onPartial, ...req }) =>
+      onPartial
+        ? streamTranscription(sttClient, { ...req, onPartial }, { timeoutMs: config.timeoutMs, policy, secrets })
+        : request('stt', req.signal, async (signal) => {
+            const type = baseMimeType(req.mimeType);
+            const file = await toFile(req.audio, audioFileName(type), { type });
+            const result = await sttClient.audio.transcriptions.create(
+              { file, model: req.model, response_format: 'json', ...(req.language ? { language: req.language } : {}) },
+              { signal },
+            );
+            if (result.usage?.type === 'duration') req.onUsage?.({ seconds: result.usage.seconds });
+            return result.text.trim();
+          }),
 
     speak: (req) =>
       request('tts', req.signal, async (signal) => {

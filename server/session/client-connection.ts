@@ -123,6 +123,8 @@ export function createClientConnection(
 
   const sinkFor = (turnId: number): TurnSink => ({
     transcript: (text) => send({ type: 'transcript', turnId, text }),
+    // Legacy clients have no frame for it, and their transcriptions are not streamed at all.
+    ...(legacy ? {} : { transcriptPartial: (text: string) => send({ type: 'transcriptPartial', turnId, text }) }),
     textChunk: (text) => send({ type: 'textChunk', turnId, text }),
     textEnd: (cut) => send(cut ? { type: 'textEnd', turnId, speech: cut } : { type: 'textEnd', turnId }),
     speechAudio: (index, sentence, audio) => send({ type: 'speechAudio', turnId, index, sentence, audio }),

@@ -21,6 +21,8 @@ export { isTurnAbortReason, type TurnAbortReason } from './turn-abort.ts';
 /** Where a turn's output goes. Nothing is called after the turn is aborted, except the final error. */
 export interface TurnSink {
   transcript(text: string): void;
+  /** The transcript so far while it streams (parley.v1 only; absent = do not stream the transcription). */
+  transcriptPartial?(text: string): void;
   textChunk(text: string): void;
   /** `cut` when PARLEY_MAX_SPOKEN_SENTENCES left sentences unspoken. */
   textEnd(cut?: SpeechCut): void;
@@ -113,6 +115,13 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       settings = (await store.load(session.key))?.settings ?? {};
       const language = settings.language ?? defaults.language;
       let billedSeconds: number | undefined;
+      const partial = defaults.sttStream ? sink.transcriptPartial : undefined;
+      const onPartial = partial
+        ? live((soFar: string) => {
+            record.firstPartialMs ??= elapsed();
+            partial(soFar);
+          })
+        : undefined;
       text = (
         await upstream.transcribe({
           audio: input.audio,
@@ -121,6 +130,7 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
           ...(language === '' ? {} : { language }),
           signal,
           onUsage: (usage) => (billedSeconds = usage.seconds),
+          ...(onPartial ? { onPartial } : {}),
         })
       ).trim();
       record.sttMs = elapsed();

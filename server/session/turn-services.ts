@@ -13,7 +13,10 @@ export interface TurnUpstream {
     signal: AbortSignal;
     onUsage?: (usage: { promptTokens: number; completionTokens: number }) => void;
   }): AsyncIterable<string>;
-  /** `onUsage` receives the seconds a duration-billed model (whisper-1) reports. */
+  /**
+   * `onUsage` receives the seconds a duration-billed model (whisper-1) reports. With `onPartial` the
+   * transcription is streamed and reports the text so far as it grows.
+   */
   transcribe(request: {
     audio: Uint8Array;
     mimeType: string;
@@ -21,6 +24,7 @@ export interface TurnUpstream {
     language?: string;
     signal: AbortSignal;
     onUsage?: (usage: { seconds: number }) => void;
+    onPartial?: (textSoFar: string) => void;
   }): Promise<string>;
   speak(request: { text: string; model: string; voice: string; speed?: number; format?: 'mp3'; signal: AbortSignal }): Promise<Uint8Array>;
 }
@@ -28,6 +32,8 @@ export interface TurnUpstream {
 export interface TurnDefaults {
   chatModel: string;
   sttModel: string;
+  /** Stream transcripts to clients that show them (PARLEY_STT_STREAM resolved for sttModel). */
+  sttStream?: boolean;
   ttsModel: string;
   voice: string;
   language: string;

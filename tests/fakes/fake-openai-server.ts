@@ -4,7 +4,8 @@
 // signal that: npm exec does not forward SIGTERM, so signalling `npx` orphans the server.
 // Env: FAKE_OPENAI_PORT (default 0 = any free port), FAKE_OPENAI_HOST (127.0.0.1),
 // FAKE_OPENAI_KEY (default sk-fake-test-key), FAKE_OPENAI_DEMO=1, and latencies in ms:
-// FAKE_OPENAI_FIRST_TOKEN_MS, FAKE_OPENAI_PER_TOKEN_MS, FAKE_OPENAI_STT_MS, FAKE_OPENAI_TTS_MS.
+// FAKE_OPENAI_FIRST_TOKEN_MS, FAKE_OPENAI_PER_TOKEN_MS, FAKE_OPENAI_STT_MS, FAKE_OPENAI_STT_PER_TOKEN_MS,
+// FAKE_OPENAI_TTS_MS.
 // Prints one JSON line {"msg":"fake-openai listening","baseURL":...} once it accepts requests.
 import type { FakeLatency } from './fake-openai-types.ts';
 import { startFakeOpenAI } from './fake-openai.ts';
@@ -24,6 +25,7 @@ const LATENCY_ENV = {
   firstTokenMs: 'FAKE_OPENAI_FIRST_TOKEN_MS',
   perTokenMs: 'FAKE_OPENAI_PER_TOKEN_MS',
   sttMs: 'FAKE_OPENAI_STT_MS',
+  sttPerTokenMs: 'FAKE_OPENAI_STT_PER_TOKEN_MS',
   ttsMs: 'FAKE_OPENAI_TTS_MS',
 } as const satisfies Record<keyof FakeLatency, string>;
 

@@ -7,7 +7,10 @@ import type { ChatMessageText } from './fake-answers.ts';
 export interface FakeLatency {
   firstTokenMs: number;
   perTokenMs: number;
+  /** Before a transcription's first piece of text (upload, audio encoding). */
   sttMs: number;
+  /** Per piece (word) of transcript, as a model decodes: streamed pieces come this far apart, JSON after all of them. */
+  sttPerTokenMs: number;
   ttsMs: number;
 }
 
@@ -30,6 +33,10 @@ export interface TranscriptionRequestBody {
   language?: string;
   prompt?: string;
   response_format?: string;
+  /** "true" asks for server-sent events (gpt-4o transcribe models; whisper-1 ignores it). */
+  stream?: string;
+  /** `include[]` values, e.g. ["logprobs"]. */
+  include?: string[];
   filename: string;
   contentType: string;
   bytes: number;

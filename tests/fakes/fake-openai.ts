@@ -25,7 +25,7 @@ export { speechDurationMs } from './fake-speech.ts';
 export type { FakeEndpoint, FakeFailure, FakeLatency, FakeOpenAI, FakeOpenAIOptions, RecordedRequest, TranscriptionRequestBody } from './fake-openai-types.ts';
 
 export const DEFAULT_FAKE_API_KEY = 'sk-fake-test-key';
-const DEFAULT_LATENCY: FakeLatency = { firstTokenMs: 0, perTokenMs: 2, sttMs: 5, ttsMs: 5 };
+const DEFAULT_LATENCY: FakeLatency = { firstTokenMs: 0, perTokenMs: 2, sttMs: 5, sttPerTokenMs: 0, ttsMs: 5 };
 const MAX_JSON_BYTES = 10 * 1024 * 1024;
 // Multipart framing adds a little on top of the file itself.
 const MAX_MULTIPART_BYTES = MAX_AUDIO_BYTES + 1024 * 1024;

@@ -3,6 +3,7 @@
 import { defaultTranscript, tokenize } from './fake-answers.ts';
 import { cutConnection, delay, invalidRequest, sendError, sendStatusFailure } from './fake-http.ts';
 import type { HandlerContext, TranscriptionRequestBody } from './fake-openai-types.ts';
+import { streamsTranscripts, streamTranscription, wantsStream } from './fake-transcription-stream.ts';
 
 export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
 
@@ -35,10 +36,13 @@ export async function parseTranscriptionForm(raw: Buffer, contentType: string | 
     contentType: file.type,
     bytes: file.size,
   };
-  for (const name of ['language', 'prompt', 'response_format'] as const) {
+  for (const name of ['language', 'prompt', 'response_format', 'stream'] as const) {
     const value = text(name);
     if (value !== undefined) summary[name] = value;
   }
+  // The SDK sends arrays as repeated `include[]` fields.
+  const include = [...form.getAll('include[]'), ...form.getAll('include')].filter((value): value is string => typeof value === 'string');
+  if (include.length > 0) summary.include = include;
   return { ok: true, summary, file: new Uint8Array(await file.arrayBuffer()) };
 }
 
@@ -66,7 +70,9 @@ function invalidFormat(ctx: HandlerContext): void {
 export async function handleTranscription(ctx: HandlerContext, form: TranscriptionForm): Promise<void> {
   const { failure } = ctx;
   if (failure?.kind === 'status') return sendStatusFailure(ctx, failure);
-  if (failure?.kind === 'stall') return; // Never answer: the record stays pending until the client aborts.
+  // A streamed transcription stalls mid-stream instead (fake-transcription-stream.ts).
+  const streamed = form.ok && wantsStream(form.summary.stream) && streamsTranscripts(form.summary.model);
+  if (failure?.kind === 'stall' && !streamed) return; // Never answer: the record stays pending until the client aborts.
   if (!form.ok) return invalidRequest(ctx, form.message, form.param);
   const { summary, file } = form;
   if (summary.model === '') return invalidRequest(ctx, 'you must provide a model parameter', 'model');
@@ -81,12 +87,18 @@ export async function handleTranscription(ctx: HandlerContext, form: Transcripti
   if (!['json', 'text', 'verbose_json'].includes(format)) {
     return invalidRequest(ctx, `The fake does not support response_format '${format}'.`, 'response_format');
   }
-  if (failure !== undefined) return cutConnection(ctx);
+  if (failure !== undefined && !streamed) return cutConnection(ctx);
 
   await delay(ctx.latency.sttMs, ctx.signal);
   const audio = { bytes: file, filename: summary.filename, model: summary.model, ...(summary.language === undefined ? {} : { language: summary.language }) };
   const text = (ctx.options.transcript ?? defaultTranscript)(audio);
   const seconds = ctx.options.transcriptionSeconds ?? 1;
+  if (streamed) {
+    const logprobs = summary.include?.includes('logprobs') ?? false;
+    return streamTranscription(ctx, text, transcriptionUsage(summary.model, seconds, text), { logprobs });
+  }
+  // Decoding time: the answer comes whole once the model has produced every piece (see fake-transcription-stream.ts).
+  await delay(ctx.latency.sttPerTokenMs * tokenize(text).length, ctx.signal);
   // Whisper's text format ends with a newline; clients are expected to trim.
   const [contentType, body] =
     format === 'text'
@@ -109,7 +121,7 @@ export async function handleTranscription(ctx: HandlerContext, form: Transcripti
  * As OpenAI bills them: whisper-1 by duration (whole seconds), the gpt-4o transcribe models by tokens
  * (audio in, text out), which say nothing about the audio's length.
  */
-function transcriptionUsage(model: string, seconds: number, text: string): Record<string, unknown> {
+export function transcriptionUsage(model: string, seconds: number, text: string): Record<string, unknown> {
   if (model === 'whisper-1') return { type: 'duration', seconds };
   const audioTokens = Math.max(1, Math.round(seconds * 10));
   const outputTokens = tokenize(text).length;

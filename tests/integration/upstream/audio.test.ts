@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../protocol/index.ts';
-import type { FakeOpenAI, TranscriptionRequestBody } from '../../fakes/fake-openai.ts';
+import { tokenize, type FakeOpenAI, type TranscriptionRequestBody } from '../../fakes/fake-openai.ts';
 import { rejection, startUpstream } from './helpers.ts';
 
 const QUESTION = 'What is the capital of France?';
@@ -83,6 +83,46 @@ describe('upstream transcription', () => {
     fake.failNext('transcription', { kind: 'stall' });
     const error = await rejection(upstream.transcribe(stt(await webm())));
     expect(error.info.code).toBe(ErrorCode.UpstreamTimeout);
+    await fake.waitForRequest((r) => r.outcome === 'aborted');
+  });
+});
+
+describe('upstream streamed transcription', () => {
+  it('asks for stream=true, reports the text so far after every delta and returns the done text', async () => {
+    const { fake, upstream } = await setup({ transcript: () => `  ${QUESTION}  ` });
+    const partials: string[] = [];
+    await expect(upstream.transcribe({ ...stt(await webm(), { language: 'en' }), onPartial: (text) => partials.push(text) })).resolves.toBe(QUESTION);
+    const pieces = tokenize(`  ${QUESTION}  `);
+    expect(partials).toEqual(pieces.map((_, i) => pieces.slice(0, i + 1).join('')));
+    expect(fake.requests[0]?.body).toMatchObject({ stream: 'true', language: 'en', response_format: 'json', filename: 'recording.webm' });
+  });
+
+  it('reports a stream that ends without its done event as UPSTREAM_CUT, after retrying', async () => {
+    const { fake, upstream } = await setup({}, { maxRetries: 1 });
+    fake.failNext('transcription', { kind: 'endWithoutFinish' }, 2);
+    const partials: string[] = [];
+    const error = await rejection(upstream.transcribe({ ...stt(await webm()), onPartial: (text) => partials.push(text) }));
+    expect(error.info).toMatchObject({ code: ErrorCode.UpstreamCut, retryable: true });
+    expect(error.info.message).toMatch(/transcription stopped before it was complete/);
+    expect(partials.length).toBeGreaterThanOrEqual(2);
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('cancels a streaming transcription mid-stream, and delivers nothing after the abort', async () => {
+    const { fake, upstream } = await setup({ latency: { sttPerTokenMs: 50 } });
+    const turn = new AbortController();
+    const partials: string[] = [];
+    const pending = rejection(
+      upstream.transcribe({
+        ...stt(await webm(), { signal: turn.signal }),
+        onPartial: (text) => {
+          partials.push(text);
+          turn.abort();
+        },
+      }),
+    );
+    expect((await pending).info.code).toBe(ErrorCode.Cancelled);
+    expect(partials).toHaveLength(1);
     await fake.waitForRequest((r) => r.outcome === 'aborted');
   });
 });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { bytesToBase64 } from '../../../lib/background/base64.ts';
 import { parseClipId } from '../../../lib/background/conversation.ts';
+import { EngineHostError } from '../../../lib/recorder/recorder-host.ts';
 import { createHarness, settleHarnesses } from './support/harness.ts';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -93,6 +94,43 @@ describe('conversation mode in the background', () => {
     expect(tab.of('speechPlayed')).toEqual([{ type: 'speechPlayed', entryId, sentence: 'Paris.', durationMs: 640 }]);
     h.conversation.handleEvent({ type: 'interrupt', heard: { id: `${turnId}:0`, fraction: 0.5 } });
     expect(tab.of('speechDropped')).toEqual([{ type: 'speechDropped', entryId }]);
+  });
+
+  it("ends the conversation and says so when the engine's document goes away (Firefox: the user closed its window)", async () => {
+    const { h, tab } = await inConversation();
+    expect(h.host.onLost).toBeTypeOf('function');
+    h.host.onLost?.();
+    await settle();
+    expect(tab.of('conversationState').at(-1)?.conversation).toMatchObject({ active: false, phase: 'off' });
+    expect(tab.of('conversationState').at(-1)?.conversation.notice).toMatch(/window was closed/);
+    expect(h.engine.calls.at(-1)).toBe('stop');
+    expect(h.host.holds).toBe(0);
+    expect(h.conversation.activeTab()).toBeUndefined();
+  });
+
+  it('opens the one-time permission page when the engine may not use the microphone yet, from the host or the engine', async () => {
+    const h = await createHarness();
+    const tab = h.connect(1);
+    h.host.holdError = new EngineHostError('PERMISSION_DENIED', 'Parley may not use the microphone yet.');
+    tab.send({ type: 'toggleConversation' });
+    await settle();
+    expect(h.permissionPages).toHaveLength(1);
+    expect(tab.of('conversationState').at(-1)?.conversation).toMatchObject({ active: false, phase: 'off' });
+    expect(tab.of('conversationState').at(-1)?.conversation.notice).toMatch(/could not start: Parley may not use the microphone/);
+
+    // Chrome's offscreen engine reports the same through engineStart.
+    h.host.holdError = undefined;
+    h.engine.result = { ok: false, code: 'PERMISSION_DENIED', message: 'Parley may not use the microphone yet.' };
+    tab.send({ type: 'toggleConversation' });
+    await settle();
+    expect(h.permissionPages).toHaveLength(2);
+    expect(h.host.holds).toBe(0);
+
+    // Other failures do not send the user to a permission page.
+    h.engine.result = { ok: false, code: 'NO_MICROPHONE', message: 'No microphone was found.' };
+    tab.send({ type: 'toggleConversation' });
+    await settle();
+    expect(h.permissionPages).toHaveLength(2);
   });
 
   it('parses clip ids strictly', () => {

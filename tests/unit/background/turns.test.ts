@@ -187,6 +187,46 @@ describe('turns and tab routing', () => {
     expect(tab.of('textChunk')).toHaveLength(1);
   });
 
+  it('shows a streamed transcript live in the turn’s tab only, then replaces it with the final message', async () => {
+    const h = await createHarness();
+    const tab = h.connect(1);
+    const other = h.connect(2);
+    h.turns.beginVoiceTurn(1, 42);
+    h.fromRelay({ type: 'transcriptPartial', turnId: 42, text: 'What is' });
+    h.fromRelay({ type: 'transcriptPartial', turnId: 42, text: 'What is the capital' });
+    // Nothing is stored while the words come: only the final transcript becomes a message.
+    expect(h.store.snapshot().entries).toEqual([]);
+    h.fromRelay({ type: 'transcript', turnId: 42, text: 'What is the capital of France?' });
+    expect(tab.of('liveTranscript').map((m) => m.text)).toEqual(['What is', 'What is the capital', null]);
+    expect(other.of('liveTranscript')).toEqual([]);
+    // The live text is cleared before the message that replaces it arrives.
+    const kinds = tab.received.map((m) => m.type);
+    expect(kinds.lastIndexOf('liveTranscript')).toBeLessThan(kinds.lastIndexOf('conversation'));
+    expect(h.store.snapshot().entries[0]).toMatchObject({ role: 'user', content: 'What is the capital of France?', voice: true });
+    // Late partials of a turn that has its transcript are ignored.
+    h.fromRelay({ type: 'transcriptPartial', turnId: 42, text: 'What' });
+    expect(tab.of('liveTranscript')).toHaveLength(3);
+  });
+
+  it('clears a live transcript when its turn fails, is cancelled or the chat is reset', async () => {
+    const h = await createHarness();
+    const tab = h.connect(1);
+    h.turns.beginVoiceTurn(1, 42);
+    h.fromRelay({ type: 'transcriptPartial', turnId: 42, text: 'What is' });
+    h.fromRelay({ type: 'error', turnId: 42, error: { code: 'UPSTREAM_UNAVAILABLE', message: 'The connection to OpenAI broke.', retryable: true } });
+    expect(tab.of('liveTranscript').map((m) => m.text)).toEqual(['What is', null]);
+
+    h.turns.beginVoiceTurn(1, 43);
+    h.fromRelay({ type: 'transcriptPartial', turnId: 43, text: 'Tell me' });
+    tab.send({ type: 'newChat' });
+    expect(tab.of('liveTranscript').map((m) => m.text)).toEqual(['What is', null, 'Tell me', null]);
+
+    // A turn that never streamed has nothing to clear.
+    h.turns.beginVoiceTurn(1, 44);
+    h.fromRelay({ type: 'transcript', turnId: 44, text: 'Hello' });
+    expect(tab.of('liveTranscript')).toHaveLength(4);
+  });
+
   it('new chat cancels turns in flight and starts a fresh session', async () => {
     const h = await createHarness();
     const tab = h.connect(1);

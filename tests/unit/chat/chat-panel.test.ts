@@ -133,6 +133,36 @@ describe('ChatPanel', () => {
     expect(target.querySelector('img')).toBeNull();
   });
 
+  it('shows the words of a voice turn as they are transcribed, as text, until the final message replaces them', () => {
+    render();
+    const log = () => target.querySelector('[role="log"]');
+    chat.apply({ type: 'liveTranscript', text: 'What is <img src=x onerror="alert(1)"> the' }, 0);
+    flushSync();
+    const live = log()?.querySelector('.message.user[aria-busy="true"]');
+    expect(live?.querySelector('.bubble')?.textContent).toBe('What is <img src=x onerror="alert(1)"> the');
+    expect(live?.textContent).toContain('Transcribing…');
+    expect(target.querySelector('img')).toBeNull();
+
+    chat.apply({ type: 'liveTranscript', text: 'What is the capital' }, 0);
+    flushSync();
+    expect(log()?.querySelector('.message.user[aria-busy="true"] .bubble')?.textContent).toBe('What is the capital');
+    expect(log()?.querySelectorAll('.message.user')).toHaveLength(1);
+
+    chat.apply({ type: 'liveTranscript', text: null }, 0);
+    chat.apply(
+      {
+        type: 'conversation',
+        conversation: { clientId: 'c1', entries: [{ id: 'u1', role: 'user', content: 'What is the capital of France?', status: 'done', voice: true, createdAt: 1 }] },
+      },
+      0,
+    );
+    flushSync();
+    const users = [...(log()?.querySelectorAll('.message.user') ?? [])];
+    expect(users.map((u) => u.querySelector('.bubble')?.textContent)).toEqual(['What is the capital of France?']);
+    expect(users[0]?.getAttribute('aria-busy')).toBe('false');
+    expect(target.textContent).not.toContain('Transcribing…');
+  });
+
   it('offers Retry on a failed message and Stop while an answer streams', () => {
     chat.apply(
       {

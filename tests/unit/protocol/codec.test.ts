@@ -6,6 +6,7 @@ import {
   encodeClientMessage,
   encodeServerMessage,
   ErrorCode,
+  LEGACY_SERVER_TYPES,
   type ClientMessage,
   type ServerMessage,
 } from '../../../protocol/index.ts';
@@ -92,6 +93,8 @@ describe('server frames', () => {
     { type: 'textEnd', turnId: 3 },
     { type: 'textEnd', turnId: 3, speech: { spoken: 2, unspoken: 4 } },
     { type: 'transcript', turnId: 3, text: 'What is the capital of France?' },
+    { type: 'transcriptPartial', turnId: 3, text: 'What is the capital' },
+    { type: 'transcriptPartial', turnId: 3, text: '' },
     { type: 'speechAudio', turnId: 3, index: 2, sentence: 'Paris is the capital. ', audio: bytes(0xff, 0xfb, 0x90) },
     { type: 'pong', nonce: 99 },
   ];
@@ -115,5 +118,17 @@ describe('server frames', () => {
     expect(encodeServerMessage({ type: 'error', turnId: 5, error: { code: ErrorCode.Internal, message: 'no', retryable: false } }, 'legacy')).toEqual(
       bytes(0x99, 0x6e, 0x6f),
     );
+  });
+
+  it('lays out TranscriptPartial as type 0x17, turn id, UTF-8 text; refuses bad UTF-8 and legacy', () => {
+    expect(encodeServerMessage({ type: 'transcriptPartial', turnId: 258, text: 'Où' }, 'v1')).toEqual(bytes(0x17, 0, 0, 1, 2, 0x4f, 0xc3, 0xb9));
+    const badText = decodeServerFrame(bytes(0x17, 0, 0, 0, 1, 0xc3), 'v1');
+    expect(badText.ok ? undefined : badText.error.code).toBe(ErrorCode.BadFrame);
+    const short = decodeServerFrame(bytes(0x17, 0, 0), 'v1');
+    expect(short.ok ? undefined : short.error.code).toBe(ErrorCode.BadFrame);
+    // A legacy client has never heard of it (and the relay never sends it one: LEGACY_SERVER_TYPES).
+    const legacy = decodeServerFrame(bytes(0x17, 0, 0, 0, 1, 0x61), 'legacy');
+    expect(legacy.ok ? undefined : legacy.error.code).toBe(ErrorCode.UnknownFrame);
+    expect(LEGACY_SERVER_TYPES.has('transcriptPartial')).toBe(false);
   });
 });

@@ -87,6 +87,21 @@ describe('loadConfig', () => {
     }
   });
 
+  it('streams transcripts for the gpt-4o transcribe models unless PARLEY_STT_STREAM says otherwise', () => {
+    const stream = (env: Record<string, string>) => loadConfig({ OPENAI_API_KEY: 'sk-x', ...env }).sttStream;
+    expect(stream({})).toBe(true);
+    expect(stream({ PARLEY_STT_MODEL: 'gpt-4o-transcribe' })).toBe(true);
+    expect(stream({ PARLEY_STT_MODEL: 'whisper-1' })).toBe(false);
+    expect(stream({ PARLEY_STT_MODEL: 'whisper-1', PARLEY_STT_STREAM: 'auto' })).toBe(false);
+    expect(stream({ PARLEY_STT_STREAM: 'off' })).toBe(false);
+    expect(stream({ PARLEY_STT_STREAM: 'OFF' })).toBe(false);
+    // A compatible server with its own model names that streams the same events.
+    expect(stream({ PARLEY_STT_MODEL: 'parakeet-tdt', PARLEY_STT_STREAM: 'on' })).toBe(true);
+    expect(stream({ PARLEY_STT_MODEL: 'parakeet-tdt' })).toBe(false);
+    expect(() => stream({ PARLEY_STT_STREAM: 'yes' })).toThrow(/PARLEY_STT_STREAM must be auto, on or off/);
+    expect(() => stream({ PARLEY_STT_MODEL: 'whisper-1', PARLEY_STT_STREAM: 'on' })).toThrow(/whisper-1 does not/);
+  });
+
   it('maps CLI flags onto variables', () => {
     expect(flagsToEnv(['--port', '4000', '--host=0.0.0.0', '--http-port', '4001'])).toEqual({
       PARLEY_WS_PORT: '4000',

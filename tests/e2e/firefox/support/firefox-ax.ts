@@ -94,6 +94,34 @@ function bidi(browser: Browser): BidiSender {
   return (browser as unknown as { connection: BidiSender }).connection;
 }
 
+/** Top-level browsing contexts of every window, add-on popup windows included. */
+export async function topContexts(browser: Browser): Promise<Array<{ context: string; url: string }>> {
+  const tree = (await bidi(browser).send('browsingContext.getTree', { maxDepth: 0 })) as { result: { contexts: Array<{ context: string; url: string }> } };
+  return tree.result.contexts.map(({ context, url }) => ({ context, url }));
+}
+
+/** Every browsing context with its frames, flattened (add-on popup windows included). */
+export async function allContexts(browser: Browser): Promise<Array<{ context: string; url: string }>> {
+  type Node = { context: string; url: string; children?: Node[] | null };
+  const tree = (await bidi(browser).send('browsingContext.getTree', {})) as { result: { contexts: Node[] } };
+  const out: Array<{ context: string; url: string }> = [];
+  const walk = (node: Node) => {
+    out.push({ context: node.context, url: node.url });
+    for (const child of node.children ?? []) walk(child);
+  };
+  tree.result.contexts.forEach(walk);
+  return out;
+}
+
+/** Evaluates an expression in a browsing context and returns its string value. */
+export async function evaluateIn(browser: Browser, context: string, expression: string): Promise<string> {
+  const response = (await bidi(browser).send('script.evaluate', { expression, target: { context }, awaitPromise: false })) as {
+    result: { type: string; result?: { type: string; value?: unknown }; exceptionDetails?: { text: string } };
+  };
+  if (response.result.type !== 'success') throw new Error(`script.evaluate failed: ${response.result.exceptionDetails?.text ?? 'unknown'}`);
+  return String(response.result.result?.value ?? '');
+}
+
 export async function createFirefoxAx(browser: Browser, page: Page, urlPrefix: string): Promise<FirefoxAx> {
   const tree = (await bidi(browser).send('browsingContext.getTree', { 'moz:scope': 'chrome' })) as {
     result: { contexts: Array<{ context: string; url: string }> };

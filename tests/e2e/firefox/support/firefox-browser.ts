@@ -48,7 +48,18 @@ export interface FirefoxExtensionBrowser {
   close(): Promise<void>;
 }
 
-export async function launchFirefoxWithExtension(options: { grantMicrophone: boolean }): Promise<FirefoxExtensionBrowser> {
+export interface LaunchOptions {
+  grantMicrophone: boolean;
+  /**
+   * A PulseAudio server for real audio devices (support/private-pulse.ts): its default source is
+   * the microphone, its default sink the speaker. Without it, Firefox's fake tone microphone.
+   */
+  pulseServer?: string;
+  /** Keep Firefox's default autoplay blocking (the conversation window must play without a click). */
+  defaultAutoplay?: boolean;
+}
+
+export async function launchFirefoxWithExtension(options: LaunchOptions): Promise<FirefoxExtensionBrowser> {
   const dir = await mkdtemp(join(tmpdir(), 'parley-e2e-firefox-'));
   const permissions = join(dir, 'permissions');
   // Format of Firefox's defaults/permissions: matchtype \t type \t permission (1 = allow) \t origin.
@@ -59,14 +70,14 @@ export async function launchFirefoxWithExtension(options: { grantMicrophone: boo
     headless: true,
     // Lets BiDi open moz-extension:// pages and read the accessibility tree (firefox-ax.ts).
     args: ['--remote-allow-system-access'],
+    ...(options.pulseServer ? { env: { ...process.env, PULSE_SERVER: options.pulseServer } } : {}),
     extraPrefsFirefox: {
-      // A synthetic tone instead of a real device. Permission checks stay ON
-      // (media.navigator.permission.disabled is not set): the grant below is what lets Parley record.
-      'media.navigator.streams.fake': true,
+      // A synthetic tone instead of a real device, unless the test brings its own PulseAudio. Permission
+      // checks stay ON (media.navigator.permission.disabled is not set): the grant below lets Parley record.
+      ...(options.pulseServer ? {} : { 'media.navigator.streams.fake': true }),
       'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: EXTENSION_UUID }),
       'permissions.manager.defaultsUrl': pathToFileURL(permissions).href,
-      'media.autoplay.default': 0,
-      'media.autoplay.blocking_policy': 0,
+      ...(options.defaultAutoplay ? {} : { 'media.autoplay.default': 0, 'media.autoplay.blocking_policy': 0 }),
     },
   });
   try {

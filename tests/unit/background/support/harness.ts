@@ -109,9 +109,20 @@ export class FakeRecorderHost implements RecorderHost {
   };
   stop = async (discard: boolean) => void this.stops.push(discard);
   holds = 0;
-  holdEngine = async () => {
+  /** Makes the next holdEngine fail (Firefox: no grant, or the window did not open). */
+  holdError: Error | undefined;
+  /** What the conversation passed to hear about a lost engine document. */
+  onLost: (() => void) | undefined;
+  holdEngine = async (onLost?: () => void) => {
+    if (this.holdError) throw this.holdError;
     this.holds++;
-    return () => void this.holds--;
+    this.onLost = onLost;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+    };
   };
   dispose = () => undefined;
 }
@@ -119,9 +130,10 @@ export class FakeRecorderHost implements RecorderHost {
 /** The voice engine as the background reaches it (runtime messages in the extension). */
 export class FakeEngine implements EngineChannel {
   calls: string[] = [];
+  result: Awaited<ReturnType<EngineChannel['start']>> = { ok: true };
   start = async (silenceMs: number) => {
     this.calls.push(`start ${silenceMs}`);
-    return { ok: true as const };
+    return this.result;
   };
   stop = async () => void this.calls.push('stop');
   speak = async (id: string) => void this.calls.push(`speak ${id}`);
@@ -187,7 +199,7 @@ export async function createHarness() {
     attachments: context.attachments,
   });
   const engine = new FakeEngine();
-  const conversation = createConversation({ host, engine, relay: relayClient, voice, turns, post: ports.post, settings: async () => ({ silenceMs: 800, echoCancellation: true }), log: () => undefined });
+  const conversation = createConversation({ host, engine, relay: relayClient, voice, turns, post: ports.post, requestMicPermission: () => permissionPages.push(1), settings: async () => ({ silenceMs: 800, echoCancellation: true }), log: () => undefined });
   const closedPanels: number[] = [];
   const handlers = createContentHandlers({
     store,
