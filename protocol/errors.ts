@@ -36,6 +36,11 @@ export const ErrorCode = {
   /** A named token's own turns per day (tokens add --daily-budget) are spent. */
   DailyBudgetExceeded: 'DAILY_BUDGET_EXCEEDED',
   StoreUnavailable: 'STORE_UNAVAILABLE',
+  /**
+   * The relay instance that was answering this turn stopped (killed, crashed) before it finished;
+   * sent after SetClientID/Resume on a new connection. The question is kept: send it again.
+   */
+  TurnLost: 'TURN_LOST',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -22,6 +22,8 @@ import { createRateLimiter, type RateLimiter } from './session/rate-limiter.ts';
 import type { RelayContext } from './session/relay-context.ts';
 import type { SessionStore } from './session/session-store.ts';
 import { createTurnTracker } from './session/turn-tracker.ts';
+import { createLocalTurnsInFlight, type TurnsInFlight } from './session/turns-in-flight.ts';
+import { createRedisTurnsInFlight } from './redis/redis-turns-in-flight.ts';
 import type { TokenRegistry } from './tokens/token-registry.ts';
 import type { TurnUpstream } from './session/turn-services.ts';
 import { createFileTokenRegistry, TOKENS_FILE } from './tokens/file-token-registry.ts';
@@ -63,12 +65,15 @@ interface Backends {
   audioBudget: AudioBudget;
   /** Named tokens: the file in the config dir, or Redis so every machine sees the same list. */
   tokenRegistry: TokenRegistry;
+  /** Turns in flight, and in Redis this instance's lease, so another instance can report its lost turns. */
+  turnsInFlight: TurnsInFlight;
   close(): Promise<void>;
 }
 
 const DAY = { windowSeconds: 86_400, keyPrefix: 'parley:day' };
 
 function memoryBackends(config: RelayConfig): Backends {
+  const turnsInFlight = createLocalTurnsInFlight();
   const store = createMemorySessionStore({
     maxSessions: config.history.maxSessions,
     maxPerToken: config.history.maxSessionsPerToken,
@@ -81,13 +86,20 @@ function memoryBackends(config: RelayConfig): Backends {
     audioBudget: createMemoryAudioBudget(),
     authThrottle: createAuthThrottle(config.authThrottle),
     tokenRegistry: createFileTokenRegistry({ path: join(config.configDir, TOKENS_FILE) }),
-    close: () => store.close(),
+    // The memory store dies with the process: a restarted relay has no markers to report.
+    turnsInFlight,
+    async close() {
+      // Markers of turns that ended at shutdown are being cleared: the store stays until they are.
+      await turnsInFlight.close();
+      await store.close();
+    },
   };
 }
 
 /** REDIS_URL: sessions and budgets shared by every instance; fails start-up if Redis is unreachable. */
 async function redisBackends(config: RelayConfig, url: string, logger: Logger): Promise<Backends> {
   const redis = await connectRedis(url, logger);
+  const turnsInFlight = createRedisTurnsInFlight({ redis, logger });
   return {
     store: createRedisSessionStore({ redis, ttlMs: config.history.ttlMs, maxPerToken: config.history.maxSessionsPerToken }),
     rateLimiter: createRateLimiter({ redis }),
@@ -96,7 +108,10 @@ async function redisBackends(config: RelayConfig, url: string, logger: Logger): 
     audioBudget: createRedisAudioBudget({ redis }),
     authThrottle: createRedisAuthThrottle({ ...config.authThrottle, redis, logger }),
     tokenRegistry: createRedisTokenRegistry({ redis }),
+    turnsInFlight,
     async close() {
+      // Turns were drained; once their markers are cleared this instance has nothing in flight.
+      await turnsInFlight.close();
       // QUIT lets in-flight writes finish; when Redis is away there is nothing to wait for.
       await redis.quit().catch(() => redis.disconnect());
     },
@@ -166,6 +181,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     tracker: createTurnTracker(),
     logger,
     observer: observability.observer,
+    turnsInFlight: backends.turnsInFlight,
   };
   // Named tokens from `npm run relay -- tokens add`: every process watches the same file, or Redis.
   let closeRevoked = (_ids: string[]) => undefined as void;

@@ -2,7 +2,7 @@
 // (its onDelta hook, same process and clock as the clients); a client stamps its arrival. Every
 // delta is unique ("s<session>x<index> "), so arrival and departure pair up exactly. Parley and the
 // naive relay run one after the other against the same fake at 1, 100 and 1000 sessions.
-import { startFakeOpenAI } from '../../tests/fakes/fake-openai.ts';
+import { startFakeOpenAI, type FakeOpenAI } from '../../tests/fakes/fake-openai.ts';
 import { openMany, openSession, type BenchClient } from '../lib/bench-client.ts';
 import { sleep, wallNow } from '../lib/clock.ts';
 import { REALISTIC } from '../lib/latencies.ts';
@@ -28,12 +28,27 @@ export function answerFor(prompt: string): string {
 export interface Measured {
   summary: Summary;
   lost: number;
+  /** Turns that ended with an Error frame, by code (their remaining chunks count as lost). */
+  errors: Record<string, number>;
 }
 
-export async function measure(sent: Map<string, number>, relay: BenchRelay, run: string, sessions: number, tokens: number): Promise<Measured> {
+/** "", or " (STORE_UNAVAILABLE ×3, …)": why chunks were lost, for the log and the table. */
+export function errorNote(measured: Measured): string {
+  const parts = Object.entries(measured.errors).map(([code, count]) => `${code} ×${count}`);
+  return parts.length === 0 ? '' : ` (turns ended with ${parts.join(', ')})`;
+}
+
+/** Tokens per session in the unmeasured warm-up round (see measure). */
+const WARM_UP_TOKENS = 10;
+
+/**
+ * One round: `sessions` connections each ask one question of `tokens` tokens at the same moment;
+ * returns every chunk's latency. Deltas of other rounds are left in `sent`.
+ */
+export async function round(sent: Map<string, number>, relay: BenchRelay, run: string, sessions: number, tokens: number): Promise<Measured> {
   const clients = await openMany(sessions, 50, (i) => openSession(relay, `${run}-${i}`));
   const samples: number[] = [];
-  let lost = 0;
+  const errors: Record<string, number> = {};
   const finished = clients.map(
     (client: BenchClient, i) =>
       new Promise<void>((resolve) => {
@@ -47,6 +62,7 @@ export async function measure(sent: Map<string, number>, relay: BenchRelay, run:
             sent.delete(key);
             samples.push(at - start);
           } else if (frame.type === 'textEnd' || frame.type === 'error') {
+            if (frame.type === 'error') errors[frame.error.code] = (errors[frame.error.code] ?? 0) + 1;
             clearTimeout(timer);
             resolve();
           }
@@ -55,21 +71,43 @@ export async function measure(sent: Map<string, number>, relay: BenchRelay, run:
       }),
   );
   await Promise.all(finished);
-  lost = sessions * tokens - samples.length;
   for (const client of clients) client.close();
-  // Let the relay notice the closes before the next run.
+  // Let the relay notice the closes before the next round.
   await sleep(500);
-  return { summary: summarize(samples), lost };
+  return { summary: summarize(samples), lost: sessions * tokens - samples.length, errors };
+}
+
+/**
+ * Measures `sessions` streaming sessions on a relay that has already served that many: a relay is
+ * a long-running process, and a fresh one runs its first turns' code cold (interpreted, then
+ * compiled), which Parley, with far more code per turn than the naive relay, pays more for. The
+ * warm-up round (WARM_UP_TOKENS per session, not measured) takes that out of the comparison.
+ */
+export async function measure(sent: Map<string, number>, relay: BenchRelay, run: string, sessions: number, tokens: number): Promise<Measured> {
+  await warmUp(sent, relay, run, sessions);
+  return round(sent, relay, run, sessions, tokens);
+}
+
+export async function warmUp(sent: Map<string, number>, relay: BenchRelay, run: string, sessions: number): Promise<void> {
+  await round(sent, relay, `${run}w`, sessions, WARM_UP_TOKENS);
+}
+
+/** The fake every chunk-latency scenario uses: realistic pacing, tokens on a steady schedule per stream. */
+export function startBenchFake(): Promise<FakeOpenAI> {
+  return startFakeOpenAI({
+    latency: REALISTIC,
+    // Each stream keeps its own phase; chained timers would let one late timer merge streams into
+    // lockstep bursts for the rest of the run, and p99 would measure how many merged (bench/README.md).
+    steadyTokens: true,
+    answer: (messages) => answerFor(messages.filter((m) => m.role === 'user').at(-1)?.content ?? ''),
+  });
 }
 
 export const overhead: Scenario = {
   name: 'overhead',
   title: 'relay overhead per chunk',
   async run(log) {
-    const fake = await startFakeOpenAI({
-      latency: REALISTIC,
-      answer: (messages) => answerFor(messages.filter((m) => m.role === 'user').at(-1)?.content ?? ''),
-    });
+    const fake = await startBenchFake();
     const sent = new Map<string, number>();
     fake.onDelta = (_id, text) => sent.set(text.trim(), wallNow());
     const rows: Row[] = [];
@@ -84,7 +122,7 @@ export const overhead: Scenario = {
             await relay.stop();
           }
           const r = results[kind];
-          if (r) log(`  ${kind} @${sessions}: p50 ${r.summary.p50.toFixed(2)} p99 ${r.summary.p99.toFixed(2)} max ${r.summary.max.toFixed(2)} ms, ${r.summary.count} chunks, ${r.lost} lost`);
+          if (r) log(`  ${kind} @${sessions}: p50 ${r.summary.p50.toFixed(2)} p99 ${r.summary.p99.toFixed(2)} max ${r.summary.max.toFixed(2)} ms, ${r.summary.count} chunks, ${r.lost} lost${errorNote(r)}`);
         }
         const p = results.parley?.summary;
         const n = results.naive?.summary;
@@ -106,7 +144,7 @@ export const overhead: Scenario = {
           {
             scenario,
             metric: 'chunks lost',
-            parley: String(results.parley?.lost ?? 'n/a'),
+            parley: `${results.parley?.lost ?? 'n/a'}${results.parley ? errorNote(results.parley) : ''}`,
             baseline: String(results.naive?.lost ?? 'n/a'),
             target: '0',
             pass: results.parley?.lost === 0,

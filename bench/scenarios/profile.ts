@@ -4,15 +4,13 @@
 // .cpuprofile stays in bench/results/ for Chrome DevTools (Performance → Load profile).
 import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFakeOpenAI } from '../../tests/fakes/fake-openai.ts';
 import { startRelay } from '../../tests/helpers/relay-process.ts';
 import { wallNow } from '../lib/clock.ts';
 import { summarizeProfile } from '../lib/cpu-profile.ts';
-import { REALISTIC } from '../lib/latencies.ts';
 import { BENCH_LIMITS, type BenchRelay } from '../lib/relays.ts';
 import { fmtPct, RESULTS_DIR, type Row } from '../lib/report.ts';
 import type { Scenario } from '../lib/scenario.ts';
-import { answerFor, measure } from './overhead.ts';
+import { measure, startBenchFake } from './overhead.ts';
 
 export const profile: Scenario = {
   name: 'profile',
@@ -20,10 +18,7 @@ export const profile: Scenario = {
   async run(log) {
     const dir = join(RESULTS_DIR, `profile-${Date.now()}`);
     mkdirSync(dir, { recursive: true });
-    const fake = await startFakeOpenAI({
-      latency: REALISTIC,
-      answer: (messages) => answerFor(messages.filter((m) => m.role === 'user').at(-1)?.content ?? ''),
-    });
+    const fake = await startBenchFake();
     const sent = new Map<string, number>();
     fake.onDelta = (_id, text) => sent.set(text.trim(), wallNow());
     try {

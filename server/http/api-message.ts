@@ -123,6 +123,8 @@ export async function handleApiMessage(ctx: RelayContext, req: IncomingMessage, 
   res.on('close', onClose);
   const result = await turn.done;
   res.off('close', onClose);
+  // One event-loop turn later: a caller that reads /admin/usage after the answer finds this turn counted.
+  await turn.accounted;
   if (failure) return sendError(res, failure);
   if (result.outcome !== 'ok' || result.answer === undefined) return sendError(res, TurnErrors.internal());
   const complete = (result.speechErrors ?? 0) === 0 && audio.size === (result.sentences ?? 0) && audio.size > 0;

@@ -15,11 +15,13 @@ import { createSpokenTurn, type SpokenTurn } from './heard.ts';
 import { prepareContext, type StoredContext } from './context.ts';
 import { admitTurn, launchTurn } from './launch-turn.ts';
 import type { RelayContext } from './relay-context.ts';
+import { createLostTurnCheck } from './lost-turns.ts';
 import { changeSettings, openSession, recordHeard, resumeSession, type SessionSummary } from './session-ops.ts';
 import { sessionHash } from './session-store.ts';
 import { StoreUnavailableError } from './store-error.ts';
 import { checkSpeakText, checkText, TurnErrors } from './turn-errors.ts';
 import type { SessionRef, TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
+import type { InFlightTurn } from './turns-in-flight.ts';
 
 /** MediaRecorder's output in the extension; the original design sends webm/opus too. */
 const VOICE_MIME_TYPE = 'audio/webm';
@@ -147,6 +149,7 @@ export function createClientConnection(
       speech: input.kind === 'speak' ? true : legacy ? false : undefined,
       sink: sinkFor(turnId),
       spoken,
+      inFlight: ctx.turnsInFlight,
       ...(context && input.kind !== 'speak' ? { context: { context, maxTokens: ctx.limits.maxContextTokens } } : {}),
     });
     const entry: RunningTurn = { controller: turn.controller, done: turn.done, session: s, spoken };
@@ -162,16 +165,33 @@ export function createClientConnection(
     });
   };
 
+  /** TURN_LOST for a turn that ran on an instance that died. Legacy frames carry no turn id: sent only between turns. */
+  const reportLost = (marker: InFlightTurn) => {
+    if (legacy && running.size + collecting.size > 0) return;
+    sendError(legacy ? 0 : marker.turnId, TurnErrors.turnLost());
+  };
+  const lostTurns = createLostTurnCheck(ctx, {
+    current: () => (closed ? undefined : session),
+    report: reportLost,
+    enqueue: (task) => {
+      queue = queue.then(task);
+    },
+  });
+
   const handlers: Handlers = {
     async setClientId({ clientId }) {
-      const found = await openSession(ctx.store, attach(clientId).key, pendingSettings);
+      const s = attach(clientId);
+      const found = await openSession(ctx.store, s.key, pendingSettings);
       pendingSettings = {};
       send(legacy ? { type: 'ok' } : { type: 'ok', info: okInfo(found, found.existed) });
+      await lostTurns.check(s, found.inFlight);
     },
     async resume({ clientId, messages }) {
-      const found = await resumeSession(ctx.store, attach(clientId).key, messages, pendingSettings, ctx.defaults.historyMaxTurns);
+      const s = attach(clientId);
+      const found = await resumeSession(ctx.store, s.key, messages, pendingSettings, ctx.defaults.historyMaxTurns);
       pendingSettings = {};
       send({ type: 'ok', info: okInfo(found, found.existed || messages.length > 0) });
+      await lostTurns.check(s, found.inFlight);
     },
     async settings({ settings }) {
       const allowed = ctx.limits.allowedModels;
@@ -317,6 +337,7 @@ export function createClientConnection(
     close(reason) {
       if (closed) return;
       closed = true;
+      lostTurns.dispose();
       for (const turn of running.values()) turn.controller.abort(reason);
       finishedSpoken.clear();
       for (const turnId of [...collecting.keys()]) dropRecording(turnId);

@@ -46,7 +46,10 @@ async function refuseTurn(ctx: RelayContext, key: SessionKey, input?: TurnInput)
 
 export interface LaunchedTurn {
   controller: AbortController;
+  /** Settles when the turn's last frame was sent. */
   done: Promise<TurnResult>;
+  /** Settles once the turn was also logged and counted (metrics, usage), just after `done`. */
+  accounted: Promise<void>;
 }
 
 export function launchTurn(
@@ -55,20 +58,31 @@ export function launchTurn(
   request: Omit<TurnRequest, 'signal'>,
 ): LaunchedTurn {
   const controller = new AbortController();
-  const done = runTurn(ctx, { ...request, signal: controller.signal })
-    .catch((error: unknown): TurnResult => {
-      // runTurn converts upstream and store errors itself; reaching here is a relay bug, reported once.
-      ctx.logger.error('turn crashed', { error: error instanceof Error ? error.stack : String(error) });
-      if (!controller.signal.aborted) request.sink.error(TurnErrors.internal());
-      return { sessionHash: request.session.hash, turnId: request.turnId, kind: request.input.kind, outcome: 'error', totalMs: 0, chunks: 0, error: 'INTERNAL' };
-    })
-    .then((result) => {
-      const { answer: _answer, ...rest } = result;
-      const record = { ...rest, tokenId: request.session.key.tokenId, transport };
-      ctx.logger.turn(record);
-      ctx.observer.turnEnded(record);
-      return result;
-    });
-  ctx.tracker.track(controller, done);
-  return { controller, done };
+  const done = runTurn(ctx, { ...request, signal: controller.signal }).catch((error: unknown): TurnResult => {
+    // runTurn converts upstream and store errors itself; reaching here is a relay bug, reported once.
+    ctx.logger.error('turn crashed', { error: error instanceof Error ? error.stack : String(error) });
+    if (!controller.signal.aborted) request.sink.error(TurnErrors.internal());
+    return { sessionHash: request.session.hash, turnId: request.turnId, kind: request.input.kind, outcome: 'error', totalMs: 0, chunks: 0, error: 'INTERNAL' };
+  });
+  // The log line, metrics and usage wait for the I/O already read in this turn of the event loop:
+  // answers that started together end together, and each turn's bookkeeping would otherwise sit
+  // between the other sessions' last chunks (docs/reliability.md, chunk latency). Shutdown waits for it.
+  const accounted = done.then(
+    (result) =>
+      new Promise<void>((resolve) =>
+        setImmediate(() => {
+          account(ctx, transport, request, result);
+          resolve();
+        }),
+      ),
+  );
+  ctx.tracker.track(controller, accounted);
+  return { controller, done, accounted };
+}
+
+function account(ctx: RelayContext, transport: 'ws' | 'http', request: Omit<TurnRequest, 'signal'>, result: TurnResult): void {
+  const { answer: _answer, ...rest } = result;
+  const record = { ...rest, tokenId: request.session.key.tokenId, transport };
+  ctx.logger.turn(record);
+  ctx.observer.turnEnded(record);
 }

@@ -7,6 +7,7 @@ import type { SessionStore } from './session-store.ts';
 import type { TurnObserver } from './turn-observer.ts';
 import type { TurnTracker } from './turn-tracker.ts';
 import type { TurnDefaults, TurnUpstream } from './turn-services.ts';
+import type { TurnsInFlight } from './turns-in-flight.ts';
 
 export interface RelayLimits {
   maxTextChars: number;
@@ -45,4 +46,6 @@ export interface RelayContext {
   logger: Logger;
   /** Metrics and usage accounting (server/metrics, server/usage). */
   observer: TurnObserver;
+  /** This instance's turns in flight and the other instances' leases (turns-in-flight.ts). */
+  turnsInFlight: TurnsInFlight;
 }

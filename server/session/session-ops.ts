@@ -6,10 +6,13 @@ import { recordInterruption, type SpokenTurn } from './heard.ts';
 import { addAssistantMessage, addUserMessage, buildChatMessages, seedHistory, type UpstreamMessage } from './session.ts';
 import type { StoredContext } from './context.ts';
 import type { SessionKey, SessionStore } from './session-store.ts';
+import { addMarker, removeMarker, type InFlightTurn } from './turns-in-flight.ts';
 
 export interface SessionSummary {
   existed: boolean;
   historyLength: number;
+  /** Turns in flight as of this write (turns-in-flight.ts): a reconnect checks them without another read. */
+  inFlight: InFlightTurn[];
 }
 
 const hasSettings = (settings: SessionSettings) => Object.keys(settings).length > 0;
@@ -19,7 +22,7 @@ export async function openSession(store: SessionStore, key: SessionKey, pending:
   const { existed, state } = await store.update(key, (s) => {
     if (hasSettings(pending)) s.settings = { ...s.settings, ...pending };
   });
-  return { existed, historyLength: state.history.length };
+  return { existed, historyLength: state.history.length, inFlight: state.inFlight ?? [] };
 }
 
 /**
@@ -37,7 +40,7 @@ export async function resumeSession(
     if (!found) seedHistory(s, messages, maxTurns);
     if (hasSettings(pending)) s.settings = { ...s.settings, ...pending };
   });
-  return { existed, historyLength: state.history.length };
+  return { existed, historyLength: state.history.length, inFlight: state.inFlight ?? [] };
 }
 
 export async function changeSettings(store: SessionStore, key: SessionKey, settings: SessionSettings): Promise<void> {
@@ -46,23 +49,53 @@ export async function changeSettings(store: SessionStore, key: SessionKey, setti
   });
 }
 
-/** Adds the question (once, see addUserMessage) and returns what the chat model sees. */
+/**
+ * Adds the question (once, see addUserMessage) and returns what the chat model sees, with the
+ * session's settings as of this write (a text turn reads them here rather than in a load of its own:
+ * every read parses the whole session, history included).
+ */
 export async function recordQuestion(
   store: SessionStore,
   key: SessionKey,
   text: string,
   options: { maxTurns: number; systemPrompt: string },
   attached?: { context: StoredContext; maxTokens: number },
-): Promise<UpstreamMessage[]> {
-  const { value } = await store.update(key, (s) => {
+  marker?: InFlightTurn,
+): Promise<{ messages: UpstreamMessage[]; settings: SessionSettings }> {
+  const { value, state } = await store.update(key, (s) => {
     addUserMessage(s, text, options.maxTurns, attached);
+    // In the same write as the question: a session never holds a question its marker does not cover.
+    if (marker) addMarker(s, marker);
     return buildChatMessages(s, options.systemPrompt);
   });
-  return value;
+  return { messages: value, settings: state.settings };
 }
 
-export async function recordAnswer(store: SessionStore, key: SessionKey, question: string, answer: string, maxTurns: number): Promise<void> {
-  await store.update(key, (s) => addAssistantMessage(s, question, answer, maxTurns));
+export async function recordAnswer(store: SessionStore, key: SessionKey, question: string, answer: string, maxTurns: number, markerId?: string): Promise<void> {
+  await store.update(key, (s) => {
+    addAssistantMessage(s, question, answer, maxTurns);
+    if (markerId !== undefined) removeMarker(s, markerId);
+  });
+}
+
+/** A turn that ended without an answer (failed, cancelled, disconnected, shut down) is no longer in flight. */
+export async function clearInFlight(store: SessionStore, key: SessionKey, markerId: string): Promise<void> {
+  await store.update(key, (s) => void removeMarker(s, markerId));
+}
+
+/** The session's in-flight markers (read when a client (re)connects). */
+export async function inFlightMarkers(store: SessionStore, key: SessionKey): Promise<InFlightTurn[]> {
+  return (await store.load(key))?.inFlight ?? [];
+}
+
+/**
+ * Removes these markers in one write and returns those that were still there: when two connections
+ * of the session find the same lost turn, only one of them reports it.
+ */
+export async function takeMarkers(store: SessionStore, key: SessionKey, lost: readonly InFlightTurn[]): Promise<InFlightTurn[]> {
+  if (lost.length === 0) return [];
+  const { value } = await store.update(key, (s) => lost.filter((marker) => removeMarker(s, marker.id)));
+  return value;
 }
 
 /** Barge-in: the interrupted answer becomes what the user heard of it (heard.ts). */

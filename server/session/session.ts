@@ -3,6 +3,7 @@
 // shared objects: the in-memory store and Redis behave the same (issue 10).
 import type { ChatMessage, SessionSettings } from '../../protocol/index.ts';
 import { CONTEXT_RULES, enforceContextBudget, formatContextMessage, type StoredContext } from './context.ts';
+import type { InFlightTurn } from './turns-in-flight.ts';
 
 export const WELCOME_MESSAGE = 'Hello. How can I help you today?';
 
@@ -25,6 +26,8 @@ export interface SessionState {
   /** User and assistant messages only; the system prompt and welcome are added per request. */
   history: HistoryEntry[];
   settings: SessionSettings;
+  /** Turns whose question is recorded and whose end is not (turns-in-flight.ts); absent when none. */
+  inFlight?: InFlightTurn[];
 }
 
 export interface UpstreamMessage {

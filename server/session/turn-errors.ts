@@ -34,6 +34,8 @@ export const TurnErrors = {
   tokenRevoked: () => errorInfo(ErrorCode.Unauthorized, 'This token was revoked; ask the relay owner for a new one.'),
   recordingIdle: (seconds: number) =>
     errorInfo(ErrorCode.RecordingIdle, `The recording was discarded: no audio arrived for ${seconds} s. Record again.`, true),
+  turnLost: () =>
+    errorInfo(ErrorCode.TurnLost, 'The relay stopped while it was answering your last message, so the answer is lost; send the message again.', true),
   storeUnavailable: () =>
     errorInfo(ErrorCode.StoreUnavailable, 'The relay cannot reach its session store right now; try again in a few seconds.', true, 2000),
   attachTooLate: (turnId: number) =>

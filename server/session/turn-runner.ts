@@ -1,19 +1,20 @@
 // One turn, text or voice: transcribe, stream the answer, speak it sentence by sentence.
 // Transport-agnostic: the WebSocket connection and the HTTP API give it a sink.
-import type { ErrorInfo, SpeechCut } from '../../protocol/index.ts';
+import type { ErrorInfo, SessionSettings, SpeechCut } from '../../protocol/index.ts';
 import { describeCause, type TurnKind, type TurnLogRecord } from '../log.ts';
 import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
 import { createSpeechPipeline, type SpeechPipeline } from '../speech/speech-pipeline.ts';
 import { webmDurationMs } from '../usage/webm-duration.ts';
 import { createSpeechTextCleaner } from '../speech/speech-text.ts';
 import type { SpokenTurn } from './heard.ts';
-import { recordAnswer, recordQuestion } from './session-ops.ts';
+import { clearInFlight, recordAnswer, recordQuestion } from './session-ops.ts';
 import type { SessionKey, SessionStore } from './session-store.ts';
 import { toTurnErrorInfo, TurnErrors } from './turn-errors.ts';
 import type { TurnDefaults, TurnUpstream, UpstreamStage } from './turn-services.ts';
 import type { StoredContext } from './context.ts';
 import { runReadAloud } from './read-aloud.ts';
 import { settleAbort } from './turn-abort.ts';
+import { newMarker, type TurnsInFlight } from './turns-in-flight.ts';
 
 export { isTurnAbortReason, type TurnAbortReason } from './turn-abort.ts';
 
@@ -61,6 +62,11 @@ export interface TurnRequest {
   spoken?: SpokenTurn;
   /** An attachment for this question (parley.v1 AttachContext), and the session's budget for all of them. */
   context?: { context: StoredContext; maxTokens: number };
+  /**
+   * Records the turn in the session while it runs, so a client reconnecting after this process died
+   * learns that the turn was lost (TURN_LOST). WebSocket turns only: an HTTP caller sees its request fail.
+   */
+  inFlight?: TurnsInFlight;
 }
 
 export type TurnResult = Omit<TurnLogRecord, 'transport' | 'tokenId'> & { answer?: string };
@@ -93,14 +99,20 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
   // Lets a failed answer stop its own speech requests without touching the caller's controller.
   const failure = new AbortController();
   const speechSignal = AbortSignal.any([signal, failure.signal]);
+  const { inFlight } = request;
+  const marker = inFlight ? newMarker(inFlight, turnId) : undefined;
+  if (marker) inFlight?.start(marker.id);
+  // True from the question's write (which holds the marker) until a write removed it.
+  let markerSaved = false;
 
   try {
-    // A snapshot for this turn's choices; history is read again when the question is recorded.
-    const settings = (await store.load(session.key))?.settings ?? {};
-    const speak = request.speech ?? settings.speech ?? defaults.speech;
+    // A voice turn needs the settings (language) before transcribing; a text turn takes them from
+    // the write that records its question, one read of the whole session fewer per turn.
+    let settings: SessionSettings | undefined;
     let text: string;
     if (input.kind === 'voice') {
       if (input.audio.byteLength === 0) throw new TurnFailure(TurnErrors.emptyAudio());
+      settings = (await store.load(session.key))?.settings ?? {};
       const language = settings.language ?? defaults.language;
       let billedSeconds: number | undefined;
       const partial = defaults.sttStream ? sink.transcriptPartial : undefined;
@@ -132,11 +144,23 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
     }
     record.userText = text;
 
+    const recorded = await recordQuestion(
+      store,
+      session.key,
+      text,
+      { maxTurns: defaults.historyMaxTurns, systemPrompt: defaults.systemPrompt },
+      request.context,
+      marker,
+    );
+    markerSaved = marker !== undefined;
+    // Voice: the snapshot taken before transcribing, as the transcription used it.
+    settings ??= recorded.settings;
+    const { messages } = recorded;
+    const speak = request.speech ?? settings.speech ?? defaults.speech;
     if (request.spoken) {
       request.spoken.question = text;
       request.spoken.speaking = speak;
     }
-    const messages = await recordQuestion(store, session.key, text, { maxTurns: defaults.historyMaxTurns, systemPrompt: defaults.systemPrompt }, request.context);
     signal.throwIfAborted();
     if (request.context) record.contextTokens = request.context.context.tokens;
     stage = 'chat';
@@ -216,7 +240,8 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
     if (splitter) pushSentences(splitter.flush());
     // History first, so a client that sends its next message on TextEnd already has this answer in
     // context; and TextEnd is only sent once the answer is saved (a store outage fails the turn).
-    await recordAnswer(store, session.key, text, answer, defaults.historyMaxTurns);
+    await recordAnswer(store, session.key, text, answer, defaults.historyMaxTurns, marker?.id);
+    markerSaved = false;
     if (request.spoken) request.spoken.answer = answer;
     record.answerText = answer;
     record.answer = answer;
@@ -244,6 +269,8 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       await speech?.finish().catch(() => undefined);
     }
   }
+  // An answer's own write removed its marker; a turn that ended any other way has it removed now.
+  if (marker) inFlight?.finish(marker.id, markerSaved ? () => clearInFlight(store, session.key, marker.id) : undefined);
   record.totalMs = elapsed();
   return record;
 }

@@ -112,8 +112,11 @@ async function streamCompletion(ctx: HandlerContext, request: ChatRequest, token
 
   // Failures that break the stream do so halfway through the answer (at least one delta in).
   const breakAt = failure === undefined ? tokens.length : Math.max(1, Math.floor(tokens.length / 2));
+  const firstAt = performance.now();
+  const wait = (index: number) =>
+    ctx.options.steadyTokens ? Math.max(0, firstAt + index * ctx.latency.perTokenMs - performance.now()) : ctx.latency.perTokenMs;
   for (const [index, token] of tokens.slice(0, breakAt).entries()) {
-    if (index > 0) await delay(ctx.latency.perTokenMs, ctx.signal);
+    if (index > 0) await delay(wait(index), ctx.signal);
     ctx.onDelta?.(ctx.record.id, token);
     res.write(chunk([choice({ content: token })]));
   }

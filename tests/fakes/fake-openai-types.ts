@@ -72,6 +72,13 @@ export interface FakeOpenAIOptions {
   transcriptionSeconds?: number;
   /** Prefix answers with DEMO_PREFIX so nobody mistakes the demo for a real model. */
   demo?: boolean;
+  /**
+   * Stream token k at first token + k × perTokenMs (catching up after a late timer) instead of
+   * perTokenMs after the previous one. With the default, one late timer delays every stream it holds
+   * by the same amount and they tick together from then on; benchmarks of many streams use this so
+   * the streams keep the phases their requests gave them (bench/README.md, scenario 1).
+   */
+  steadyTokens?: boolean;
 }
 
 export interface FakeOpenAI {

@@ -1,6 +1,6 @@
 // Two relay instances sharing one Redis (a real redis-server started here): conversations, budgets
 // and token scoping follow a client from one instance to the other, an instance killed mid-turn
-// costs only a retry, and a Redis outage gives STORE_UNAVAILABLE and then recovers by itself.
+// ends that turn with TURN_LOST on reconnect and costs only a retry, and a Redis outage gives STORE_UNAVAILABLE and then recovers by itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../protocol/index.ts';
 import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from '../../fakes/fake-openai.ts';
@@ -11,6 +11,7 @@ import { connectClient, is, type TestClient } from '../../helpers/ws-client.ts';
 const TOKEN_A = 'alice-Qm7vX2pL9rT4wZ8kN3bF6hJ1dS5gY0cE';
 const TOKEN_B = 'bob-Vt8nR3qW6yH1mK9pD4sL7xC2fB5jG0zA';
 const TOKEN_C = 'carol-Hx4mP8sQ2vN7kW1rT5yB9dL3gF6jZ0cA';
+const TOKEN_D = 'dave-Rk2wN8vQ5mT1xH7pL4cB9gF3jS6dZ0yA';
 // Each test uses its own token or stays well under this, except the budget test, which spends B's.
 const TURNS_PER_MINUTE = 10;
 let fake: FakeOpenAI;
@@ -41,7 +42,7 @@ const startInstance = () =>
     fake,
     env: {
       PARLEY_TOKEN: TOKEN_A,
-      PARLEY_TOKENS: `${TOKEN_B},${TOKEN_C}`,
+      PARLEY_TOKENS: `${TOKEN_B},${TOKEN_C},${TOKEN_D}`,
       PARLEY_SPEECH: '0',
       REDIS_URL: redis.url,
       PARLEY_TURNS_PER_MINUTE: String(TURNS_PER_MINUTE),
@@ -79,7 +80,7 @@ describe('two instances, one Redis', () => {
     await one.restart();
   });
 
-  it('lets a turn cut off by a dying instance be retried on the other with full context, once', async () => {
+  it('ends a turn cut off by a dying instance with TURN_LOST on the other, once, and its retry answers with full context', async () => {
     const c = await session(one, 'interrupted');
     c.send({ type: 'userText', turnId: 1, text: 'context before the crash' });
     await c.answer(1);
@@ -96,12 +97,61 @@ describe('two instances, one Redis', () => {
     const ok = await retry.waitFor(is('ok'));
     // Instance two knows the session: the completed exchange and the unanswered question.
     expect(ok.info).toMatchObject({ resumed: true, historyLength: 3 });
-    retry.send({ type: 'userText', turnId: 1, text: 'question during the crash' });
-    expect(await retry.answer(1)).toContain('This is user turn 2');
+    // Reconnected before instance one's lease ran out: the lost turn is reported once it has.
+    const lost = await retry.waitFor(is('error', 2), 8000);
+    expect(lost.error).toMatchObject({ code: ErrorCode.TurnLost, retryable: true });
+    retry.send({ type: 'userText', turnId: 3, text: 'question during the crash' });
+    expect(await retry.answer(3)).toContain('This is user turn 2');
     const asked = fake.requests.filter((r) => r.endpoint === 'chat' && (r.body as ChatBody).messages.at(-1)?.content === 'question during the crash');
     expect(asked.map((r) => r.outcome)).toEqual(['aborted', 'completed']);
     expect(userTurns(asked[1]?.body as ChatBody)).toEqual(['context before the crash', 'question during the crash']);
+    // Reported once: the marker went with the report, and the answered retry left none.
+    const later = await session(two, 'interrupted');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(later.of('error')).toEqual([]);
+    expect(retry.of('error').map((f) => f.turnId)).toEqual([2]);
     await one.restart();
+  });
+
+  it('tells a legacy client too: an Error frame with the message, and the question answered on retry', async () => {
+    const c = await session(one, 'legacy-lost', TOKEN_A, 'legacy');
+    c.send({ type: 'userText', turnId: 0, text: 'legacy context' });
+    await c.answer(0);
+    fake.setLatency({ perTokenMs: 200 });
+    const before = c.frames.length;
+    c.send({ type: 'userText', turnId: 0, text: 'legacy question during the crash' });
+    await c.waitFor((f) => c.frames.indexOf(f) >= before && f.type === 'textChunk');
+    await one.stop('SIGKILL');
+    await c.waitForClose();
+    fake.setLatency({ perTokenMs: 0 });
+    // Long enough for instance one's lease to run out: the report comes right after OK.
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    const again = await session(two, 'legacy-lost', TOKEN_A, 'legacy');
+    const lost = await again.waitFor(is('error'), 2000);
+    expect(lost.error.message).toMatch(/stopped while it was answering/);
+    expect(again.frames.map((f) => f.type)).toEqual(['ok', 'error']);
+    again.send({ type: 'userText', turnId: 0, text: 'legacy question during the crash' });
+    await again.waitFor(is('textEnd'));
+    const seen = fake.requests.filter((r) => r.endpoint === 'chat' && (r.body as ChatBody).messages.at(-1)?.content === 'legacy question during the crash');
+    expect(seen.map((r) => r.outcome)).toEqual(['aborted', 'completed']);
+    expect(userTurns(seen[1]?.body as ChatBody)).toEqual(['legacy context', 'legacy question during the crash']);
+    await one.restart();
+  });
+
+  it('lets a legacy client send its next message right after an error: clearing the marker does not keep the turn busy', async () => {
+    // Token D: a budget of its own (10 turns a minute), not shared with the other tests.
+    const c = await session(two, 'legacy-after-error', TOKEN_D, 'legacy');
+    for (let round = 0; round < 4; round++) {
+      fake.failNext('chat', { kind: 'status', status: 400, message: 'bad request for the test' });
+      const before = c.frames.length;
+      c.send({ type: 'userText', turnId: 0, text: `failing ${round}` });
+      await c.waitFor((f) => c.frames.indexOf(f) >= before && f.type === 'error');
+      // At once, as a legacy client does: no LEGACY_BUSY while the failed turn's marker is removed.
+      const next = c.frames.length;
+      c.send({ type: 'userText', turnId: 0, text: `right after ${round}` });
+      const end = await c.waitFor((f) => c.frames.indexOf(f) >= next && (f.type === 'textEnd' || f.type === 'error'));
+      expect(end.type).toBe('textEnd');
+    }
   });
 
   it("holds a token's turn budget across both instances", async () => {

@@ -140,6 +140,30 @@ describe('turns and tab routing', () => {
     expect(h.relay.sentOf('userText')).toHaveLength(1);
   });
 
+  it('takes a late TURN_LOST for a turn the dropped socket already ended as nothing new, and Retry sends the question again', async () => {
+    const h = await createHarness();
+    const tab = h.connect(1);
+    tab.send({ type: 'send', text: 'Q' });
+    const [lost] = h.relay.sentOf('userText');
+    h.relay.ready = false;
+    h.turns.handleConnectionLost();
+    h.relay.ready = true;
+    // The relay instance that ran the turn died; the one the extension reconnected to reports it.
+    h.fromRelay({ type: 'error', turnId: lost!.turnId, error: { code: 'TURN_LOST', message: 'The relay stopped while it was answering your last message, so the answer is lost; send the message again.', retryable: true } });
+    const user = h.store.snapshot().entries[0];
+    expect(h.store.snapshot().entries).toEqual([expect.objectContaining({ content: 'Q', status: 'error', error: expect.objectContaining({ code: 'CONNECTION_LOST', retryable: true }) })]);
+    tab.send({ type: 'retry', entryId: user!.id });
+    const [, again] = h.relay.sentOf('userText');
+    expect(again).toMatchObject({ text: 'Q' });
+    expect(again?.turnId).not.toBe(lost?.turnId);
+    h.fromRelay({ type: 'textChunk', turnId: again!.turnId, text: 'A' });
+    h.fromRelay({ type: 'textEnd', turnId: again!.turnId });
+    expect(h.store.snapshot().entries.map((e) => [e.role, e.content, e.status])).toEqual([
+      ['user', 'Q', 'done'],
+      ['assistant', 'A', 'done'],
+    ]);
+  });
+
   it('gives pending messages an error when retrying stops (wrong token)', async () => {
     const h = await createHarness();
     h.relay.ready = false;

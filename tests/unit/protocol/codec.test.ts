@@ -102,6 +102,15 @@ describe('server frames', () => {
     expect(decodeServerFrame(encodeServerMessage(message, 'v1'), 'v1')).toEqual({ ok: true, value: message });
   });
 
+  it('encodes text chunks as type, turn id and exactly the UTF-8 bytes, whatever the characters', () => {
+    for (const text of ['', 'é', '€ and 😀 in one', 'ü'.repeat(1000), '\u{10FFFF}x']) {
+      const utf8 = new TextEncoder().encode(text);
+      expect(encodeServerMessage({ type: 'textChunk', turnId: 0xfedcba98, text }, 'v1')).toEqual(new Uint8Array([0x11, 0xfe, 0xdc, 0xba, 0x98, ...utf8]));
+      expect(encodeServerMessage({ type: 'textChunk', turnId: 1, text }, 'legacy')).toEqual(new Uint8Array([0x11, ...utf8]));
+      expect(decodeServerFrame(encodeServerMessage({ type: 'textChunk', turnId: 7, text }, 'v1'), 'v1')).toEqual({ ok: true, value: { type: 'textChunk', turnId: 7, text } });
+    }
+  });
+
   it('speaks the legacy framing to legacy clients', () => {
     expect(encodeServerMessage({ type: 'ok' }, 'legacy')).toEqual(bytes(0x01));
     expect(encodeServerMessage({ type: 'textChunk', turnId: 5, text: 'hi' }, 'legacy')).toEqual(bytes(0x11, 0x68, 0x69));
