@@ -106,8 +106,6 @@ export function createConversationMachine(tuning: Partial<ConversationTuning> = 
   let ducked = false;
   /** Early duck with no barge-in candidate: how long no frame looked like speech. */
   let maybeQuietMs = 0;
-  /** Time since the last frame at or above positiveThreshold ("clearly speech"). */
-  let sinceClearMs = 0;
   /**
    * The mic's floor (dBFS): follows the level down at once and up slowly (about 9 dB/s), so speech
    * stands out against it while the echo-cancelled residual of the answer does not.
@@ -157,7 +155,6 @@ export function createConversationMachine(tuning: Partial<ConversationTuning> = 
     else if (frame.probability < t.negativeThreshold) inSpeech = false;
     const onset = inSpeech && !wasInSpeech;
     const ms = frame.durationMs;
-    sinceClearMs = frame.probability >= t.positiveThreshold ? 0 : sinceClearMs + ms;
     // Judged against the floor before this frame, which the frame may raise.
     const aboveFloor = floorDb !== undefined && frame.levelDb >= floorDb + t.duckMarginDb;
     trackFloor(frame.levelDb);
@@ -219,11 +216,6 @@ export function createConversationMachine(tuning: Partial<ConversationTuning> = 
         if (inSpeech) {
           speechMs += ms;
           silenceRunMs = 0;
-        } else if (wasInSpeech) {
-          // Silence is counted from the last frame that was clearly speech: the frames where Silero's
-          // probability decayed through the hysteresis band were already the pause (issue 11: the end of
-          // turn came about 180 ms after the sound stopped).
-          silenceRunMs = Math.min(sinceClearMs, turnMs);
         } else silenceRunMs += ms;
         if (phase === 'capturing') {
           if (speechMs >= t.minSpeechMs) {

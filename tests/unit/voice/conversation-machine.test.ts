@@ -52,24 +52,6 @@ describe('conversation machine: user turns', () => {
     expect(m.phase).toBe('listening');
   });
 
-  it('counts the end-of-turn silence from the last frame that was clearly speech, not from where the probability fell below the lower threshold', () => {
-    const m = started();
-    feed(m, SPEECH, 608);
-    // Silero's probability decaying through the hysteresis band after the words stopped: already the pause.
-    expect(types(feed(m, 0.5, 96))).toEqual([]);
-    expect(types(feed(m, QUIET, 672))).toEqual([]);
-    expect(types(feed(m, QUIET, 32))).toEqual(['endTurn']);
-  });
-
-  it('a dip into the hysteresis band that rises back to speech starts no silence', () => {
-    const m = started();
-    feed(m, SPEECH, 608);
-    feed(m, 0.5, 96);
-    feed(m, SPEECH, 64);
-    expect(types(feed(m, QUIET, 768))).toEqual([]);
-    expect(types(feed(m, QUIET, 32))).toEqual(['endTurn']);
-  });
-
   it('ignores probabilities between the thresholds when nothing was said (hysteresis)', () => {
     const m = started();
     expect(types(feed(m, 0.5, 3000))).toEqual([]);
