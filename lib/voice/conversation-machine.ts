@@ -8,6 +8,7 @@
  *       └────────────────────┘                                   speaking ◀──answer plays─────────┘
  *   speaking ──onset──▶ barge-in candidate (ducked) ──confirmed──▶ stop playback, interrupt, user turn
  *                               └──false start──▶ unduck, speaking
+ *   speaking ──maybe speech (lower probability, level above the floor)──▶ ducked early; no onset follows ──▶ unduck
  */
 import type { VadFrame } from './vad.ts';
 
@@ -15,6 +16,13 @@ export interface ConversationTuning {
   /** Hysteresis on Silero's probability. Higher than vad-web's defaults (0.3/0.25), which fire on speaker noise. */
   positiveThreshold: number;
   negativeThreshold: number;
+  /**
+   * Barge-in's early duck: while an answer plays, a frame at or above this probability whose level is
+   * `duckMarginDb` over the mic's floor lowers the answer at once, before speech is confirmed. Ducking
+   * is cheap and undone after `falseStartSilenceMs` without it, so it may fire on less than the onset.
+   */
+  duckThreshold: number;
+  duckMarginDb: number;
   /** Speech needed before a turn counts (and before it is uploaded or stops an answer). */
   minSpeechMs: number;
   /** Audio kept from before the detected onset, so first syllables are not cut. */
@@ -33,6 +41,8 @@ export interface ConversationTuning {
 export const DEFAULT_TUNING: ConversationTuning = {
   positiveThreshold: 0.6,
   negativeThreshold: 0.4,
+  duckThreshold: 0.3,
+  duckMarginDb: 10,
   minSpeechMs: 250,
   preRollMs: 300,
   silenceMs: 800,
@@ -92,6 +102,39 @@ export function createConversationMachine(tuning: Partial<ConversationTuning> = 
   /** A barge-in candidate while speaking: playback is ducked until it is confirmed or dropped. */
   let bargeIn = false;
   let tailMs = 0;
+  /** The answer is ducked (early duck or barge-in candidate); whoever clears this restores the volume. */
+  let ducked = false;
+  /** Early duck with no barge-in candidate: how long no frame looked like speech. */
+  let maybeQuietMs = 0;
+  /**
+   * The mic's floor (dBFS): follows the level down at once and up slowly (about 9 dB/s), so speech
+   * stands out against it while the echo-cancelled residual of the answer does not.
+   */
+  let floorDb: number | undefined;
+  const FLOOR_RISE_DB = 0.3;
+
+  function trackFloor(levelDb: number): void {
+    floorDb = floorDb === undefined || levelDb < floorDb ? levelDb : floorDb + FLOOR_RISE_DB;
+  }
+
+  function duck(on: boolean, out: ConversationEffect[]): void {
+    if (ducked === on) return;
+    ducked = on;
+    maybeQuietMs = 0;
+    out.push({ type: on ? 'duck' : 'unduck' });
+  }
+
+  /** While an answer plays and no candidate is open: duck on a frame that may be speech, unduck when none follow. */
+  function earlyDuck(frame: VadFrame, aboveFloor: boolean, out: ConversationEffect[]): void {
+    const maybe = frame.probability >= t.duckThreshold && aboveFloor;
+    if (maybe) {
+      duck(true, out);
+      maybeQuietMs = 0;
+    } else if (ducked) {
+      maybeQuietMs += frame.durationMs;
+      if (maybeQuietMs >= t.falseStartSilenceMs) duck(false, out);
+    }
+  }
 
   const resetCapture = () => {
     speechMs = 0;
@@ -112,6 +155,9 @@ export function createConversationMachine(tuning: Partial<ConversationTuning> = 
     else if (frame.probability < t.negativeThreshold) inSpeech = false;
     const onset = inSpeech && !wasInSpeech;
     const ms = frame.durationMs;
+    // Judged against the floor before this frame, which the frame may raise.
+    const aboveFloor = floorDb !== undefined && frame.levelDb >= floorDb + t.duckMarginDb;
+    trackFloor(frame.levelDb);
 
     switch (phase) {
       case 'listening':
@@ -135,12 +181,15 @@ export function createConversationMachine(tuning: Partial<ConversationTuning> = 
         // the answer has finished (thinking included: its first sentence may start at any moment).
         if (!fullDuplex) return;
         if (!bargeIn) {
-          if (!onset) return;
+          if (!onset) {
+            if (phase === 'speaking') earlyDuck(frame, aboveFloor, out);
+            return;
+          }
           bargeIn = true;
           resetCapture();
           speechMs = ms;
           turnMs = ms;
-          if (phase === 'speaking') out.push({ type: 'duck' });
+          if (phase === 'speaking') duck(true, out);
           out.push({ type: 'startCapture', preRollMs: t.preRollMs });
           return;
         }
@@ -151,12 +200,14 @@ export function createConversationMachine(tuning: Partial<ConversationTuning> = 
         } else silenceRunMs += ms;
         if (speechMs >= t.minSpeechMs) {
           bargeIn = false;
+          // The engine stops playback and restores the volume for the next answer.
+          ducked = false;
           out.push({ type: 'interruptAnswer' }, { type: 'commitTurn' });
           enter('userTurn', out);
         } else if (silenceRunMs >= t.falseStartSilenceMs) {
           bargeIn = false;
           out.push({ type: 'discardCapture' });
-          if (phase === 'speaking') out.push({ type: 'unduck' });
+          duck(false, out);
         }
         return;
       case 'capturing':
@@ -207,6 +258,7 @@ export function createConversationMachine(tuning: Partial<ConversationTuning> = 
           fullDuplex = event.fullDuplex;
           inSpeech = false;
           bargeIn = false;
+          ducked = false;
           enter('listening', out);
           break;
         case 'resume':
@@ -218,20 +270,25 @@ export function createConversationMachine(tuning: Partial<ConversationTuning> = 
         case 'stop':
           if (phase === 'capturing' || phase === 'userTurn' || bargeIn) out.push({ type: 'discardCapture' });
           bargeIn = false;
+          // The engine stops the player, which restores its volume.
+          ducked = false;
           enter('off', out);
           break;
         case 'halfDuplex':
           fullDuplex = false;
           if (bargeIn) {
             bargeIn = false;
-            out.push({ type: 'discardCapture' }, { type: 'unduck' });
+            out.push({ type: 'discardCapture' });
           }
+          duck(false, out);
           break;
         case 'answerPlaying':
           if (phase === 'thinking') enter('speaking', out);
           break;
         case 'answerDone':
           if (phase === 'thinking' || phase === 'speaking') {
+            // A ducked player would play the next answer ducked.
+            duck(false, out);
             // A barge-in candidate during the answer's last moments carries on as an ordinary capture.
             if (bargeIn) {
               bargeIn = false;

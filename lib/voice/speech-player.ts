@@ -52,8 +52,6 @@ export interface SpeechPlayer {
 /** Volume while ducked: audible, but clearly yielding to the user. */
 export const DUCK_GAIN = 0.2;
 const DUCK_TIME_CONSTANT_S = 0.01;
-/** Small lead so back-to-back scheduling never starts in the past. */
-const LEAD_S = 0.05;
 
 /** The part of Web Audio this needs (tests pass a fake). */
 export type PlaybackContext = Pick<AudioContext, 'currentTime' | 'state' | 'destination' | 'resume' | 'suspend' | 'close' | 'decodeAudioData' | 'createBufferSource' | 'createGain'>;
@@ -98,7 +96,10 @@ export function createSpeechPlayer(context: PlaybackContext, events: SpeechPlaye
         if (queue.length === 0 && scheduled.length === 0) setPlaying(false);
         continue;
       }
-      const startS = Math.max(context.currentTime + LEAD_S, playheadS);
+      // No scheduling lead: a start time already past is clamped to "now" by Web Audio (it plays from its
+      // beginning), so the first clip sounds at the next render quantum; later clips follow the playhead
+      // gaplessly. A 50 ms lead here was 50 ms more between the answer's arrival and its sound (issue 11).
+      const startS = Math.max(context.currentTime, playheadS);
       const source = context.createBufferSource();
       source.buffer = buffer;
       source.connect(gain);

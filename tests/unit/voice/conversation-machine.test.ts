@@ -4,9 +4,9 @@ import { createConversationMachine, type ConversationEffect, type ConversationMa
 const FRAME_MS = 32;
 
 /** Feeds `ms` of frames at one probability; returns every effect (phase changes included). */
-function feed(machine: ConversationMachine, probability: number, ms: number): ConversationEffect[] {
+function feed(machine: ConversationMachine, probability: number, ms: number, levelDb = -30): ConversationEffect[] {
   const out: ConversationEffect[] = [];
-  for (let t = 0; t < ms; t += FRAME_MS) out.push(...machine.handle({ type: 'frame', frame: { probability, levelDb: -30, durationMs: FRAME_MS } }));
+  for (let t = 0; t < ms; t += FRAME_MS) out.push(...machine.handle({ type: 'frame', frame: { probability, levelDb, durationMs: FRAME_MS } }));
   return out;
 }
 const types = (effects: ConversationEffect[]) => effects.filter((e) => e.type !== 'phase').map((e) => e.type);
@@ -92,6 +92,43 @@ describe('conversation machine: barge-in', () => {
     expect(types(confirmed)).toEqual(['interruptAnswer', 'commitTurn']);
     expect(m.phase).toBe('userTurn');
     expect(types(feed(m, QUIET, 900))).toEqual(['endTurn']);
+  });
+
+  it('ducks early on a frame that may be speech (lower probability, level well above the floor), and restores the volume when nothing follows', () => {
+    const m = speaking();
+    // The answer's echo-cancelled residual: the floor.
+    expect(types(feed(m, QUIET, 320, -65))).toEqual([]);
+    expect(types(feed(m, 0.35, 32, -35))).toEqual(['duck']);
+    expect(m.phase).toBe('speaking');
+    expect(types(feed(m, QUIET, 224, -65))).toEqual([]);
+    expect(types(feed(m, QUIET, 32, -65))).toEqual(['unduck']);
+    expect(types(feed(m, QUIET, 500, -65))).toEqual([]);
+  });
+
+  it('no early duck on the floor\'s level, nor on a loud frame the model does not take for speech', () => {
+    const m = speaking();
+    feed(m, QUIET, 320, -65);
+    expect(types(feed(m, 0.5, 96, -62))).toEqual([]);
+    expect(types(feed(m, 0.1, 96, -20))).toEqual([]);
+  });
+
+  it('an early duck followed by the onset is one duck, and confirmed speech interrupts as before', () => {
+    const m = speaking();
+    feed(m, QUIET, 320, -65);
+    expect(types(feed(m, 0.35, 32, -35))).toEqual(['duck']);
+    expect(types(feed(m, SPEECH, 32, -30))).toEqual(['startCapture']);
+    expect(types(feed(m, SPEECH, 256, -30))).toEqual(['interruptAnswer', 'commitTurn']);
+  });
+
+  it('restores the volume when the answer ends while ducked, so the next answer is not played ducked', () => {
+    const m = speaking();
+    feed(m, QUIET, 320, -65);
+    feed(m, 0.35, 32, -35);
+    expect(types(m.handle({ type: 'answerDone' }))).toEqual(['unduck']);
+    const candidate = speaking();
+    feed(candidate, SPEECH, 64);
+    expect(types(candidate.handle({ type: 'answerDone' }))).toEqual(['unduck']);
+    expect(candidate.phase).toBe('capturing');
   });
 
   it('a false start resumes playback and uploads nothing', () => {

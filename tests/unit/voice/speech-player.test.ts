@@ -107,13 +107,23 @@ describe('speech player', () => {
     expect(events).toEqual(['playing', 'start t1:0 1500', 'start t1:1 2000']);
   });
 
+  it('starts the first clip at once, with no scheduling lead (it would add to the time before the answer is heard)', async () => {
+    context.currentTime = 3;
+    player.enqueue(clip('a'));
+    context.decoded('a', 1);
+    await flush();
+    expect(context.started).toEqual([{ id: 'a', at: 3 }]);
+    vi.advanceTimersByTime(0);
+    expect(events).toEqual(['playing', 'start a 1000']);
+  });
+
   it('reports how much was heard, and stop silences everything and drops what had not started', async () => {
     player.enqueue(clip('a'));
     player.enqueue(clip('b'));
     context.decoded('a', 1);
     context.decoded('b', 2);
     await flush();
-    context.advance(0.05 + 1 + 0.5);
+    context.advance(1 + 0.5);
     expect(player.heard()).toEqual({ id: 'b', fraction: 0.25 });
     expect(player.stop()).toEqual({ id: 'b', fraction: 0.25 });
     expect(context.stopped).toEqual(['b']);

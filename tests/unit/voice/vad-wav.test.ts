@@ -87,6 +87,56 @@ describe('turns on recorded audio through Silero VAD', () => {
     expect((await turnsOf(audio, { silenceMs: 300 })).filter((e) => e === 'endTurn')).toHaveLength(2);
   }, 60_000);
 
+  it('ends the turn within the silence and two frames of the sound stopping', async () => {
+    const question = speak('What is the capital of France?');
+    let last = 0;
+    for (let i = 0; i < question.length; i++) if (Math.abs(question[i] ?? 0) > 10 ** (-50 / 20)) last = i;
+    const leadMs = 640;
+    const soundEndMs = leadMs + (last / VAD_SAMPLE_RATE) * 1000;
+    model.reset_state();
+    const vad = createSampleVad(model);
+    const machine = createConversationMachine();
+    machine.handle({ type: 'start', fullDuplex: true });
+    let t = 0;
+    let endAt: number | undefined;
+    vad.onFrame((frame) => {
+      t += frame.durationMs;
+      if (machine.handle({ type: 'frame', frame }).some((e) => e.type === 'endTurn')) endAt ??= t;
+    });
+    await vad.push(concat(silence(leadMs), question, silence(1500)));
+    expect(endAt).toBeDefined();
+    expect((endAt ?? 0) - soundEndMs).toBeGreaterThanOrEqual(800);
+    expect((endAt ?? 0) - soundEndMs).toBeLessThanOrEqual(800 + 64);
+  }, 60_000);
+
+  it('while an answer plays, speech over a quiet residual ducks it on its first frame; steady noise does not', async () => {
+    const duckedAt = async (audio: Float32Array): Promise<number | undefined> => {
+      model.reset_state();
+      const vad = createSampleVad(model);
+      const machine = createConversationMachine();
+      machine.handle({ type: 'start', fullDuplex: true });
+      // Put the machine in "speaking" without a user turn: a question at once answered.
+      let t = 0;
+      let at: number | undefined;
+      vad.onFrame((frame) => {
+        t += frame.durationMs;
+        if (machine.handle({ type: 'frame', frame }).some((e) => e.type === 'duck')) at ??= t;
+      });
+      machine.handle({ type: 'frame', frame: { probability: 0.9, levelDb: -30, durationMs: 300 } });
+      machine.handle({ type: 'frame', frame: { probability: 0.9, levelDb: -30, durationMs: 32 } });
+      machine.handle({ type: 'frame', frame: { probability: 0.05, levelDb: -70, durationMs: 900 } });
+      machine.handle({ type: 'answerPlaying' });
+      expect(machine.phase).toBe('speaking');
+      await vad.push(audio);
+      return at;
+    };
+    const residual = noise(640, -68, 5);
+    const at = await duckedAt(concat(residual, speak('Wait, stop there please.')));
+    expect(at).toBeDefined();
+    expect(at ?? 0).toBeLessThanOrEqual(640 + 64);
+    expect(await duckedAt(concat(residual, noise(3000, -45, 9)))).toBeUndefined();
+  }, 60_000);
+
   it('steady noise, a click and silence make no turn', async () => {
     const click = concat(noise(40, -12, 7), silence(10));
     const audio = concat(noise(3000, -45), silence(500), click, silence(1500), noise(2000, -35, 3));
