@@ -41,24 +41,37 @@ export interface LaunchOptions {
   captureWav?: string;
   /** Keep audio on: headless launchers pass --mute-audio, and echo cancellation needs real playback (PulseAudio). */
   unmuted?: boolean;
+  /**
+   * Chromium's PulseAudio client connects to this server (see pulse-room.ts). Without `captureWav`,
+   * the microphone is the server's default source instead of a fake device. Implies `unmuted`.
+   */
+  pulseServer?: string;
+  /** Another build of the extension than the run's (a test-only build switch). */
+  extensionDir?: string;
 }
 
 export async function launchExtensionBrowser(options: LaunchOptions = {}): Promise<ExtensionBrowser> {
   // Provided by global-setup.ts (which also declares its type).
-  const extensionDir = inject('parleyExtensionDir');
+  const extensionDir = options.extensionDir ?? inject('parleyExtensionDir');
   const userDataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 800 },
-    ...(options.unmuted === true ? { ignoreDefaultArgs: ['--mute-audio'] } : {}),
+    ...(options.unmuted === true || options.pulseServer !== undefined ? { ignoreDefaultArgs: ['--mute-audio'] } : {}),
+    ...(options.pulseServer === undefined ? {} : { env: { ...process.env, PULSE_SERVER: options.pulseServer } }),
     args: [
       '--no-sandbox',
       `--disable-extensions-except=${extensionDir}`,
       `--load-extension=${extensionDir}`,
-      '--use-fake-device-for-media-stream',
+      // Grants the microphone without a prompt (an offscreen document can never show one).
       '--use-fake-ui-for-media-stream',
-      options.captureWav === undefined ? `--use-file-for-fake-audio-capture=${SPEECH_WAV}` : `--use-file-for-fake-audio-capture=${options.captureWav}%noloop`,
+      ...(options.pulseServer !== undefined && options.captureWav === undefined
+        ? []
+        : [
+            '--use-fake-device-for-media-stream',
+            options.captureWav === undefined ? `--use-file-for-fake-audio-capture=${SPEECH_WAV}` : `--use-file-for-fake-audio-capture=${options.captureWav}%noloop`,
+          ]),
       // Headless Chromium would otherwise refuse to start audio without a user gesture in some contexts.
       '--autoplay-policy=no-user-gesture-required',
       '--disable-background-networking',
