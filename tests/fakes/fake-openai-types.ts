@@ -65,6 +65,11 @@ export interface FakeOpenAIOptions {
   transcript?: (audio: { bytes: Uint8Array; filename: string; model: string; language?: string }) => string;
   /** Seconds whisper-1 reports as `usage: {type: 'duration', seconds}` (default 1). gpt-4o-* models report tokens instead. */
   transcriptionSeconds?: number;
+  /**
+   * Speech audio: a quiet tone whose length follows the input (default), or the input read by espeak-ng
+   * (fake-voice.ts), for tests where the audio must sound like a voice (a voice activity detector hears it).
+   */
+  speechVoice?: 'tone' | 'espeak';
   /** Prefix answers with DEMO_PREFIX so nobody mistakes the demo for a real model. */
   demo?: boolean;
 }
