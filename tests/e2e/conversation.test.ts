@@ -1,14 +1,14 @@
-// Conversation mode on Chromium with the capture file as the microphone (played once, audio unmuted,
-// a private PulseAudio server so Chrome runs its audio processing): the voice engine in the offscreen
-// document hears two spoken questions separated by a pause and makes exactly two turns of them, each
-// transcribed as the question spoken (the fake recognises the phrases: fake-recognizer.ts). Control: with
-// the longest end-of-turn silence (3000 ms) the same pause no longer ends a turn, and the one turn holds
-// both questions. Speech over the answer and echo: conversation-room.test.ts.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// Conversation mode on Chromium, the turns' words: two spoken questions separated by a pause become
+// exactly two turns, each transcribed as the question spoken (the fake recognises the phrases:
+// fake-recognizer.ts), and the model sees them as the user's messages. Control: with the longest
+// end-of-turn silence (3000 ms) the same pause no longer ends a turn, and the one turn holds both
+// questions. The microphone is a private PulseAudio room without an echo (pulse-room.ts): the questions
+// are played into it once the engine listens. Speech over the answer and echo: conversation-room.test.ts.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silencePcm, speakPcm, wavFile } from '../helpers/spoken-audio.ts';
-import { waitUntil } from './support/ax.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { scalePcm, silencePcm, speakPcm, wavFile } from '../helpers/spoken-audio.ts';
+import { startConversation, transcripts, until, userTurns, chats } from './support/conversation.ts';
 import { ARTIFACTS_DIR } from './support/paths.ts';
 import { startPulseRoom, type PulseRoom } from './support/pulse-room.ts';
 import { startStack, type Stack } from './support/stack.ts';
@@ -19,23 +19,19 @@ const QUESTIONS = ['What is the capital of France?', 'And how many people live t
 const BOTH = QUESTIONS.join(' ');
 /** Between the questions: over the default 800 ms end-of-turn silence, under the 3000 ms maximum. */
 const GAP_MS = 2000;
-/**
- * Silence before the first question. The capture file starts when the engine opens the microphone;
- * loading onnxruntime's 14 MB wasm and the echo self-check come after that, and on a loaded 2-core
- * machine they took over 3 s (the first question was then partly missed).
- */
-const LEAD_MS = 8000;
 
-let captureWav = '';
+let questionsWav = '';
 let room: PulseRoom | undefined;
 let stack: Stack | undefined;
 
 beforeAll(() => {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  captureWav = join(ARTIFACTS_DIR, `conversation-${process.pid}.wav`);
+  questionsWav = join(ARTIFACTS_DIR, `conversation-${process.pid}.wav`);
   const [first, second] = QUESTIONS.map((q) => speakPcm(q, RATE)) as [Buffer, Buffer];
-  writeFileSync(captureWav, wavFile(Buffer.concat([silencePcm(LEAD_MS, RATE), first, silencePcm(GAP_MS, RATE), second, silencePcm(8000, RATE)]), RATE));
+  // 10 dB down: at full scale Chrome's auto gain clipped espeak-ng's voice.
+  writeFileSync(questionsWav, wavFile(Buffer.concat([scalePcm(first, 0.3), silencePcm(GAP_MS, RATE), scalePcm(second, 0.3), silencePcm(300, RATE)]), RATE));
 }, 90_000);
+afterAll(() => rmSync(questionsWav, { force: true }));
 afterEach(async () => {
   await stack?.close();
   stack = undefined;
@@ -43,51 +39,30 @@ afterEach(async () => {
   room = undefined;
 });
 
-async function startFileStack(endOfTurnSilenceMs: number): Promise<Stack> {
-  // No echo path: the capture file is the only thing the microphone hears.
+/** Speaks both questions once the engine listens; resolves with each turn's transcript once all are answered. */
+async function askBoth(endOfTurnSilenceMs: number): Promise<(string | undefined)[]> {
   room = await startPulseRoom({ echo: false });
-  stack = await startStack({ browser: { captureWav, pulseServer: room.server }, settings: { speech: false, endOfTurnSilenceMs } });
-  await stack.fake.setPhrases([...QUESTIONS, BOTH]);
-  return stack;
+  stack = await startStack({ browser: { pulseServer: room.server }, settings: { speech: false, endOfTurnSilenceMs } });
+  const s = stack;
+  await s.fake.setPhrases([...QUESTIONS, BOTH]);
+  await startConversation(s);
+  await room.say(questionsWav);
+  // The last turn ends after the configured silence, then it is uploaded and transcribed.
+  await until(s, 'a transcription', () => transcripts(s).length > 0, 30_000);
+  await new Promise((resolve) => setTimeout(resolve, endOfTurnSilenceMs + 4000));
+  await until(s, 'every transcription answered', () => s.fake.requests.every((r) => r.endpoint !== 'transcription' || r.outcome !== 'pending'), 20_000);
+  return transcripts(s);
 }
 
-/** Starts a conversation on the test page's tab the way the toolbar popup does. */
-async function startConversation(s: Stack): Promise<void> {
-  const { page } = await s.openPage('plain.html');
-  await page.bringToFront();
-  const sw = await s.browser.worker();
-  const tabId = await sw.evaluate(async () => (await chrome.tabs.query({ active: true, lastFocusedWindow: true }))[0]?.id);
-  if (tabId === undefined) throw new Error('no active tab id');
-  const popup = await s.browser.context.newPage();
-  await popup.goto(s.browser.extensionUrl('popup.html'));
-  const reply = await popup.evaluate(
-    async (id) => chrome.runtime.sendMessage({ id: 1, type: 'toggleConversationInTab', data: { tabId: id }, timestamp: Date.now() }),
-    tabId,
-  );
-  expect(reply, 'the background turned conversation mode on').toEqual({ res: true });
-}
-
-/** The transcript of each turn, in order, after `ms` and once no transcription is still being answered. */
-async function turnsAfter(s: Stack, ms: number): Promise<string[]> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  const transcriptions = () => s.fake.requests.filter((r) => r.endpoint === 'transcription');
-  await waitUntil('the transcriptions to be answered', async () => transcriptions().every((r) => r.outcome !== 'pending') || undefined, 20_000);
-  // An upload the fake failed on shows as its outcome instead of a transcript.
-  return transcriptions().map((r) => r.transcript ?? r.outcome);
-}
-
-describe('conversation mode (Chrome, capture file)', () => {
+describe('conversation mode (Chrome): the words of each turn', () => {
   it('two questions separated by a pause become exactly two turns, each the question spoken', async () => {
-    const s = await startFileStack(800);
-    await startConversation(s);
-    expect(await turnsAfter(s, 26_000), 'the words of each turn').toEqual([...QUESTIONS]);
-    const chat = s.fake.requests.filter((r) => r.endpoint === 'chat').at(-1)?.body as { messages: { role: string; content: string }[] } | undefined;
-    expect(chat?.messages.filter((m) => m.role === 'user').map((m) => m.content), 'the questions the model saw').toEqual([...QUESTIONS]);
-  }, 90_000);
+    expect(await askBoth(800), 'the words of each turn').toEqual([...QUESTIONS]);
+    const s = stack as Stack;
+    await until(s, 'the second chat request', () => chats(s).length >= 2, 20_000);
+    expect(userTurns(chats(s).at(-1) ?? []), 'the questions the model saw').toEqual([...QUESTIONS]);
+  }, 120_000);
 
   it('control: with a 3000 ms end-of-turn silence the same pause stays inside one turn holding both questions', async () => {
-    const s = await startFileStack(3000);
-    await startConversation(s);
-    expect(await turnsAfter(s, 26_000), 'the words of each turn').toEqual([BOTH]);
-  }, 90_000);
+    expect(await askBoth(3000), 'the words of each turn').toEqual([BOTH]);
+  }, 120_000);
 });

@@ -5,7 +5,7 @@
 // known phrases is exact, and a clip cut short never reaches the grammar's end, so it yields nothing.
 // Figures and the command line: docs/conversation-mode.md ("Fake speech-to-text").
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -128,7 +128,11 @@ export async function createPhraseRecognizer(phrases: readonly string[]): Promis
           { signal },
         );
         // One hypothesis line; a recording that never completes a phrase prints an empty one.
-        return byWords.get(phraseWords(stdout).join(' ')) ?? '';
+        const text = byWords.get(phraseWords(stdout).join(' ')) ?? '';
+        // For a test that fails on words: keep what was heard (16 kHz WAV named by the result) to listen to.
+        const keep = process.env.PARLEY_FAKE_STT_KEEP;
+        if (keep !== undefined && keep !== '') await copyFile(wav, join(keep, `${Date.now()}-${id}-${text === '' ? 'none' : phraseWords(text).join('-')}.wav`));
+        return text;
       } finally {
         await Promise.all([rm(input, { force: true }), rm(wav, { force: true })]);
       }

@@ -17,6 +17,13 @@ export function speakPcm(text: string, rate: number): Buffer {
   }
 }
 
+/** The samples times `gain` (0.3 ≈ -10 dB). */
+export function scalePcm(pcm: Buffer, gain: number): Buffer {
+  const out = Buffer.alloc(pcm.length);
+  for (let i = 0; i + 1 < pcm.length; i += 2) out.writeInt16LE(Math.max(-32_768, Math.min(32_767, Math.round(pcm.readInt16LE(i) * gain))), i);
+  return out;
+}
+
 export function silencePcm(ms: number, rate: number): Buffer {
   return Buffer.alloc(Math.round((rate * ms) / 1000) * 2);
 }

@@ -27,14 +27,15 @@ function removeStaleBuilds(): void {
   }
 }
 
-async function buildExtension(outDir: string): Promise<string> {
+/** `env`: build-time switches of test-only builds (e.g. WXT_E2E_FORCE_FULL_DUPLEX, docs/conversation-mode.md). */
+export async function buildExtension(outDir: string, env: Record<string, string> = {}): Promise<string> {
   try {
     await run('npx', ['wxt', 'build'], {
       cwd: REPO_ROOT,
       // Host access for the E2E build only: automation cannot make the user gesture (toolbar button,
       // shortcut, context menu) that grants activeTab, and tests/e2e/page-context.test.ts must read
       // the page from the panel's "Ask about this page" (docs/page-context.md).
-      env: { ...process.env, PARLEY_OUT_DIR: outDir, PARLEY_E2E_HOST_ACCESS: '1' },
+      env: { ...process.env, PARLEY_OUT_DIR: outDir, PARLEY_E2E_HOST_ACCESS: '1', ...env },
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {
