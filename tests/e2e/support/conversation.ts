@@ -5,6 +5,8 @@ import type { ChatMessageText } from '../../fakes/fake-answers.ts';
 import { waitUntil } from './ax.ts';
 import type { Stack } from './stack.ts';
 
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Starts a conversation on the test page's tab the way the toolbar popup does; resolves once it listens. */
 export async function startConversation(s: Stack): Promise<{ notice: () => Promise<string> }> {
   const { page, chat } = await s.openPage('plain.html');
@@ -35,6 +37,10 @@ export async function startConversation(s: Stack): Promise<{ notice: () => Promi
     60_000,
     250,
   );
+  // Under load the first speech right after that lost its first half second (the turn began after the
+  // 300 ms pre-roll: the detector was still catching up) and the recogniser rightly found no whole
+  // phrase; docs/conversation-mode.md keeps this open. The tests are about turns, not that start-up lag.
+  await sleep(1500);
   return { notice };
 }
 
@@ -42,8 +48,6 @@ export const transcripts = (s: Stack): (string | undefined)[] => s.fake.requests
 export const chats = (s: Stack): ChatMessageText[][] =>
   s.fake.requests.filter((r) => r.endpoint === 'chat').map((r) => (r.body as { messages?: ChatMessageText[] } | undefined)?.messages ?? []);
 export const userTurns = (messages: ChatMessageText[]): string[] => messages.filter((m) => m.role === 'user').map((m) => m.content);
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What the fake and the socket saw, for failure messages. */
 function seen(s: Stack): string {
