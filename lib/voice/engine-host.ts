@@ -54,6 +54,8 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       createCapture: (stream, preRollMs) =>
         createTurnCapture(stream, preRollMs, { context: recording ?? new AudioContext(), MediaRecorderImpl: MediaRecorder, sink: deps.sink }),
       player,
+      // Set only by tests/e2e/conversation-room.test.ts's own build: never in a shipped build.
+      forceFullDuplex: import.meta.env.WXT_E2E_FORCE_FULL_DUPLEX === '1',
       playChirp: () =>
         new Promise<void>((resolve) => {
           const samples = chirpSamples(context.sampleRate);

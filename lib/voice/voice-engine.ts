@@ -37,6 +37,11 @@ export interface VoiceEngineDeps {
   playChirp(): Promise<void>;
   sink: VoiceEngineSink;
   wait?: (ms: number) => Promise<void>;
+  /**
+   * E2E builds only (WXT_E2E_FORCE_FULL_DUPLEX=1, see engine-host.ts): listen over the answer whatever the
+   * self-check found, so a test can show what half-duplex prevents. The verdict is still reported.
+   */
+  forceFullDuplex?: boolean;
 }
 
 export interface VoiceEngine {
@@ -66,6 +71,9 @@ export function createVoiceEngine(deps: VoiceEngineDeps): VoiceEngine {
   let answerOver = false;
   /** Levels collected while the self-check runs; undefined when not checking. */
   let checkLevels: number[] | undefined;
+
+  /** A barge-in was confirmed or a new turn is under way: no answer is due until that turn ends. */
+  const userHasFloor = (): boolean => machine.phase === 'userTurn' || machine.phase === 'capturing';
 
   function release(): void {
     removeFrames?.();
@@ -151,7 +159,7 @@ export function createVoiceEngine(deps: VoiceEngineDeps): VoiceEngine {
       machine = createConversationMachine(options);
       await openAndListen();
       const verdict = await echoCheck();
-      fullDuplex = verdict.fullDuplex;
+      fullDuplex = verdict.fullDuplex || deps.forceFullDuplex === true;
       deps.sink.echo(verdict);
       apply(machine.handle({ type: 'start', fullDuplex }));
     },
@@ -166,9 +174,14 @@ export function createVoiceEngine(deps: VoiceEngineDeps): VoiceEngine {
       apply(machine.handle({ type: 'resume' }));
     },
     speak(clip) {
+      // Sentences of the answer the user just cut off can still be on their way (sent before the
+      // background learned of the barge-in); they must not start the interrupted answer again.
+      if (userHasFloor()) return;
       deps.player.enqueue(clip);
     },
     answerEnded() {
+      // The end of the interrupted answer, not of the one the user's new turn will get.
+      if (userHasFloor()) return;
       answerOver = true;
       if (!deps.player.isPlaying()) apply(machine.handle({ type: 'answerDone' }));
     },

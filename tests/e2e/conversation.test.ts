@@ -1,142 +1,73 @@
-// Conversation mode on Chromium with a real audio path (PulseAudio null sink and source, audio not
-// muted, the capture file played once): the voice engine in the offscreen document hears two spoken
-// questions separated by a pause and makes exactly two turns of them. Control: with the longest
-// end-of-turn silence (3000 ms) the same pause no longer ends a turn, so the count must change.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Conversation mode on Chromium, the turns' words: two spoken questions separated by a pause become
+// exactly two turns, each transcribed as the question spoken (the fake recognises the phrases:
+// fake-recognizer.ts), and the model sees them as the user's messages. Control: with the longest
+// end-of-turn silence (3000 ms) the same pause no longer ends a turn: one turn, holding both questions. The microphone is a private PulseAudio room without an echo (pulse-room.ts): the questions
+// are played into it once the engine listens. Speech over the answer and echo: conversation-room.test.ts.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClientFrame } from '../../protocol/frame-types.ts';
-import type { TranscriptionRequestBody } from '../fakes/fake-openai.ts';
-import { ensurePulseAudio } from './support/pulse.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { scalePcm, silencePcm, speakPcm, wavFile } from '../helpers/spoken-audio.ts';
+import { startConversation, transcripts, until, userTurns, chats } from './support/conversation.ts';
 import { ARTIFACTS_DIR } from './support/paths.ts';
+import { startPulseRoom, type PulseRoom } from './support/pulse-room.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 const RATE = 48_000;
-const QUESTIONS = ['What is the capital of France?', 'And how many people live there?'];
+const QUESTIONS = ['What is the capital of France?', 'And how many people live there?'] as const;
+/** What one turn holding both questions is transcribed as. */
+const BOTH = QUESTIONS.join(' ');
 /** Between the questions: over the default 800 ms end-of-turn silence, under the 3000 ms maximum. */
 const GAP_MS = 2000;
-/**
- * Silence before the first question. The capture file starts when the engine opens the microphone;
- * loading onnxruntime's 14 MB wasm and the echo self-check come after that, and on a loaded 2-core
- * machine they took over 3 s (the first question was then partly missed).
- */
-const LEAD_MS = 8000;
 
-function speak(text: string): Buffer {
-  const raw = join(ARTIFACTS_DIR, `conversation-raw-${process.pid}.wav`);
-  execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', raw, text]);
-  return execFileSync('ffmpeg', ['-v', 'error', '-i', raw, '-ac', '1', '-ar', String(RATE), '-f', 's16le', '-']);
-}
-const silence = (ms: number) => Buffer.alloc(Math.round((RATE * ms) / 1000) * 2);
-
-function wav(pcm: Buffer): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + pcm.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(RATE, 24);
-  header.writeUInt32LE(RATE * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(pcm.length, 40);
-  return Buffer.concat([header, pcm]);
-}
-
-let captureWav = '';
-/** One question, then more speech while the answer to the first is playing. */
-let bargeInWav = '';
-/** Control: the same first question and nothing after it. */
-let oneQuestionWav = '';
+let questionsWav = '';
+let room: PulseRoom | undefined;
 let stack: Stack | undefined;
 
-beforeAll(async () => {
-  await ensurePulseAudio();
+beforeAll(() => {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  captureWav = join(ARTIFACTS_DIR, `conversation-${process.pid}.wav`);
-  const [first, second] = QUESTIONS.map(speak) as [Buffer, Buffer];
-  writeFileSync(captureWav, wav(Buffer.concat([silence(LEAD_MS), first, silence(GAP_MS), second, silence(8000)])));
-  // The answer (about 15 s of fake speech) starts playing about 2 s after the first question ends.
-  bargeInWav = join(ARTIFACTS_DIR, `conversation-barge-in-${process.pid}.wav`);
-  // About 4 s of speech while the answer to the first question plays.
-  const interruption = speak('Wait, stop there please. And how many people live there?');
-  writeFileSync(bargeInWav, wav(Buffer.concat([silence(LEAD_MS), first, silence(6000), interruption, silence(12000)])));
-  oneQuestionWav = join(ARTIFACTS_DIR, `conversation-one-${process.pid}.wav`);
-  writeFileSync(oneQuestionWav, wav(Buffer.concat([silence(LEAD_MS), first, silence(20000)])));
-  expect(readFileSync(captureWav).length).toBeGreaterThan(RATE * 2 * 10);
+  questionsWav = join(ARTIFACTS_DIR, `conversation-${process.pid}.wav`);
+  const [first, second] = QUESTIONS.map((q) => speakPcm(q, RATE)) as [Buffer, Buffer];
+  // 10 dB down: at full scale Chrome's auto gain clipped espeak-ng's voice.
+  writeFileSync(questionsWav, wavFile(Buffer.concat([scalePcm(first, 0.3), silencePcm(GAP_MS, RATE), scalePcm(second, 0.3), silencePcm(300, RATE)]), RATE));
 }, 90_000);
+afterAll(() => rmSync(questionsWav, { force: true }));
 afterEach(async () => {
   await stack?.close();
   stack = undefined;
+  await room?.close();
+  room = undefined;
 });
 
-/** Starts a conversation on the test page's tab the way the toolbar popup does. */
-async function startConversation(s: Stack): Promise<void> {
-  const { page } = await s.openPage('plain.html');
-  await page.bringToFront();
-  const sw = await s.browser.worker();
-  const tabId = await sw.evaluate(async () => (await chrome.tabs.query({ active: true, lastFocusedWindow: true }))[0]?.id);
-  if (tabId === undefined) throw new Error('no active tab id');
-  const popup = await s.browser.context.newPage();
-  await popup.goto(s.browser.extensionUrl('popup.html'));
-  const reply = await popup.evaluate(
-    async (id) => chrome.runtime.sendMessage({ id: 1, type: 'toggleConversationInTab', data: { tabId: id }, timestamp: Date.now() }),
-    tabId,
-  );
-  expect(reply, 'the background turned conversation mode on').toEqual({ res: true });
+/** Speaks both questions once the engine listens; resolves with each turn's transcript once all are answered. */
+async function askBoth(endOfTurnSilenceMs: number): Promise<(string | undefined)[]> {
+  room = await startPulseRoom({ echo: false });
+  stack = await startStack({ browser: { pulseServer: room.server }, settings: { speech: false, endOfTurnSilenceMs } });
+  const s = stack;
+  await s.fake.setPhrases([...QUESTIONS, BOTH]);
+  await startConversation(s);
+  await room.say(questionsWav);
+  // The last turn ends after the configured silence, then it is uploaded and transcribed.
+  await until(s, 'a transcription', () => transcripts(s).length > 0, 30_000);
+  await new Promise((resolve) => setTimeout(resolve, endOfTurnSilenceMs + 4000));
+  await until(s, 'every transcription answered', () => s.fake.requests.every((r) => r.endpoint !== 'transcription' || r.outcome !== 'pending'), 20_000);
+  return transcripts(s);
 }
 
-async function turnsAfter(s: Stack, ms: number): Promise<TranscriptionRequestBody[]> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  return s.fake.requests.filter((r) => r.endpoint === 'transcription').map((r) => r.body as TranscriptionRequestBody);
-}
-
-describe('conversation mode (Chrome, PulseAudio)', () => {
-  it('two questions separated by a pause become exactly two turns', async () => {
-    stack = await startStack({ browser: { captureWav, unmuted: true }, settings: { speech: false, endOfTurnSilenceMs: 800 } });
-    await startConversation(stack);
-    const turns = await turnsAfter(stack, 26_000);
-    expect(turns, 'transcriptions (one per turn)').toHaveLength(2);
-    expect(turns.every((t) => t.bytes > 2000)).toBe(true);
-  }, 90_000);
+describe('conversation mode (Chrome): the words of each turn', () => {
+  it('two questions separated by a pause become exactly two turns, each the question spoken', async () => {
+    expect(await askBoth(800), 'the words of each turn').toEqual([...QUESTIONS]);
+    const s = stack as Stack;
+    await until(s, 'the second chat request', () => chats(s).length >= 2, 20_000);
+    expect(userTurns(chats(s).at(-1) ?? []), 'the questions the model saw').toEqual([...QUESTIONS]);
+  }, 120_000);
 
   it('control: with a 3000 ms end-of-turn silence the same pause stays inside one turn', async () => {
-    stack = await startStack({ browser: { captureWav, unmuted: true }, settings: { speech: false, endOfTurnSilenceMs: 3000 } });
-    await startConversation(stack);
-    const turns = await turnsAfter(stack, 26_000);
-    expect(turns, 'transcriptions (one per turn)').toHaveLength(1);
-  }, 90_000);
-
-  // The barge-in scenario (the second question spoken over the playing answer → one Interrupt and the heard
-  // part in history) passed 4 times and failed 3 under load: with the fake's pure-tone answer as the far end,
-  // Chrome's echo canceller sometimes suppressed the near-end speech entirely (Interrupt 0, no second turn).
-  // It is covered by the unit tests of the machine, engine and background and by the relay's integration
-  // test; see docs/conversation-mode.md.
-  it('with no speech over the answer, it plays out and no turn is created by it (no self-triggered turns)', async () => {
-    stack = await startStack({ tap: true, browser: { captureWav: oneQuestionWav, unmuted: true }, settings: { speech: true, endOfTurnSilenceMs: 800 } });
-    await startConversation(stack);
-    const turns = await turnsAfter(stack, 34_000);
-    expect(turns, 'transcriptions (one per turn)').toHaveLength(1);
-    expect(stack.tap?.count('toRelay', ClientFrame.Interrupt)).toBe(0);
-    expect(stack.tap?.count('toRelay', ClientFrame.UserAudioEnd)).toBe(1);
-  }, 90_000);
-
-  it('with echo cancellation forced off, the self-check falls back to half-duplex: speech over the answer is ignored', async () => {
-    // Control: the two-turn test above (echo cancellation on, speech heard between answers).
-    stack = await startStack({
-      tap: true,
-      browser: { captureWav: bargeInWav, unmuted: true },
-      settings: { speech: true, endOfTurnSilenceMs: 800, echoCancellation: false },
-    });
-    await startConversation(stack);
-    const s = stack;
-    await s.fake.waitForRequest((r) => r.endpoint === 'speech', 40_000);
-    const turns = await turnsAfter(s, 20_000);
-    expect(s.tap?.count('toRelay', ClientFrame.Interrupt), 'Interrupt frames').toBe(0);
-    expect(turns, 'transcriptions (one per turn)').toHaveLength(1);
-  }, 90_000);
+    const turns = await askBoth(3000);
+    // One turn that did not end after the first question. The recogniser named both questions in it in
+    // most runs, but once only the second (the first came out faint in Chrome's capture), so the words are
+    // checked only as far as they decide the count: not the first question alone.
+    expect(turns, 'the words of each turn').toHaveLength(1);
+    expect(turns[0]).not.toBe(QUESTIONS[0]);
+    expect([BOTH, QUESTIONS[1]]).toContain(turns[0]);
+  }, 120_000);
 });

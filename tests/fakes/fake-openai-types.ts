@@ -56,6 +56,8 @@ export interface RecordedRequest {
   endedAt?: number;
   /** The `usage` object the fake sent (chat with include_usage, non-streaming chat, transcription JSON). */
   usage?: Record<string, unknown>;
+  /** Transcription: the text the fake answered with. */
+  transcript?: string;
   /** 'aborted' = the client closed the request before the fake finished answering. */
   outcome: 'pending' | 'completed' | 'failed' | 'aborted';
 }
@@ -70,6 +72,11 @@ export interface FakeOpenAIOptions {
   transcript?: (audio: { bytes: Uint8Array; filename: string; model: string; language?: string }) => string;
   /** Seconds whisper-1 reports as `usage: {type: 'duration', seconds}` (default 1). gpt-4o-* models report tokens instead. */
   transcriptionSeconds?: number;
+  /**
+   * Speech audio: a quiet tone whose length follows the input (default), or the input read by espeak-ng
+   * (fake-voice.ts), for tests where the audio must sound like a voice (a voice activity detector hears it).
+   */
+  speechVoice?: 'tone' | 'espeak';
   /** Prefix answers with DEMO_PREFIX so nobody mistakes the demo for a real model. */
   demo?: boolean;
   /**
@@ -89,6 +96,12 @@ export interface FakeOpenAI {
   /** Queue a failure; queued failures are consumed in order by the next authorized requests to that endpoint. */
   failNext(endpoint: FakeEndpoint, failure: FakeFailure, times?: number): void;
   setLatency(latency: Partial<FakeLatency>): void;
+  /**
+   * Transcriptions answer with whichever of these phrases the upload holds (pocketsphinx, see
+   * fake-recognizer.ts), or "" if it holds none of them whole; `undefined` restores `options.transcript`
+   * or the default transcript. Rejects with a RecognizerError for a word the recogniser does not know.
+   */
+  setPhrases(phrases: readonly string[] | undefined): Promise<void>;
   /** Resolves with the first recorded request (past or future) matching the predicate; rejects after timeoutMs (default 5000). */
   waitForRequest(predicate: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
   /** Timestamp hook for benchmarks: called synchronously right before each chat content delta is written. */
@@ -109,6 +122,8 @@ export interface HandlerContext {
   signal: AbortSignal;
   options: FakeOpenAIOptions;
   onDelta: ((requestId: number, text: string) => void) | undefined;
+  /** Set while the test has registered phrases (FakeOpenAI.setPhrases): recognises the upload. */
+  recognize: ((audio: Uint8Array, signal: AbortSignal) => Promise<string>) | undefined;
   /** Marks the record's first body byte; call right before the first write. */
   markFirstByte(): void;
   /** Settles the record once (later calls are ignored) and notifies waiters. */

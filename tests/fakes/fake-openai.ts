@@ -16,6 +16,7 @@ import type {
   HandlerContext,
   RecordedRequest,
 } from './fake-openai-types.ts';
+import { createPhraseRecognizer, type PhraseRecognizer } from './fake-recognizer.ts';
 import { handleSpeech } from './fake-speech.ts';
 import { handleTranscription, MAX_AUDIO_BYTES, parseTranscriptionForm, sendTooLarge } from './fake-transcription.ts';
 
@@ -57,6 +58,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const failures: Record<FakeEndpoint, FakeFailure[]> = { chat: [], transcription: [], speech: [] };
   const waiters = new Set<Waiter>();
   let nextId = 1;
+  let recognizer: PhraseRecognizer | undefined;
 
   const notify = (): void => {
     for (const waiter of waiters) {
@@ -89,6 +91,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       signal: controller.signal,
       options,
       onDelta: (id, text) => fake.onDelta?.(id, text),
+      recognize: recognizer?.recognize,
       markFirstByte: () => {
         record.firstByteAt ??= performance.now();
       },
@@ -194,12 +197,20 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         waiters.add(waiter);
       });
     },
+    async setPhrases(phrases) {
+      const next = phrases === undefined ? undefined : await createPhraseRecognizer(phrases);
+      const previous = recognizer;
+      recognizer = next;
+      await previous?.dispose();
+    },
     reset() {
       requests.length = 0;
       for (const queue of Object.values(failures)) queue.length = 0;
       latency = { ...initialLatency };
     },
-    close() {
+    async close() {
+      await recognizer?.dispose();
+      recognizer = undefined;
       return new Promise((resolve, reject) => {
         server.close((error) => (error === undefined ? resolve() : reject(error)));
         // Stalled and keep-alive connections would otherwise hold close() open forever.

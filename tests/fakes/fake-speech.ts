@@ -3,6 +3,7 @@
 import { mp3Audio, tonePcm, wavAudio } from './fake-audio.ts';
 import { cutConnection, delay, invalidRequest, sendStatusFailure } from './fake-http.ts';
 import type { HandlerContext } from './fake-openai-types.ts';
+import { espeakAudio } from './fake-voice.ts';
 
 export const MAX_SPEECH_INPUT = 4096;
 export const MS_PER_CHARACTER = 60;
@@ -47,7 +48,7 @@ export async function handleSpeech(ctx: HandlerContext): Promise<void> {
 
   await delay(ctx.latency.ttsMs, ctx.signal);
   const { contentType, encode } = FORMATS[format];
-  const audio = encode(speechDurationMs(input, speed));
+  const audio = ctx.options.speechVoice === 'espeak' ? await espeakAudio(input, speed, format) : encode(speechDurationMs(input, speed));
   ctx.markFirstByte();
   ctx.res.writeHead(200, { 'content-type': contentType, 'content-length': audio.length });
   if (failure !== undefined) {

@@ -91,7 +91,8 @@ export async function handleTranscription(ctx: HandlerContext, form: Transcripti
 
   await delay(ctx.latency.sttMs, ctx.signal);
   const audio = { bytes: file, filename: summary.filename, model: summary.model, ...(summary.language === undefined ? {} : { language: summary.language }) };
-  const text = (ctx.options.transcript ?? defaultTranscript)(audio);
+  const text = ctx.recognize !== undefined ? await ctx.recognize(file, ctx.signal) : (ctx.options.transcript ?? defaultTranscript)(audio);
+  ctx.record.transcript = text;
   const seconds = ctx.options.transcriptionSeconds ?? 1;
   if (streamed) {
     const logprobs = summary.include?.includes('logprobs') ?? false;

@@ -41,7 +41,12 @@ export interface LaunchOptions {
   captureWav?: string;
   /** Keep audio on: headless launchers pass --mute-audio, and echo cancellation needs real playback (PulseAudio). */
   unmuted?: boolean;
-  /** Another unpacked build than the run's (e.g. one without the E2E host access). */
+  /**
+   * Chromium's PulseAudio client connects to this server (see pulse-room.ts). Without `captureWav`,
+   * the microphone is the server's default source instead of a fake device. Implies `unmuted`.
+   */
+  pulseServer?: string;
+  /** Another unpacked build than the run's (one without the E2E host access, or a test-only build switch). */
   extensionDir?: string;
 }
 
@@ -53,14 +58,20 @@ export async function launchExtensionBrowser(options: LaunchOptions = {}): Promi
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 800 },
-    ...(options.unmuted === true ? { ignoreDefaultArgs: ['--mute-audio'] } : {}),
+    ...(options.unmuted === true || options.pulseServer !== undefined ? { ignoreDefaultArgs: ['--mute-audio'] } : {}),
+    ...(options.pulseServer === undefined ? {} : { env: { ...process.env, PULSE_SERVER: options.pulseServer } }),
     args: [
       '--no-sandbox',
       `--disable-extensions-except=${extensionDir}`,
       `--load-extension=${extensionDir}`,
-      '--use-fake-device-for-media-stream',
+      // Grants the microphone without a prompt (an offscreen document can never show one).
       '--use-fake-ui-for-media-stream',
-      options.captureWav === undefined ? `--use-file-for-fake-audio-capture=${SPEECH_WAV}` : `--use-file-for-fake-audio-capture=${options.captureWav}%noloop`,
+      ...(options.pulseServer !== undefined && options.captureWav === undefined
+        ? []
+        : [
+            '--use-fake-device-for-media-stream',
+            options.captureWav === undefined ? `--use-file-for-fake-audio-capture=${SPEECH_WAV}` : `--use-file-for-fake-audio-capture=${options.captureWav}%noloop`,
+          ]),
       // Headless Chromium would otherwise refuse to start audio without a user gesture in some contexts.
       '--autoplay-policy=no-user-gesture-required',
       '--disable-background-networking',

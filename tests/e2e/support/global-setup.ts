@@ -27,15 +27,21 @@ function removeStaleBuilds(): void {
   }
 }
 
-/** `hostAccess: false` builds what users get: no host access until the panel asks for a site. */
-export async function buildExtension(outDir: string, { hostAccess = true }: { hostAccess?: boolean } = {}): Promise<string> {
+/**
+ * `hostAccess: false` builds what users get: no host access until the panel asks for a site.
+ * `env`: build-time switches of test-only builds (e.g. WXT_E2E_FORCE_FULL_DUPLEX, docs/conversation-mode.md).
+ */
+export async function buildExtension(
+  outDir: string,
+  { hostAccess = true, env = {} }: { hostAccess?: boolean; env?: Record<string, string> } = {},
+): Promise<string> {
   try {
     await run('npx', ['wxt', 'build'], {
       cwd: REPO_ROOT,
       // Host access for the E2E build only: automation cannot make the user gesture (toolbar button,
       // shortcut, context menu) that grants activeTab, and tests/e2e/page-context.test.ts must read
       // the page from the panel's "Ask about this page" (docs/page-context.md).
-      env: { ...process.env, PARLEY_OUT_DIR: outDir, PARLEY_E2E_HOST_ACCESS: hostAccess ? '1' : '0' },
+      env: { ...process.env, PARLEY_OUT_DIR: outDir, PARLEY_E2E_HOST_ACCESS: hostAccess ? '1' : '0', ...env },
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {

@@ -7,7 +7,7 @@ import { createVoiceEngine } from '../../../lib/voice/voice-engine.ts';
 
 const frame = (probability: number, levelDb = -40): VadFrame => ({ probability, levelDb, durationMs: 32 });
 
-function setup(options: { echoCancellation?: boolean; chirpDb?: number } = {}) {
+function setup(options: { echoCancellation?: boolean; chirpDb?: number; forceFullDuplex?: boolean } = {}) {
   const log: string[] = [];
   let listener: ((f: VadFrame) => void) | undefined;
   const push = (f: VadFrame, ms: number) => {
@@ -49,6 +49,7 @@ function setup(options: { echoCancellation?: boolean; chirpDb?: number } = {}) {
     player,
     playChirp: async () => push(frame(0.01, options.chirpDb ?? -70), 700),
     wait: async (ms) => push(frame(0.01, -70), ms),
+    ...(options.forceFullDuplex === undefined ? {} : { forceFullDuplex: options.forceFullDuplex }),
     sink: {
       beginTurn: async () => 77,
       chunk: () => undefined,
@@ -96,6 +97,30 @@ describe('voice engine', () => {
     expect(t.engine.phase()).toBe('userTurn');
   });
 
+  it('after a barge-in, late sentences of the interrupted answer are not played and its end does not count for the next', async () => {
+    const t = setup();
+    await t.engine.start();
+    t.push(frame(0.95), 600);
+    t.push(frame(0.02), 900);
+    t.engine.speak({ id: '5:0', data: new ArrayBuffer(1) });
+    t.setPlaying(true);
+    t.push(frame(0.95), 400);
+    expect(t.engine.phase()).toBe('userTurn');
+    const before = t.log.length;
+    // Sent by the background before it learned of the barge-in.
+    t.engine.speak({ id: '5:1', data: new ArrayBuffer(1) });
+    t.engine.answerEnded();
+    expect(t.log.slice(before).filter((line) => line.startsWith('enqueue'))).toEqual([]);
+    // The new turn ends; its answer arrives, starts playing, and a gap between sentences must not end it.
+    t.push(frame(0.02), 900);
+    expect(t.engine.phase()).toBe('thinking');
+    t.engine.speak({ id: '6:0', data: new ArrayBuffer(1) });
+    expect(t.log.at(-1)).toBe('enqueue 6:0');
+    t.setPlaying(true);
+    t.setPlaying(false);
+    expect(t.engine.phase()).toBe('speaking');
+  });
+
   it('without echo cancellation falls back to half-duplex: speech over the answer is ignored', async () => {
     const t = setup({ echoCancellation: false });
     await t.engine.start();
@@ -109,6 +134,18 @@ describe('voice engine', () => {
     t.engine.answerEnded();
     t.setPlaying(false);
     expect(t.engine.phase()).toBe('listening');
+  });
+
+  it('forced full duplex (E2E builds only) listens over the answer even without echo cancellation', async () => {
+    const t = setup({ echoCancellation: false, forceFullDuplex: true });
+    await t.engine.start();
+    expect(t.verdicts[0]).toMatchObject({ fullDuplex: false, reason: 'noEchoCancellation' });
+    t.push(frame(0.95), 600);
+    t.push(frame(0.02), 900);
+    t.engine.speak({ id: '5:0', data: new ArrayBuffer(1) });
+    t.setPlaying(true);
+    t.push(frame(0.95), 400);
+    expect(t.log).toContain('interrupt 5:1 0.5');
   });
 
   it('a chirp that comes back through the mic means half-duplex too', async () => {
