@@ -7,7 +7,7 @@ import { createVoiceEngine } from '../../../lib/voice/voice-engine.ts';
 
 const frame = (probability: number, levelDb = -40): VadFrame => ({ probability, levelDb, durationMs: 32 });
 
-function setup(options: { echoCancellation?: boolean; chirpDb?: number; forceFullDuplex?: boolean } = {}) {
+function setup(options: { echoCancellation?: boolean; chirpDb?: number | number[]; forceFullDuplex?: boolean } = {}) {
   const log: string[] = [];
   let listener: ((f: VadFrame) => void) | undefined;
   const push = (f: VadFrame, ms: number) => {
@@ -36,6 +36,7 @@ function setup(options: { echoCancellation?: boolean; chirpDb?: number; forceFul
   } as SpeechPlayer;
   const verdicts: EchoVerdict[] = [];
   let vadDisposed = false;
+  let chirps = 0;
   const engine = createVoiceEngine({
     openMic: async () => stream,
     createVad: async () => ({
@@ -47,7 +48,13 @@ function setup(options: { echoCancellation?: boolean; chirpDb?: number; forceFul
     }),
     createCapture: () => capture,
     player,
-    playChirp: async () => push(frame(0.01, options.chirpDb ?? -70), 700),
+    playChirp: async () => {
+      chirps += 1;
+      const levels = options.chirpDb ?? -70;
+      // One level per chirp played (the last repeats): lets a test make the first chirp come back louder.
+      const db = typeof levels === 'number' ? levels : (levels[chirps - 1] ?? levels.at(-1) ?? -70);
+      push(frame(0.01, db), 700);
+    },
     wait: async (ms) => push(frame(0.01, -70), ms),
     ...(options.forceFullDuplex === undefined ? {} : { forceFullDuplex: options.forceFullDuplex }),
     sink: {
@@ -65,7 +72,7 @@ function setup(options: { echoCancellation?: boolean; chirpDb?: number; forceFul
     playing = value;
     engine.playbackChanged(value);
   };
-  return { engine, log, push, track, verdicts, setPlaying, vadDisposed: () => vadDisposed };
+  return { engine, log, push, track, verdicts, setPlaying, vadDisposed: () => vadDisposed, chirps: () => chirps };
 }
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -152,6 +159,26 @@ describe('voice engine', () => {
     const t = setup({ chirpDb: -35 });
     await t.engine.start();
     expect(t.verdicts[0]).toMatchObject({ fullDuplex: false, reason: 'echoHeard' });
+    // Heard twice: the second chirp was measured too, and it decided.
+    expect(t.chirps()).toBe(2);
+    expect(t.verdicts).toHaveLength(1);
+  });
+
+  it('a first chirp heard while the canceller adapts is measured again, and the second decides', async () => {
+    const t = setup({ chirpDb: [-50, -75] });
+    await t.engine.start();
+    expect(t.chirps()).toBe(2);
+    expect(t.verdicts).toEqual([expect.objectContaining({ fullDuplex: true, reason: 'cancelled' })]);
+  });
+
+  it('plays one chirp when the first is cancelled, and none twice without cancellation', async () => {
+    const t = setup();
+    await t.engine.start();
+    expect(t.chirps()).toBe(1);
+    const u = setup({ echoCancellation: false, chirpDb: -35 });
+    await u.engine.start();
+    expect(u.chirps()).toBe(1);
+    expect(u.verdicts[0]).toMatchObject({ reason: 'noEchoCancellation' });
   });
 
   it('releases the microphone when the conversation ends and when it pauses for silence', async () => {
