@@ -1,4 +1,4 @@
-// Conversation mode on Chromium in a room where the speaker reaches the microphone (pulse-room.ts: a
+// Conversation mode on Chromium in a room where the speaker reaches the microphone (private-pulse.ts: a
 // private PulseAudio server, Chromium's output looped back into its input, attenuated), as on a laptop
 // without headphones. The test speaks by playing espeak-ng phrases into the room when it chooses, and
 // the fake speech-to-text names the phrase each turn held (fake-recognizer.ts), so assertions are on
@@ -23,7 +23,7 @@ import { scalePcm, silencePcm, speakPcm, wavFile } from '../helpers/spoken-audio
 import { chats, sleep, startConversation, transcripts, until, userTurns } from './support/conversation.ts';
 import { buildExtension } from './support/global-setup.ts';
 import { ARTIFACTS_DIR, E2E_OUT_ROOT } from './support/paths.ts';
-import { LISTEN_RATE, levelDb, startPulseRoom, type PulseRoom } from './support/pulse-room.ts';
+import { LISTEN_RATE, levelDb, startPrivatePulse, type PrivatePulse } from './support/private-pulse.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 const RATE = 48_000;
@@ -49,7 +49,7 @@ const fullDuplexBuild = (): Promise<string> => (fullDuplexDir ??= buildExtension
 
 const wavs = new Map<string, string>();
 const echoWav = join(ARTIFACTS_DIR, `room-${process.pid}-echo.wav`);
-let room: PulseRoom | undefined;
+let room: PrivatePulse | undefined;
 let stack: Stack | undefined;
 
 beforeAll(() => {
@@ -72,8 +72,10 @@ afterEach(async () => {
   room = undefined;
 });
 
-async function startRoomStack(answer: string, echoCancellation: boolean, extensionDir?: string, sttMs?: number): Promise<{ stack: Stack; room: PulseRoom }> {
-  room = await startPulseRoom();
+async function startRoomStack(answer: string, echoCancellation: boolean, extensionDir?: string, sttMs?: number): Promise<{ stack: Stack; room: PrivatePulse }> {
+  room = await startPrivatePulse();
+  // The echo: the speaker reaches the microphone about 18 dB down (50% on PulseAudio's cubic scale).
+  await room.loopSpeakerIntoMic({ latencyMs: 20, volumePercent: 50 });
   stack = await startStack({
     tap: true,
     fake: { answer: () => answer, speechVoice: 'espeak', ...(sttMs === undefined ? {} : { latency: { sttMs } }) },

@@ -1,7 +1,7 @@
 // Conversation mode on Chromium, the turns' words: two spoken questions separated by a pause become
 // exactly two turns, each transcribed as the question spoken (the fake recognises the phrases:
 // fake-recognizer.ts), and the model sees them as the user's messages. Control: with the longest
-// end-of-turn silence (3000 ms) the same pause no longer ends a turn: one turn, holding both questions. The microphone is a private PulseAudio room without an echo (pulse-room.ts): the questions
+// end-of-turn silence (3000 ms) the same pause no longer ends a turn: one turn, holding both questions. The microphone is a private PulseAudio room without an echo (private-pulse.ts): the questions
 // are played into it once the engine listens. Speech over the answer and echo: conversation-room.test.ts.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { scalePcm, silencePcm, speakPcm, wavFile } from '../helpers/spoken-audio.ts';
 import { startConversation, transcripts, until, userTurns, chats } from './support/conversation.ts';
 import { ARTIFACTS_DIR } from './support/paths.ts';
-import { startPulseRoom, type PulseRoom } from './support/pulse-room.ts';
+import { startPrivatePulse, type PrivatePulse } from './support/private-pulse.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 const RATE = 48_000;
@@ -20,7 +20,7 @@ const BOTH = QUESTIONS.join(' ');
 const GAP_MS = 2000;
 
 let questionsWav = '';
-let room: PulseRoom | undefined;
+let room: PrivatePulse | undefined;
 let stack: Stack | undefined;
 
 beforeAll(() => {
@@ -40,7 +40,7 @@ afterEach(async () => {
 
 /** Speaks both questions once the engine listens; resolves with each turn's transcript once all are answered. */
 async function askBoth(endOfTurnSilenceMs: number): Promise<(string | undefined)[]> {
-  room = await startPulseRoom({ echo: false });
+  room = await startPrivatePulse();
   stack = await startStack({ browser: { pulseServer: room.server }, settings: { speech: false, endOfTurnSilenceMs } });
   const s = stack;
   await s.fake.setPhrases([...QUESTIONS, BOTH]);

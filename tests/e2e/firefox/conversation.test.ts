@@ -1,6 +1,6 @@
 // Conversation mode on Firefox ESR (issue 11): the voice engine runs in Parley's conversation window
 // (recorder.html?engine=1), with real audio devices from a PulseAudio server of the test's own
-// (support/private-pulse.ts): espeak-ng questions are played into its microphone, and what Firefox
+// (../support/private-pulse.ts): espeak-ng questions are played into its microphone, and what Firefox
 // plays is recorded from its speaker. The built add-on, the real relay and the fake OpenAI; the
 // panel is driven by its accessible names like a user would.
 import { execFileSync } from 'node:child_process';
@@ -17,7 +17,7 @@ import { ARTIFACTS_DIR } from '../support/paths.ts';
 import { startPageServer, type PageServer } from '../support/page-server.ts';
 import { allContexts, createFirefoxAx, evaluateIn, topContexts, waitUntil, type FirefoxAx } from './support/firefox-ax.ts';
 import { buildFirefoxExtension, launchFirefoxWithExtension, type FirefoxExtensionBrowser } from './support/firefox-browser.ts';
-import { startPrivatePulse, windowLevelsDb, type PrivatePulse } from './support/private-pulse.ts';
+import { startPrivatePulse, windowLevelsDb, type PrivatePulse } from '../support/private-pulse.ts';
 
 const QUESTIONS = ['What is the capital of France?', 'And how many people live there?'];
 const NAMES = { open: /^open chat$/, start: /^start conversation$/, message: /^message$/ };
@@ -30,6 +30,8 @@ const SPOKEN_SENTENCES = 2;
 const FIRST_SENTENCE = 'The capital of France is Paris.';
 /** Well above the null sink's digital silence (-100), well below the fake's tone (about -24 dBFS before Firefox's volume). */
 const AUDIBLE_DB = -60;
+/** What the test records the speaker and microphone at. */
+const RECORD_RATE = 16_000;
 
 describe('conversation mode in Firefox ESR (its own PulseAudio microphone and speaker)', () => {
   let pulse: PrivatePulse;
@@ -112,7 +114,7 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
       execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', path, text]);
       wavs.push(path);
     }
-    pulse = await startPrivatePulse();
+    pulse = await startPrivatePulse({ micChannels: 1 });
     [fake] = await Promise.all([startFakeOpenAI(), buildFirefoxExtension()]);
     relay = await startRelay({ fake, env: { PARLEY_MAX_SPOKEN_SENTENCES: String(SPOKEN_SENTENCES) } });
     pages = await startPageServer();
@@ -139,8 +141,8 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
     expect(await echoVerdict(engine)).toMatch(/^cancelled /);
 
     // After the self-check's chirp: from here on, only answers play on the speaker.
-    const stopRecording = pulse.record('spk.monitor');
-    await pulse.speak(wavs[0] ?? '');
+    const stopRecording = pulse.record('spk.monitor', RECORD_RATE);
+    await pulse.say(wavs[0] ?? '');
     const first = await fake.waitForRequest((r) => r.endpoint === 'transcription' && r.outcome !== 'pending', 30_000);
     expect(first.outcome).toBe('completed');
     expect((first.body as TranscriptionRequestBody).bytes, 'bytes of the first turn').toBeGreaterThan(2000);
@@ -150,13 +152,13 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
     await waitForPanelText(new RegExp(FIRST_SENTENCE.replace('.', '\\.')), 30_000);
     await waitForStatus(engine, /^Listening/, 30_000);
     // The answer's audio reached Firefox's speaker for about as long as the fake spoke it (silence is -100 dBFS).
-    const levels = windowLevelsDb(await stopRecording());
+    const levels = windowLevelsDb(await stopRecording(), RECORD_RATE);
     const playedMs = levels.filter((db) => db > AUDIBLE_DB).length * 100;
     expect(Math.max(...levels), 'loudest 100 ms on the speaker (dBFS)').toBeGreaterThan(AUDIBLE_DB);
     expect(playedMs, 'ms of audible answer on the speaker').toBeGreaterThanOrEqual(0.8 * speechDurationMs(FIRST_SENTENCE));
 
     // Re-armed: the next question is a second turn, answered with the first in its history.
-    await pulse.speak(wavs[1] ?? '');
+    await pulse.say(wavs[1] ?? '');
     await waitUntil('a second transcription', async () => (completedTranscriptions() >= 2 ? true : undefined), 30_000);
     const chats = await waitUntil('a second chat request', async () => {
       const all = fake.requests.filter((r) => r.endpoint === 'chat');
@@ -197,10 +199,10 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
   /** Speaks the first question, then the second one while the answer to the first plays. */
   async function questionThenSpeechOverTheAnswer(engine: string): Promise<number> {
     const before = completedTranscriptions();
-    await pulse.speak(wavs[0] ?? '');
+    await pulse.say(wavs[0] ?? '');
     await waitUntil('the first turn', async () => (completedTranscriptions() > before ? true : undefined), 30_000);
     await waitForStatus(engine, /^Speaking/, 30_000);
-    await pulse.speak(wavs[1] ?? '');
+    await pulse.say(wavs[1] ?? '');
     return before;
   }
 
@@ -241,7 +243,7 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
   }, 120_000);
 
   it("with the speaker looped back into the microphone, Firefox's echo cancellation removes the window's own playback (control: with it off, the chirp comes back)", async () => {
-    const unloop = await pulse.loopSpeakerIntoMic();
+    const unloop = await pulse.loopSpeakerIntoMic({ latencyMs: 30 });
     try {
       /** One conversation: the self-check's verdict and residual, and how loud the answer reached the mic. */
       const converse = async (echoCancellation: boolean) => {
@@ -250,12 +252,12 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
         const engine = await startConversation(ax);
         const [reason = '', residual = ''] = (await echoVerdict(engine)).split(' ');
         const before = completedTranscriptions();
-        await pulse.speak(wavs[0] ?? '');
+        await pulse.say(wavs[0] ?? '');
         await waitUntil('the turn', async () => (completedTranscriptions() > before ? true : undefined), 30_000);
-        const stopMic = pulse.record('mic');
+        const stopMic = pulse.record('mic', RECORD_RATE);
         await waitForStatus(engine, /^Speaking/, 30_000);
         await waitForStatus(engine, /^Listening/, 30_000);
-        const micLevels = windowLevelsDb(await stopMic());
+        const micLevels = windowLevelsDb(await stopMic(), RECORD_RATE);
         await new Promise((resolve) => setTimeout(resolve, 2_000));
         const turns = completedTranscriptions() - before;
         await endConversation();

@@ -42,7 +42,7 @@ export interface LaunchOptions {
   /** Keep audio on: headless launchers pass --mute-audio, and echo cancellation needs real playback (PulseAudio). */
   unmuted?: boolean;
   /**
-   * Chromium's PulseAudio client connects to this server (see pulse-room.ts). Without `captureWav`,
+   * Chromium's PulseAudio client connects to this server (see private-pulse.ts). Without `captureWav`,
    * the microphone is the server's default source instead of a fake device. Implies `unmuted`.
    */
   pulseServer?: string;

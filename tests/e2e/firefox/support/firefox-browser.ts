@@ -59,7 +59,7 @@ export interface FirefoxExtensionBrowser {
 export interface LaunchOptions {
   grantMicrophone: boolean;
   /**
-   * A PulseAudio server for real audio devices (support/private-pulse.ts): its default source is
+   * A PulseAudio server for real audio devices (../../support/private-pulse.ts): its default source is
    * the microphone, its default sink the speaker. Without it, Firefox's fake tone microphone.
    */
   pulseServer?: string;
