@@ -15,12 +15,12 @@ import { INTERRUPTED_MARK } from '../../../server/session/session.ts';
 import { startRelay } from '../../helpers/relay-process.ts';
 import { ARTIFACTS_DIR } from '../support/paths.ts';
 import { startPageServer, type PageServer } from '../support/page-server.ts';
-import { allContexts, createFirefoxAx, evaluateIn, topContexts, waitUntil, type FirefoxAx } from './support/firefox-ax.ts';
+import { allContexts, openFirefoxChat, evaluateIn, topContexts, waitUntil, type FirefoxAx } from './support/firefox-ax.ts';
 import { buildFirefoxExtension, launchFirefoxWithExtension, type FirefoxExtensionBrowser } from './support/firefox-browser.ts';
 import { startPrivatePulse, windowLevelsDb, type PrivatePulse } from '../support/private-pulse.ts';
 
 const QUESTIONS = ['What is the capital of France?', 'And how many people live there?'];
-const NAMES = { open: /^open chat$/, start: /^start conversation$/, message: /^message$/ };
+const NAMES = { start: /^start conversation$/ };
 const ENGINE_PAGE = '/recorder.html?engine=1';
 /**
  * Of each answer only the first two sentences are spoken (PARLEY_MAX_SPOKEN_SENTENCES), about 4.5 s
@@ -87,15 +87,9 @@ describe('conversation mode in Firefox ESR (its own PulseAudio microphone and sp
   }
 
   async function openChat(): Promise<{ page: Page; ax: FirefoxAx }> {
-    const page = await firefox.browser.newPage();
-    opened.push(page);
-    const url = pages.url('plain.html');
-    await page.goto(url);
-    await page.bringToFront();
-    const ax = await createFirefoxAx(firefox.browser, page, url);
-    await ax.press('pushbutton', NAMES.open, 20_000);
-    await ax.waitFor('entry', NAMES.message);
-    return { page, ax };
+    const chat = await openFirefoxChat(firefox.browser, pages.url('plain.html'));
+    opened.push(chat.page);
+    return chat;
   }
 
   /** Starts a conversation from the panel; resolves the conversation window once it listens. */

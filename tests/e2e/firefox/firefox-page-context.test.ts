@@ -15,13 +15,12 @@ import { defaultTranscript, startFakeOpenAI, type FakeOpenAI } from '../../fakes
 import { startRelay } from '../../helpers/relay-process.ts';
 import { startPageServer, type PageServer } from '../support/page-server.ts';
 import { REPO_ROOT } from '../support/paths.ts';
-import { createFirefoxAx, normalise, waitUntil, type FirefoxAx } from './support/firefox-ax.ts';
+import { openFirefoxChat, normalise, waitUntil, type FirefoxAx } from './support/firefox-ax.ts';
 import { buildFirefoxExtension, launchFirefoxWithExtension, type FirefoxExtensionBrowser } from './support/firefox-browser.ts';
 
 const FACT = 'The Lumen 3 costs 89 euros and ships from Lisbon within two working days.';
 const MAX_CONTEXT_CHARS = 5000;
 const NAMES = {
-  open: /^open chat$/,
   message: /^message$/,
   record: /^record voice$/,
   stopRecording: /^stop recording$/,
@@ -47,15 +46,8 @@ describe('page context in Firefox ESR (no host access until the user allows a si
 
   let tabs = 0;
   async function openChat(pageName: string): Promise<{ page: Page; ax: FirefoxAx }> {
-    const page = await firefox.browser.newPage();
     // A query of its own per tab: the accessibility driver finds its tab by URL prefix.
-    const url = `${pages.url(pageName)}?tab=${++tabs}`;
-    await page.goto(url);
-    await page.bringToFront();
-    const ax = await createFirefoxAx(firefox.browser, page, url);
-    await ax.press('pushbutton', NAMES.open, 20_000);
-    await ax.waitFor('entry', NAMES.message);
-    return { page, ax };
+    return openFirefoxChat(firefox.browser, `${pages.url(pageName)}?tab=${++tabs}`);
   }
 
   async function send(page: Page, ax: FirefoxAx, text: string): Promise<void> {

@@ -8,7 +8,7 @@ import type { Page } from 'puppeteer-core';
 import { defaultAnswer, defaultTranscript, startFakeOpenAI, type FakeOpenAI, type TranscriptionRequestBody } from '../../fakes/fake-openai.ts';
 import { startRelay } from '../../helpers/relay-process.ts';
 import { startPageServer, type PageServer } from '../support/page-server.ts';
-import { createFirefoxAx, normalise, topContexts, waitUntil, type FirefoxAx } from './support/firefox-ax.ts';
+import { createFirefoxAx, normalise, openFirefoxChat, topContexts, waitUntil, type FirefoxAx } from './support/firefox-ax.ts';
 import { buildFirefoxExtension, launchFirefoxWithExtension, type FirefoxExtensionBrowser } from './support/firefox-browser.ts';
 
 const WELCOME = 'Hello. How can I help you today?';
@@ -30,16 +30,7 @@ describe('Parley in Firefox ESR', () => {
   /** First bytes of each recording the fake transcribed. */
   const recordings: { magic: string; bytes: number; filename: string }[] = [];
 
-  async function openChat(pageName = 'plain.html'): Promise<{ page: Page; ax: FirefoxAx }> {
-    const page = await firefox.browser.newPage();
-    const url = pages.url(pageName);
-    await page.goto(url);
-    await page.bringToFront();
-    const ax = await createFirefoxAx(firefox.browser, page, url);
-    await ax.press('pushbutton', NAMES.open, 20_000);
-    await ax.waitFor('entry', NAMES.message);
-    return { page, ax };
-  }
+  const openChat = (pageName = 'plain.html'): Promise<{ page: Page; ax: FirefoxAx }> => openFirefoxChat(firefox.browser, pages.url(pageName));
 
   beforeAll(async () => {
     [fake] = await Promise.all([

@@ -192,3 +192,14 @@ function deserialize(value: { type: string; value?: unknown } | undefined): unkn
       return value.value;
   }
 }
+
+/** Opens `url` in a new tab, presses the launcher bubble and waits for the panel's message box. */
+export async function openFirefoxChat(browser: Browser, url: string): Promise<{ page: Page; ax: FirefoxAx }> {
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.bringToFront();
+  const ax = await createFirefoxAx(browser, page, url);
+  await ax.press('pushbutton', /^open chat$/, 20_000);
+  await ax.waitFor('entry', /^message$/);
+  return { page, ax };
+}
