@@ -72,7 +72,18 @@ function setup(options: { echoCancellation?: boolean; chirpDb?: number | number[
     playing = value;
     engine.playbackChanged(value);
   };
-  return { engine, log, push, track, verdicts, setPlaying, vadDisposed: () => vadDisposed, chirps: () => chirps };
+  /** A user turn: speech, then the silence that ends it. */
+  const userTurn = () => {
+    push(frame(0.95), 600);
+    push(frame(0.02), 900);
+  };
+  /** A user turn, then the first sentence of its answer playing. */
+  const answerPlaying = () => {
+    userTurn();
+    engine.speak({ id: '5:0', data: new ArrayBuffer(1) });
+    setPlaying(true);
+  };
+  return { engine, log, push, track, verdicts, setPlaying, userTurn, answerPlaying, vadDisposed: () => vadDisposed, chirps: () => chirps };
 }
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -91,10 +102,7 @@ describe('voice engine', () => {
   it('barge-in: ducks, then stops playback and reports what was heard', async () => {
     const t = setup();
     await t.engine.start();
-    t.push(frame(0.95), 600);
-    t.push(frame(0.02), 900);
-    t.engine.speak({ id: '5:0', data: new ArrayBuffer(1) });
-    t.setPlaying(true);
+    t.answerPlaying();
     expect(t.engine.phase()).toBe('speaking');
     t.push(frame(0.95), 32);
     expect(t.log.at(-2)).toBe('duck');
@@ -107,10 +115,7 @@ describe('voice engine', () => {
   it('after a barge-in, late sentences of the interrupted answer are not played and its end does not count for the next', async () => {
     const t = setup();
     await t.engine.start();
-    t.push(frame(0.95), 600);
-    t.push(frame(0.02), 900);
-    t.engine.speak({ id: '5:0', data: new ArrayBuffer(1) });
-    t.setPlaying(true);
+    t.answerPlaying();
     t.push(frame(0.95), 400);
     expect(t.engine.phase()).toBe('userTurn');
     const before = t.log.length;
@@ -132,8 +137,7 @@ describe('voice engine', () => {
     const t = setup({ echoCancellation: false });
     await t.engine.start();
     expect(t.verdicts[0]).toMatchObject({ fullDuplex: false, reason: 'noEchoCancellation' });
-    t.push(frame(0.95), 600);
-    t.push(frame(0.02), 900);
+    t.userTurn();
     t.setPlaying(true);
     const before = t.log.length;
     t.push(frame(0.95), 2000);
@@ -147,10 +151,7 @@ describe('voice engine', () => {
     const t = setup({ echoCancellation: false, forceFullDuplex: true });
     await t.engine.start();
     expect(t.verdicts[0]).toMatchObject({ fullDuplex: false, reason: 'noEchoCancellation' });
-    t.push(frame(0.95), 600);
-    t.push(frame(0.02), 900);
-    t.engine.speak({ id: '5:0', data: new ArrayBuffer(1) });
-    t.setPlaying(true);
+    t.answerPlaying();
     t.push(frame(0.95), 400);
     expect(t.log).toContain('interrupt 5:1 0.5');
   });
