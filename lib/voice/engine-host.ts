@@ -39,7 +39,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
   let engine: VoiceEngine | undefined;
   let lastLevelAt = 0;
 
-  function build(echoCancellation: boolean): VoiceEngine {
+  function build(echoCancellation: boolean, silenceMs: number): VoiceEngine {
     playback ??= new AudioContext();
     recording ??= new AudioContext();
     const context = playback;
@@ -52,7 +52,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       openMic: () => navigator.mediaDevices.getUserMedia(micConstraints(echoCancellation)),
       createVad: (stream) => createMicVad(stream, deps.assetBase),
       createCapture: (stream, preRollMs) =>
-        createTurnCapture(stream, preRollMs, { context: recording ?? new AudioContext(), MediaRecorderImpl: MediaRecorder, sink: deps.sink }),
+        createTurnCapture(stream, { preRollMs, silenceMs }, { context: recording ?? new AudioContext(), MediaRecorderImpl: MediaRecorder, sink: deps.sink }),
       player,
       // Set only by tests/e2e/conversation-room.test.ts's own build: never in a shipped build.
       forceFullDuplex: import.meta.env.WXT_E2E_FORCE_FULL_DUPLEX === '1',
@@ -88,9 +88,11 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
   return {
     async start(silenceMs, echoCancellation) {
       engine?.stop();
-      engine = build(echoCancellation);
+      engine = build(echoCancellation, silenceMs);
       try {
         await playback?.resume();
+        // A suspended recording context would record the pre-roll as silence; it must run before the first onset.
+        await recording?.resume();
         await engine.start({ silenceMs });
         return { ok: true };
       } catch (error) {
