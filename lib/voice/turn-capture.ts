@@ -6,11 +6,13 @@
  * speech are never uploaded. Once committed, slices go out as they come, as push-to-talk does.
  *
  * The pre-roll must cover how late the onset is reported, not only the 300 ms the issue asks for: the
- * detector's frames queue on a loaded main thread and double talk delays Silero's onset, so the
- * barge-in's onset came up to 1.3 s after the sound (docs/conversation-mode.md, "Capture start"). The
- * delay line is therefore as long as the end-of-turn silence (up to MAX_PRE_ROLL_MS), which costs no
- * latency: when the turn ends, the delayed audio is still inside the silence that ended it. A pre-roll
- * longer than the silence keeps the recorder running that much longer so no tail is lost.
+ * detector's frames queue on a loaded main thread and double talk delays Silero's onset (the barge-in's
+ * duck came up to 1.3 s after the sound under load; docs/conversation-mode.md, "Capture start"). The
+ * delay line therefore takes what the end-of-turn silence leaves after TRAIL_MS (up to MAX_PRE_ROLL_MS),
+ * which costs no latency: when the turn ends the delayed audio is still inside the silence that ended
+ * it, TRAIL_MS after the speech, so the last word's decay is kept too (a recording that ended on it was
+ * transcribed as nothing). A pre-roll longer than the silence keeps the recorder running that much
+ * longer so the end of the speech is not lost.
  */
 import { bytesToBase64 } from '../background/base64.ts';
 import { RECORDING_MIME_TYPE, TIMESLICE_MS } from '../recorder/media-recorder.ts';
@@ -30,6 +32,8 @@ export interface TurnCapture {
 
 /** Longer pre-roll only adds silence (and the answer's residual) in front of every turn. */
 export const MAX_PRE_ROLL_MS = 1000;
+/** Audio kept after the end of the speech when the silence allows it (the pre-roll gives way to it). */
+export const TRAIL_MS = 300;
 
 export interface TurnCaptureTiming {
   /** At least this much audio from before the detected onset is kept (the machine's `preRollMs`). */
@@ -38,9 +42,9 @@ export interface TurnCaptureTiming {
   silenceMs: number;
 }
 
-/** The delay line's length: the end-of-turn silence, within [preRollMs, max(preRollMs, MAX_PRE_ROLL_MS)]. */
+/** The delay line's length: the end-of-turn silence less TRAIL_MS, within [preRollMs, max(preRollMs, MAX_PRE_ROLL_MS)]. */
 export function captureDelayMs({ preRollMs, silenceMs }: TurnCaptureTiming): number {
-  return Math.max(preRollMs, Math.min(silenceMs, MAX_PRE_ROLL_MS));
+  return Math.max(preRollMs, Math.min(silenceMs - TRAIL_MS, MAX_PRE_ROLL_MS));
 }
 
 export interface TurnCaptureDeps {
