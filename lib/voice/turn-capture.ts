@@ -5,6 +5,12 @@
  * is committed (speech confirmed): slices wait here, and a false start drops them, so clips without
  * speech are never uploaded. Once committed, slices go out as they come, as push-to-talk does.
  *
+ * A false start is dropped only REJOIN_MS after the machine gave it up: speech that resumes before
+ * then carries on the same take. "Wait, stop there" spoken over an answer was a false start ("Wait,"
+ * too short to confirm while the canceller fought the answer) and a second onset a second later, whose
+ * pre-roll no longer reached back to "Wait": the turn lost its first word (docs/conversation-mode.md,
+ * "Capture start").
+ *
  * The pre-roll must cover how late the onset is reported, not only the 300 ms the issue asks for: the
  * detector's frames queue on a loaded main thread and double talk delays Silero's onset (the barge-in's
  * duck came up to 1.3 s after the sound under load; docs/conversation-mode.md, "Capture start"). The
@@ -25,11 +31,13 @@ export interface TurnCapture {
   commit(turnId: number): void;
   /** End of the turn: the last slice, then `end`. */
   end(): void;
-  /** A false start: drop everything, send nothing. */
+  /** A false start: send nothing; dropped unless start() comes within REJOIN_MS. */
   discard(): void;
   dispose(): void;
 }
 
+/** How long a false start stays recording in case the speech goes on (see the file's comment). */
+export const REJOIN_MS = 1000;
 /** Longer pre-roll only adds silence (and the answer's residual) in front of every turn. */
 export const MAX_PRE_ROLL_MS = 1000;
 /** Audio kept after the end of the speech when the silence allows it (the pre-roll gives way to it). */
@@ -83,6 +91,8 @@ export function createTurnCapture(stream: MediaStream, timing: TurnCaptureTiming
   let take: Take | undefined;
   /** Ended turns still recording their tail (tailMs), with the timer that stops each. */
   const ending = new Map<Take, unknown>();
+  /** The last false start, until REJOIN_MS have passed or speech resumes. */
+  let parked: { take: Take; timer: unknown } | undefined;
 
   const send = (current: Take, step: () => void | Promise<void>) => {
     current.delivery = current.delivery.then(step).catch((error: unknown) => log('cannot deliver turn audio', error));
@@ -106,12 +116,27 @@ export function createTurnCapture(stream: MediaStream, timing: TurnCaptureTiming
     ending.delete(current);
     stopRecorder(current);
   };
+  const drop = (current: Take) => {
+    current.dropped = true;
+    current.kept = [];
+    stopRecorder(current);
+  };
+  const dropParked = () => {
+    if (!parked) return;
+    clearTimer(parked.timer);
+    drop(parked.take);
+    parked = undefined;
+  };
 
   return {
     start() {
-      if (take) {
-        take.dropped = true;
-        stopRecorder(take);
+      if (take) drop(take);
+      if (parked) {
+        // Speech resumed soon after a false start: the same take goes on, its first words included.
+        clearTimer(parked.timer);
+        take = parked.take;
+        parked = undefined;
+        return;
       }
       const recorder = new deps.MediaRecorderImpl(destination.stream, { mimeType: RECORDING_MIME_TYPE });
       const current: Take = { recorder, kept: [], seq: 0, dropped: false, delivery: Promise.resolve() };
@@ -145,12 +170,16 @@ export function createTurnCapture(stream: MediaStream, timing: TurnCaptureTiming
       const current = take;
       take = undefined;
       if (!current) return;
-      current.dropped = true;
-      current.kept = [];
-      stopRecorder(current);
+      dropParked();
+      const timer = setTimer(() => {
+        if (parked?.take === current) dropParked();
+      }, REJOIN_MS);
+      parked = { take: current, timer };
     },
     dispose() {
-      this.discard();
+      if (take) drop(take);
+      take = undefined;
+      dropParked();
       // Ended turns are the user's: cut their tail short rather than lose them.
       for (const current of [...ending.keys()]) finishNow(current);
       source.disconnect();

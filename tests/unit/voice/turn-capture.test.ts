@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TUNING } from '../../../lib/voice/conversation-machine.ts';
-import { createTurnCapture, MAX_PRE_ROLL_MS, TRAIL_MS, type TurnCaptureTiming } from '../../../lib/voice/turn-capture.ts';
+import { createTurnCapture, MAX_PRE_ROLL_MS, REJOIN_MS, TRAIL_MS, type TurnCaptureTiming } from '../../../lib/voice/turn-capture.ts';
 
 class FakeRecorder {
   static all: FakeRecorder[] = [];
@@ -73,13 +73,50 @@ describe('turn capture', () => {
   });
 
   it('a false start uploads nothing at all', async () => {
-    const { capture, events } = setup();
+    const { capture, events, timers, fire } = setup();
     capture.start();
     FakeRecorder.all[0]!.emit(1);
     capture.discard();
+    expect(timers.map((t) => t.ms)).toEqual([REJOIN_MS]);
+    FakeRecorder.all[0]!.emit(2);
+    fire();
     await settle();
     expect(events).toEqual([]);
     expect(FakeRecorder.all[0]!.state).toBe('inactive');
+  });
+
+  it('speech resuming soon after a false start carries on the same take: its first word is not lost', async () => {
+    // "Wait, stop there please." over an answer: "Wait," was given up as a false start, "stop" was a new onset.
+    const { capture, events, timers } = setup();
+    capture.start();
+    const recorder = FakeRecorder.all[0]!;
+    recorder.emit(1);
+    capture.discard();
+    recorder.emit(2);
+    capture.start();
+    expect(FakeRecorder.all, 'no new recorder').toHaveLength(1);
+    expect(timers[0]?.cleared).toBe(true);
+    capture.commit(8);
+    recorder.emit(3);
+    capture.end();
+    await settle();
+    expect(events).toEqual(['chunk 8 0 AQ==', 'chunk 8 1 Ag==', 'chunk 8 2 Aw==', 'chunk 8 3 CQ==', 'end 8 4']);
+  });
+
+  it('after REJOIN_MS a start records afresh, and dispose drops a false start at once', async () => {
+    const { capture, events, fire } = setup();
+    capture.start();
+    FakeRecorder.all[0]!.emit(1);
+    capture.discard();
+    fire();
+    capture.start();
+    expect(FakeRecorder.all).toHaveLength(2);
+    FakeRecorder.all[1]!.emit(4);
+    capture.discard();
+    capture.dispose();
+    await settle();
+    expect(events).toEqual([]);
+    expect(FakeRecorder.all.map((r) => r.state)).toEqual(['inactive', 'inactive']);
   });
 
   it('a new start drops an uncommitted take', async () => {
