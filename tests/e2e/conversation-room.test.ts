@@ -3,10 +3,9 @@
 // without headphones. The test speaks by playing espeak-ng phrases into the room when it chooses, and
 // the fake speech-to-text names the phrase each turn held (fake-recognizer.ts), so assertions are on
 // words. Scenarios and their controls:
-// - barge-in (on the build that ignores the self-check's verdict, see the test): a phrase spoken over
-//   the playing answer interrupts it (one Interrupt, the room silent once
-//   the phrase is over, the heard part kept and marked in the history the model sees, the phrase is the
-//   next turn); controls: the same speech with echo cancellation off (half-duplex) interrupts nothing and
+// - barge-in (the users' build): the self-check picks full duplex, and a phrase spoken over the playing
+//   answer interrupts it (one Interrupt, the room silent once the phrase is over, the heard part kept and
+//   marked in the history the model sees, the phrase is the next turn); controls: the same speech with echo cancellation off (half-duplex) interrupts nothing and
 //   the answer plays on, and answers that play out with nobody speaking interrupt nothing;
 // - no self-hearing: answers play through the echo path and only the user's phrases become turns;
 //   controls: the echo recorded at the microphone, replayed into the room while Chrome plays nothing,
@@ -98,11 +97,12 @@ async function answerPlaying(s: Stack, answers: number, settleMs = 2000): Promis
 
 describe('conversation mode in a room with an echo (Chrome, PulseAudio)', () => {
   it('speaking over the answer interrupts it: the heard part is kept, marked, and the words are the next turn', async () => {
-    // On the build that ignores the self-check's verdict: in this room, with cancellation on, the check chose
-    // half-duplex in 2 of 20 runs (docs/conversation-mode.md, Not done), which would leave nothing to test.
-    // Transcriptions take 2 s here, so the room can be measured after the phrase before the next answer plays.
-    const { stack: s, room: r } = await startRoomStack(LONG_ANSWER, true, await fullDuplexBuild(), 2000);
-    await startConversation(s);
+    // On the users' build: the self-check must pick full duplex in this room by itself (15 of 15 runs,
+    // docs/conversation-mode.md, "Self-check"). Transcriptions take 2 s here, so the room can be measured
+    // after the phrase before the next answer plays.
+    const { stack: s, room: r } = await startRoomStack(LONG_ANSWER, true, undefined, 2000);
+    const { notice } = await startConversation(s);
+    expect(await notice(), 'no half-duplex notice: the self-check chose full duplex').not.toMatch(/headphones/i);
     await r.say(wavs.get(CAPITAL) ?? '');
     await answerPlaying(s, 1);
     // The Interrupt goes out once speech is confirmed, about half a second into the phrase.
