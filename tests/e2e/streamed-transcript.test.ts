@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServerFrame } from '../../protocol/frame-types.ts';
 import { defaultTranscript, tokenize, type TranscriptionRequestBody } from '../fakes/fake-openai.ts';
 import { normalise, waitUntil } from './support/ax.ts';
-import { NAMES } from './support/chat.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 const PER_WORD_MS = 400;
@@ -25,10 +24,7 @@ describe('streamed transcript (Chrome)', () => {
     if (tap === undefined) throw new Error('the stack was started without its frame tap');
     const { page, chat } = await stack.openPage('plain.html');
     await chat.open();
-    await chat.ax.click(await chat.button(NAMES.record));
-    const stop = await chat.ax.waitFor('button', NAMES.stopRecording, 20_000);
-    await page.waitForTimeout(2_000);
-    await chat.ax.click(stop);
+    await chat.record(() => page.waitForTimeout(2_000));
 
     const transcript = defaultTranscript();
     const pieces = tokenize(transcript);

@@ -1,49 +1,72 @@
-// Bar 2: a voice turn. The fake microphone plays an espeak-ng WAV; the recording is
-// streamed to the relay in slices while recording, transcribed by the fake, shown as
-// the user's message, answered, typed out and spoken.
+// Bar 2: a voice turn. The user speaks an espeak-ng question into a private PulseAudio microphone
+// (private-pulse.ts) while push-to-talk records; the recording is streamed to the relay in slices while
+// recording, transcribed by the fake's recogniser (fake-recognizer.ts: the words, or "" for a clipped
+// phrase), shown as the user's message, answered, typed out and spoken. Control: the same question cut
+// short by an early Stop is not taken for it.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientFrame, ServerFrame } from '../../protocol/frame-types.ts';
-import { defaultAnswer, defaultTranscript, type TranscriptionRequestBody } from '../fakes/fake-openai.ts';
+import { defaultAnswer, type TranscriptionRequestBody } from '../fakes/fake-openai.ts';
+import { scalePcm, silencePcm, speakPcm, wavFile } from '../helpers/spoken-audio.ts';
+import { sleep } from './support/conversation.ts';
 import { normalise, waitUntil } from './support/ax.ts';
 import { NAMES } from './support/chat.ts';
+import { ARTIFACTS_DIR } from './support/paths.ts';
+import { startPrivatePulse, type PrivatePulse } from './support/private-pulse.ts';
 import { startStack, type Stack } from './support/stack.ts';
+
+const RATE = 48_000;
+const QUESTION = 'What is the capital of France?';
+/**
+ * The panel says "Stop recording" before the recording hears anything: here the first 1-1.4 s of speech
+ * were missing from the upload (docs/conversation-mode.md, Not done). The user waits this long.
+ */
+const MIC_START_MS = 1000;
 
 describe('voice turn (Chrome)', () => {
   let stack: Stack;
+  let room: PrivatePulse;
+  const questionWav = join(ARTIFACTS_DIR, `voice-turn-${process.pid}.wav`);
 
   beforeAll(async () => {
-    stack = await startStack({ tap: true, settings: { speech: true, typingEffect: true } });
-  });
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    // 10 dB down (at full scale Chrome's auto gain clipped espeak-ng's voice), a breath before and after.
+    writeFileSync(questionWav, wavFile(Buffer.concat([silencePcm(300, RATE), scalePcm(speakPcm(QUESTION, RATE), 0.3), silencePcm(500, RATE)]), RATE));
+    room = await startPrivatePulse();
+    stack = await startStack({ tap: true, settings: { speech: true, typingEffect: true }, browser: { pulseServer: room.server } });
+    await stack.fake.setPhrases([QUESTION]);
+  }, 90_000);
   afterAll(async () => {
     await stack?.close();
+    await room?.close();
+    rmSync(questionWav, { force: true });
   });
 
-  it('records, streams slices, shows the transcript, types and plays the answer', async () => {
+  it('records the spoken question, streams slices, shows its words, types and plays the answer', async () => {
     const tap = stack.tap;
     if (tap === undefined) throw new Error('the stack was started without its frame tap');
-    const { page, chat } = await stack.openPage('plain.html');
+    const { chat } = await stack.openPage('plain.html');
     await chat.open();
 
-    await chat.ax.click(await chat.button(NAMES.record));
-    // Visible recording state: the button turns into "Stop recording".
-    const stop = await chat.ax.waitFor('button', NAMES.stopRecording, 20_000);
-    await page.waitForTimeout(3_000);
-    // Slices are streamed while recording, not after: several had passed the proxy before Stop.
-    const chunksBeforeStop = tap.count('toRelay', ClientFrame.UserAudioChunk);
-    expect(chunksBeforeStop, 'audio chunks that reached the relay before Stop').toBeGreaterThanOrEqual(2);
-    await chat.ax.click(stop);
+    await chat.record(async () => {
+      await sleep(MIC_START_MS);
+      await room.say(questionWav);
+      // Slices are streamed while recording, not after: several had passed the proxy before Stop.
+      expect(tap.count('toRelay', ClientFrame.UserAudioChunk), 'audio chunks that reached the relay before Stop').toBeGreaterThanOrEqual(2);
+    });
 
     // Settled, so the multipart body has been read and summarised.
     const transcription = await stack.fake.waitForRequest((r) => r.endpoint === 'transcription' && r.outcome !== 'pending', 30_000);
     expect(transcription.outcome).toBe('completed');
+    expect(transcription.transcript, 'the words the recording held').toBe(QUESTION);
     const body = transcription.body as TranscriptionRequestBody | undefined;
     expect(body?.bytes, 'bytes of the recording the fake transcribed').toBeGreaterThan(1000);
     expect(tap.count('toRelay', ClientFrame.UserAudioEnd)).toBe(1);
 
     // The transcript becomes the user's message.
-    const transcript = defaultTranscript();
-    const expected = defaultAnswer([{ role: 'user', content: transcript }]);
-    await chat.waitForLogText(transcript, 30_000);
+    const expected = defaultAnswer([{ role: 'user', content: QUESTION }]);
+    await chat.waitForLogText(QUESTION, 30_000);
 
     // Audio is played in the tab: the mute button's description reports "Speaking; N sentences played".
     const playing = await waitUntil(
@@ -69,9 +92,9 @@ describe('voice turn (Chrome)', () => {
       50,
     );
     await chat.waitForLogText(expected, 90_000);
-    expect(await chat.findMessage(transcript), 'a message holding exactly the transcript').toBeDefined();
+    expect(await chat.findMessage(QUESTION), 'a message holding exactly the transcript').toBeDefined();
     expect(await chat.findMessage(expected), 'a message holding exactly the answer').toBeDefined();
-    expect(normalise(await chat.logText()).indexOf(transcript)).toBeLessThan(normalise(await chat.logText()).indexOf(expected));
+    expect(normalise(await chat.logText()).indexOf(QUESTION)).toBeLessThan(normalise(await chat.logText()).indexOf(expected));
 
     // Every sentence was played (the description counts sentences that started playing).
     const played = await waitUntil(
@@ -89,5 +112,26 @@ describe('voice turn (Chrome)', () => {
     const speech = stack.fake.requests.filter((r) => r.endpoint === 'speech');
     expect(speech.length).toBeGreaterThan(0);
     expect(tap.count('toClient', ServerFrame.SpeechAudio)).toBeGreaterThan(0);
-  });
+  }, 150_000);
+
+  it('control: the same question stopped one second into it is not taken for it', async () => {
+    const { chat } = await stack.openPage('plain.html');
+    await chat.open();
+    const before = stack.fake.requests.filter((r) => r.endpoint === 'transcription').length;
+    const chatsBefore = stack.fake.requests.filter((r) => r.endpoint === 'chat').length;
+    let saying: Promise<void> = Promise.resolve();
+    await chat.record(async () => {
+      await sleep(MIC_START_MS);
+      saying = room.say(questionWav);
+      await sleep(1000);
+    });
+    await saying;
+    const transcription = await stack.fake.waitForRequest(
+      (r) => r.endpoint === 'transcription' && r.outcome !== 'pending' && stack.fake.requests.filter((q) => q.endpoint === 'transcription').indexOf(r) >= before,
+      30_000,
+    );
+    expect(transcription.transcript, 'the words of a recording cut inside the question').toBe('');
+    await sleep(2000);
+    expect(stack.fake.requests.filter((r) => r.endpoint === 'chat').length, 'questions that reached the model').toBe(chatsBefore);
+  }, 90_000);
 });

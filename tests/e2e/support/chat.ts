@@ -35,6 +35,8 @@ export interface ChatPanel {
   input(): Promise<AXNode>;
   /** Types into the Message box and clicks Send. */
   send(text: string): Promise<void>;
+  /** Push-to-talk: clicks Record, waits until it records, runs `during` (speak, wait), then clicks Stop. */
+  record(during: () => Promise<void>): Promise<void>;
   button(name: RegExp): Promise<AXNode>;
   log(): Promise<AXNode>;
   /** Rendered text of the message list, whitespace collapsed. */
@@ -176,6 +178,13 @@ export async function openChatPanel(page: Page): Promise<ChatPanel> {
     async send(text) {
       await ax.type(await input(), text);
       await ax.click(await ax.waitFor('button', NAMES.send));
+    },
+    async record(during) {
+      await ax.click(await ax.waitFor('button', NAMES.record));
+      // Visible recording state: the button turns into "Stop recording".
+      const stop = await ax.waitFor('button', NAMES.stopRecording, 20_000);
+      await during();
+      await ax.click(stop);
     },
     button: (name) => ax.waitFor('button', name),
     log,
