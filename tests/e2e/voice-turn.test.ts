@@ -19,8 +19,8 @@ import { startStack, type Stack } from './support/stack.ts';
 const RATE = 48_000;
 const QUESTION = 'What is the capital of France?';
 /**
- * The panel says "Stop recording" before the recording hears anything: here the first 1-1.4 s of speech
- * were missing from the upload (docs/conversation-mode.md, Not done). The user waits this long.
+ * The panel says "Stop recording" before the recording hears anything: speaking at once, the upload held
+ * only the question's last word (docs/conversation-mode.md, Not done). The user waits this long.
  */
 const MIC_START_MS = 1000;
 

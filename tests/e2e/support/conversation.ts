@@ -37,7 +37,7 @@ export async function startConversation(s: Stack): Promise<{ notice: () => Promi
     60_000,
     250,
   );
-  // A user would start 300 ms after the panel says Listening; the tests wait longer. With 300 ms, 16 of 17
+  // A user would start 300 ms after the panel says Listening; the tests wait longer. With 300 ms, 23 of 24
   // first phrases were transcribed right, the other lost part of itself inside Chrome's capture on a
   // starved machine (docs/conversation-mode.md, "Capture start"). The tests are about turns, not that.
   await sleep(1500);
