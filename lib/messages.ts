@@ -73,8 +73,14 @@ export interface Conversation {
 }
 
 export interface RecordingState {
+  /** A push-to-talk recording is under way (starting or recording): Stop and Escape apply. */
   recording: boolean;
-  /** Epoch ms when recording started (for the elapsed-time display). */
+  /**
+   * The microphone is still opening: nothing is recorded yet, so the panel says "Starting microphone…"
+   * and not "Recording" (issue 11). Cleared when the recorder reports MediaRecorder's start event.
+   */
+  starting?: boolean;
+  /** Epoch ms when the recorder began recording (for the elapsed-time display); absent while starting. */
   startedAt?: number;
   /** Last failure, e.g. permission denied, no microphone, device unplugged. */
   error?: { code: MicErrorCode; message: string };

@@ -31,7 +31,8 @@ export interface VoiceOptions {
 interface Recording {
   tabId: number;
   turnId: number;
-  startedAt: number;
+  /** When the recorder reported that it records; undefined while the microphone is starting. */
+  startedAt: number | undefined;
   chunks: (Uint8Array | undefined)[];
   bytes: number;
   /** Index of the next slice to send on the current connection. */
@@ -72,7 +73,9 @@ export function createVoice(options: VoiceOptions): Voice {
   const publish = (tabId: number) => ports.post(tabId, { type: 'recording', recording: state(tabId) });
 
   function state(tabId: number): RecordingState {
-    if (current?.tabId === tabId && !current.stopping) return { recording: true, startedAt: current.startedAt };
+    if (current?.tabId === tabId && !current.stopping) {
+      return current.startedAt === undefined ? { recording: true, starting: true } : { recording: true, startedAt: current.startedAt };
+    }
     const error = errors.get(tabId);
     return error ? { recording: false, error } : { recording: false };
   }
@@ -164,12 +167,24 @@ export function createVoice(options: VoiceOptions): Voice {
         return failFor(tabId, { code: 'FAILED', message: status.detail ?? 'Parley is not connected to its relay.' });
       }
       relay.ensureConnected();
-      const rec: Recording = { tabId, turnId: options.nextTurnId(), startedAt: now(), chunks: [], bytes: 0, sent: 0, stopping: false };
+      // "Starting microphone…" until the recorder says it records (its answer to start): a user who
+      // speaks at "Recording" is heard from the first word (issue 11).
+      const rec: Recording = { tabId, turnId: options.nextTurnId(), startedAt: undefined, chunks: [], bytes: 0, sent: 0, stopping: false };
       current = rec;
       publish(tabId);
       const result = await host.start(rec.turnId);
-      if (current !== rec) return; // stopped or discarded while the recorder was starting
-      if (result.ok) return;
+      if (current !== rec || rec.stopping) {
+        // Stopped or discarded while the microphone was starting: nothing worth sending was recorded,
+        // and a recorder that started after all must not keep the microphone.
+        if (result.ok) void host.stop(true);
+        if (current === rec) abandon(rec, false);
+        return;
+      }
+      if (result.ok) {
+        rec.startedAt = now();
+        publish(tabId);
+        return;
+      }
       current = undefined;
       if (result.code === 'PERMISSION_DENIED') options.requestMicPermission();
       failFor(tabId, { code: result.code, message: result.message });
@@ -184,6 +199,8 @@ export function createVoice(options: VoiceOptions): Voice {
     },
     stop(tabId) {
       if (current?.tabId !== tabId || current.stopping) return;
+      // Stop before the microphone started: nothing was recorded; start() lets it go once it answers.
+      if (current.startedAt === undefined) return abandon(current, true);
       current.stopping = true;
       publish(tabId);
       void host.stop(false);

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { grantMicrophone } from '../../../lib/recorder/grant-microphone.ts';
-import { createRecorderController, RECORDING_MIME_TYPE, TIMESLICE_MS, type RecorderDeps } from '../../../lib/recorder/media-recorder.ts';
+import { CANCELLED_MESSAGE, createRecorderController, RECORDING_MIME_TYPE, TIMESLICE_MS, type RecorderDeps } from '../../../lib/recorder/media-recorder.ts';
 import type { RecorderSink } from '../../../lib/recorder/recorder-host.ts';
 
 class FakeTrack extends EventTarget {
@@ -22,6 +22,9 @@ class FakeMediaRecorder {
   ondataavailable: ((event: { data: Blob }) => void) | null = null;
   onstop: (() => void) | null = null;
   onerror: ((event: Event) => void) | null = null;
+  onstart: (() => void) | null = null;
+  /** Like Chrome, the start event comes later, once audio flows; `holdStart` keeps it back. */
+  static holdStart = false;
   constructor(
     readonly stream: FakeStream,
     readonly options: { mimeType: string },
@@ -31,6 +34,10 @@ class FakeMediaRecorder {
   start(timeslice: number) {
     this.state = 'recording';
     this.timeslice = timeslice;
+    if (!FakeMediaRecorder.holdStart) setTimeout(() => this.fireStart(), 0);
+  }
+  fireStart() {
+    if (this.state === 'recording') this.onstart?.();
   }
   stop() {
     this.state = 'inactive';
@@ -77,6 +84,59 @@ describe('recorder', () => {
     await settle();
     expect(events).toEqual(['chunk 0 AQ==', 'chunk 1 Ag==', 'chunk 2 CQ==', 'end 3']);
     expect(stream.track.stopped).toBe(true);
+  });
+
+  describe('start: reports recording only once MediaRecorder records (issue 11)', () => {
+    afterEach(() => {
+      FakeMediaRecorder.holdStart = false;
+    });
+
+    it('answers start only after the start event', async () => {
+      FakeMediaRecorder.holdStart = true;
+      const { controller } = setup();
+      let answer: unknown;
+      void controller.start(1).then((result) => (answer = result));
+      await settle();
+      expect(FakeMediaRecorder.last?.state, 'MediaRecorder.start was called').toBe('recording');
+      expect(answer, 'no answer while the recorder has not started').toBeUndefined();
+      FakeMediaRecorder.last!.fireStart();
+      await settle();
+      expect(answer).toEqual({ ok: true });
+    });
+
+    it('a stop while the microphone opens records nothing and releases the microphone', async () => {
+      let grant: (stream: MediaStream) => void = () => undefined;
+      const stream = new FakeStream();
+      const { controller, events } = setup({ getUserMedia: () => new Promise((resolve) => (grant = resolve)) });
+      const before = FakeMediaRecorder.last;
+      const answer = controller.start(1);
+      controller.stop(true);
+      grant(stream as unknown as MediaStream);
+      expect(await answer).toMatchObject({ ok: false, code: 'FAILED', message: CANCELLED_MESSAGE });
+      expect(stream.track.stopped, 'the microphone is released').toBe(true);
+      expect(FakeMediaRecorder.last, 'no MediaRecorder was created').toBe(before);
+      await settle();
+      expect(events).toEqual([]);
+    });
+
+    it('a stop or an error before the start event ends the wait with a failure, never a hang', async () => {
+      FakeMediaRecorder.holdStart = true;
+      const first = setup();
+      const stopped = first.controller.start(1);
+      await settle();
+      first.controller.stop(true);
+      expect(await stopped).toMatchObject({ ok: false, message: CANCELLED_MESSAGE });
+      expect(first.stream.track.stopped).toBe(true);
+
+      const second = setup();
+      const failed = second.controller.start(2);
+      await settle();
+      FakeMediaRecorder.last!.onerror?.(new Event('error'));
+      expect(await failed).toMatchObject({ ok: false, code: 'FAILED' });
+      expect(second.stream.track.stopped).toBe(true);
+      await settle();
+      expect(second.events).toEqual(['error FAILED']);
+    });
   });
 
   it('opens the mic with echo cancellation, noise suppression and auto gain on', async () => {

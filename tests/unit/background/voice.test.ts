@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { bytesToBase64 } from '../../../lib/background/base64.ts';
+import type { RecorderStartResult } from '../../../lib/recorder/recorder-host.ts';
 import { createHarness, settleHarnesses } from './support/harness.ts';
 
 const b64 = (...bytes: number[]) => bytesToBase64(new Uint8Array(bytes));
@@ -81,5 +82,69 @@ describe('voice turns', () => {
     await settle();
     tab.close();
     expect(h.host.stops).toEqual([true]);
+  });
+
+  describe('push-to-talk start (issue 11)', () => {
+    /** A recorder host whose start answers when the test says (the microphone takes ~2 s in Chromium here). */
+    function holdStarts(h: Awaited<ReturnType<typeof createHarness>>) {
+      const answers: ((result: RecorderStartResult) => void)[] = [];
+      h.host.start = async (turnId: number) => {
+        h.host.starts.push(turnId);
+        return new Promise<RecorderStartResult>((resolve) => answers.push(resolve));
+      };
+      return answers;
+    }
+
+    it('shows "starting" until the recorder reports that it records, then recording from that moment', async () => {
+      let clock = 1_000;
+      const h = await createHarness({ now: () => clock });
+      const answers = holdStarts(h);
+      const tab = h.connect(1);
+      tab.send({ type: 'startRecording' });
+      await settle();
+      expect(tab.of('recording').at(-1)?.recording).toEqual({ recording: true, starting: true });
+      expect(h.voice.state(1)).toEqual({ recording: true, starting: true });
+      clock = 3_000;
+      answers[0]!({ ok: true });
+      await settle();
+      expect(tab.of('recording').at(-1)?.recording).toEqual({ recording: true, startedAt: 3_000 });
+    });
+
+    it('a failure to start shows a clear error and leaves nothing behind: the next press records', async () => {
+      const h = await createHarness();
+      const answers = holdStarts(h);
+      const tab = h.connect(1);
+      tab.send({ type: 'startRecording' });
+      await settle();
+      answers[0]!({ ok: false, code: 'NO_MICROPHONE', message: 'No microphone was found.' });
+      await settle();
+      expect(tab.of('recording').at(-1)?.recording).toEqual({ recording: false, error: { code: 'NO_MICROPHONE', message: 'No microphone was found.' } });
+      expect(h.relay.sentOf('audioChunk')).toEqual([]);
+
+      tab.send({ type: 'startRecording' });
+      await settle();
+      expect(tab.of('recording').at(-1)?.recording, 'a new press starts again, error cleared').toEqual({ recording: true, starting: true });
+      answers[1]!({ ok: true });
+      await settle();
+      expect(tab.of('recording').at(-1)?.recording.startedAt).toBeTypeOf('number');
+    });
+
+    it('Stop while the microphone starts cancels: nothing is sent, and a recorder that started after all is stopped', async () => {
+      const h = await createHarness();
+      const answers = holdStarts(h);
+      const tab = h.connect(1);
+      tab.send({ type: 'startRecording' });
+      await settle();
+      tab.send({ type: 'stopRecording' });
+      await settle();
+      expect(tab.of('recording').at(-1)?.recording).toEqual({ recording: false });
+      expect(h.host.stops, 'the recorder is told to discard').toEqual([true]);
+      answers[0]!({ ok: true });
+      await settle();
+      expect(h.host.stops, 'and again once it answers that it started').toEqual([true, true]);
+      expect(tab.of('recording').at(-1)?.recording).toEqual({ recording: false });
+      expect(h.relay.sentOf('audioEnd')).toEqual([]);
+      expect(h.relay.sentOf('cancel')).toEqual([]);
+    });
   });
 });

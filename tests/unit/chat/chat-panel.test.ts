@@ -200,6 +200,25 @@ describe('ChatPanel', () => {
     expect(closed).toBe(1);
   });
 
+  it('says "Starting microphone…" until the recorder records, and only then "Recording" and Stop (issue 11)', () => {
+    render();
+    chat.recording = { recording: true, starting: true };
+    chat.now = 66_000;
+    flushSync();
+    const status = () => target.querySelector('.rec-status')?.textContent ?? '';
+    expect(status()).toContain('Starting microphone');
+    expect(status()).not.toMatch(/Recording \d/);
+    expect(button('Stop recording'), 'no "Stop recording" before it records').toBeNull();
+    button('Cancel recording')?.click();
+    expect(calls.some((call) => call.startsWith('toggleRecording'))).toBe(true);
+
+    chat.recording = { recording: true, startedAt: 65_000 };
+    flushSync();
+    expect(status()).toContain('Recording 00:01');
+    expect(button('Stop recording')).not.toBeNull();
+    expect(button('Cancel recording')).toBeNull();
+  });
+
   it('names the connection state and the mute control', () => {
     chat.status = { state: 'unauthorized', detail: 'Wrong token' };
     render();

@@ -154,7 +154,7 @@ export async function settleHarnesses(): Promise<void> {
 }
 
 /** The background's modules wired as start-background.ts does, minus browser APIs. */
-export async function createHarness() {
+export async function createHarness(options: { now?: () => number } = {}) {
   let nextId = 0;
   let nextTurn = 100;
   const relay = new FakeRelay();
@@ -204,6 +204,7 @@ export async function createHarness() {
     nextTurnId: () => nextTurn++,
     requestMicPermission: () => permissionPages.push(1),
     attachments: context.attachments,
+    now: options.now,
   });
   const engine = new FakeEngine();
   const conversation = createConversation({ host, engine, relay: relayClient, voice, turns, post: ports.post, requestMicPermission: () => permissionPages.push(1), settings: async () => ({ silenceMs: 800, echoCancellation: true }), log: () => undefined });
