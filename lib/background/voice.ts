@@ -175,8 +175,9 @@ export function createVoice(options: VoiceOptions): Voice {
       const result = await host.start(rec.turnId);
       if (current !== rec || rec.stopping) {
         // Stopped or discarded while the microphone was starting: nothing worth sending was recorded,
-        // and a recorder that started after all must not keep the microphone.
-        if (result.ok) void host.stop(true);
+        // and a recorder that started after all must not keep the microphone. A newer recording has
+        // already replaced it in the recorder, and is not stopped.
+        if (result.ok && (current === undefined || current === rec)) void host.stop(true);
         if (current === rec) abandon(rec, false);
         return;
       }

@@ -146,5 +146,23 @@ describe('voice turns', () => {
       expect(h.relay.sentOf('audioEnd')).toEqual([]);
       expect(h.relay.sentOf('cancel')).toEqual([]);
     });
+
+    it('a late "started" from a cancelled press does not stop the newer recording', async () => {
+      const h = await createHarness();
+      const answers = holdStarts(h);
+      const tab = h.connect(1);
+      tab.send({ type: 'startRecording' });
+      await settle();
+      tab.send({ type: 'stopRecording' });
+      tab.send({ type: 'startRecording' });
+      await settle();
+      answers[1]!({ ok: true });
+      await settle();
+      answers[0]!({ ok: true });
+      await settle();
+      expect(h.host.stops, 'only the cancel of the first press').toEqual([true]);
+      expect(tab.of('recording').at(-1)?.recording.recording).toBe(true);
+      expect(tab.of('recording').at(-1)?.recording.starting).toBeUndefined();
+    });
   });
 });
