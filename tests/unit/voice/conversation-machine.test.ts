@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createConversationMachine, type ConversationEffect, type ConversationMachine } from '../../../lib/voice/conversation-machine.ts';
+import { createConversationMachine, DEFAULT_TUNING, speculationDelayMs, type ConversationEffect, type ConversationMachine, type ConversationTuning } from '../../../lib/voice/conversation-machine.ts';
 
 const FRAME_MS = 32;
 
@@ -160,5 +160,76 @@ describe('conversation machine: barge-in', () => {
     feed(m, SPEECH, 500);
     expect(m.handle({ type: 'stop' })).toEqual([{ type: 'discardCapture' }, { type: 'phase', phase: 'off' }]);
     expect(types(feed(m, SPEECH, 500))).toEqual([]);
+  });
+});
+
+describe('conversation machine: speculative transcription', () => {
+  function speculating(tuning: Partial<ConversationTuning> = {}): ConversationMachine {
+    const machine = createConversationMachine({ maxSpeculations: 3, ...tuning });
+    machine.handle({ type: 'start', fullDuplex: true });
+    return machine;
+  }
+  const endOf = (effects: ConversationEffect[]) => effects.find((e) => e.type === 'endTurn');
+
+  it('announces one pause 400 ms into the silence (300 ms pre-roll + margin), and the end keeps it', () => {
+    const m = speculating();
+    expect(speculationDelayMs({ ...DEFAULT_TUNING, maxSpeculations: 3 })).toBe(400);
+    feed(m, SPEECH, 640);
+    // 12 frames = 384 ms: not yet; the 13th (416 ms) crosses 400 ms.
+    expect(types(feed(m, QUIET, 12 * FRAME_MS))).toEqual([]);
+    expect(types(feed(m, QUIET, FRAME_MS))).toEqual(['speechPaused']);
+    const rest = feed(m, QUIET, 400);
+    expect(types(rest)).toEqual(['endTurn']);
+    expect(endOf(rest)).toEqual({ type: 'endTurn', reason: 'silence', keepPause: true });
+  });
+
+  it('voids the pause when speech resumes, and announces the next stretch of silence once', () => {
+    const m = speculating();
+    feed(m, SPEECH, 640);
+    expect(types(feed(m, QUIET, 500))).toEqual(['speechPaused']);
+    expect(types(feed(m, SPEECH, 320))).toEqual([]);
+    // Speech after the second pause: the end names none.
+    expect(types(feed(m, QUIET, 500))).toEqual(['speechPaused']);
+    feed(m, SPEECH, 96);
+    const end = feed(m, QUIET, 900);
+    expect(types(end)).toEqual(['speechPaused', 'endTurn']);
+    expect(endOf(end)).toEqual({ type: 'endTurn', reason: 'silence', keepPause: true });
+  });
+
+  it('ends without a pause when speech came after the last one the cap allowed', () => {
+    const m = speculating({ maxSpeculations: 1 });
+    feed(m, SPEECH, 640);
+    expect(types(feed(m, QUIET, 500))).toEqual(['speechPaused']);
+    feed(m, SPEECH, 320);
+    const end = feed(m, QUIET, 900);
+    expect(types(end)).toEqual(['endTurn']);
+    expect(endOf(end)).toEqual({ type: 'endTurn', reason: 'silence' });
+  });
+
+  it('starts counting again with the next turn', () => {
+    const m = speculating({ maxSpeculations: 1 });
+    feed(m, SPEECH, 640);
+    expect(types(feed(m, QUIET, 900))).toEqual(['speechPaused', 'endTurn']);
+    m.handle({ type: 'answerPlaying' });
+    m.handle({ type: 'answerDone' });
+    feed(m, SPEECH, 640);
+    expect(types(feed(m, QUIET, 900))).toEqual(['speechPaused', 'endTurn']);
+  });
+
+  it('never announces a pause with the relay saying 0, or when the silence leaves under 150 ms to gain', () => {
+    for (const tuning of [{ maxSpeculations: 0 }, { silenceMs: 500 }, { silenceMs: 300 }]) {
+      const m = speculating(tuning);
+      feed(m, SPEECH, 640);
+      const end = feed(m, QUIET, 1000);
+      expect(types(end)).toEqual(['endTurn']);
+      expect(endOf(end)).toEqual({ type: 'endTurn', reason: 'silence' });
+    }
+    expect(speculationDelayMs({ ...DEFAULT_TUNING, maxSpeculations: 3, silenceMs: 550 })).toBe(400);
+    expect(speculationDelayMs({ ...DEFAULT_TUNING, maxSpeculations: 3, silenceMs: 549 })).toBeUndefined();
+  });
+
+  it('does not announce the silence of a false start or of a barge-in candidate', () => {
+    const m = speculating();
+    expect(types([...feed(m, SPEECH, 160), ...feed(m, QUIET, 1000)])).toEqual(['startCapture', 'discardCapture']);
   });
 });
