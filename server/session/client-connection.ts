@@ -23,8 +23,7 @@ import { StoreUnavailableError } from './store-error.ts';
 import { checkSpeakText, checkText, TurnErrors } from './turn-errors.ts';
 import type { SessionRef, TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
 import type { InFlightTurn } from './turns-in-flight.ts';
-import { createRecordingSpeculations, type RecordingSpeculations, type Transcriber } from './speculations.ts';
-import { transcribeClip } from './transcribe-clip.ts';
+import { createRecordingSpeculations, speculativeTranscriber, type RecordingSpeculations } from './speculations.ts';
 
 /** MediaRecorder's output in the extension; the original design sends webm/opus too. */
 const VOICE_MIME_TYPE = 'audio/webm';
@@ -97,16 +96,6 @@ export function createClientConnection(
     }
     return collecting.delete(turnId);
   };
-  /** A speculative request: the same transcription as the turn's own (model, language, streamed or not). */
-  const speculate =
-    (s: SessionRef): Transcriber =>
-    async (audio, signal) => {
-      const settings = (await ctx.store.load(s.key))?.settings ?? {};
-      // A no-op listener still asks for the streamed request when the turn's would be streamed: the
-      // speculation is then the very request the turn would have made; its words show with Transcript.
-      const streamed = ctx.defaults.sttStream ? { onPartial: () => undefined } : {};
-      return transcribeClip(ctx, { audio, mimeType: VOICE_MIME_TYPE, language: settings.language ?? ctx.defaults.language, signal, ...streamed });
-    };
   const sendError = (turnId: number, error: ErrorInfo) => send({ type: 'error', turnId, error });
 
   const okInfo = (s: SessionSummary, resumed: boolean): OkInfo => ({
@@ -277,7 +266,7 @@ export function createClientConnection(
       if (ctx.limits.maxSpeculations === 0 || !recording) return;
       if (chunks > recording.chunks.length)
         return sendError(0, { code: ErrorCode.BadFrame, message: `SpeechPaused counts ${chunks} chunks; turn ${turnId} has ${recording.chunks.length}.`, retryable: false });
-      recording.speculations ??= createRecordingSpeculations(ctx.limits.maxSpeculations, speculate(session));
+      recording.speculations ??= createRecordingSpeculations(ctx.limits.maxSpeculations, speculativeTranscriber(ctx, session.key, VOICE_MIME_TYPE));
       recording.speculations.start(chunks, Buffer.concat(recording.chunks.slice(0, chunks)));
     },
     async audioEnd({ turnId, pause }) {

@@ -5,8 +5,11 @@
 // the whole clip after the silence: the transcription overlaps the wait. A later pause supersedes and
 // aborts the earlier one; speech after a pause makes AudioEnd name none, and the whole clip is
 // transcribed as before. A speculation's failure is never the client's business.
+import type { TurnLogRecord } from '../log.ts';
 import { webmDurationMs } from '../usage/webm-duration.ts';
-import type { ClipTranscript } from './transcribe-clip.ts';
+import type { RelayContext } from './relay-context.ts';
+import type { SessionKey } from './session-store.ts';
+import { transcribeClip, type ClipTranscript } from './transcribe-clip.ts';
 
 /** What a voice turn learns at AudioEnd about the speculations of its recording. */
 export interface SpeculationOutcome {
@@ -88,3 +91,42 @@ export function createRecordingSpeculations(max: number, transcribe: Transcriber
     abort: drop,
   };
 }
+
+/** A speculative request: the same transcription as the turn's own (model, language, streamed or not). */
+export function speculativeTranscriber(ctx: Pick<RelayContext, 'store' | 'upstream' | 'defaults'>, key: SessionKey, mimeType: string): Transcriber {
+  return async (audio, signal) => {
+    const settings = (await ctx.store.load(key))?.settings ?? {};
+    // A no-op listener still asks for the streamed request when the turn's would be streamed: the
+    // speculation is then the very request the turn would have made; its words show with Transcript.
+    const streamed = ctx.defaults.sttStream ? { onPartial: () => undefined } : {};
+    return transcribeClip(ctx, { audio, mimeType, language: settings.language ?? ctx.defaults.language, signal, ...streamed });
+  };
+}
+
+/**
+ * The matching pause's transcript, or undefined to transcribe the whole clip: the speculation failed
+ * (its error is not the turn's: the full transcription decides) or heard nothing. Every speculative
+ * request counts in the turn's transcribed time, used or not: an aborted upload may still be billed.
+ */
+export async function useSpeculation(
+  outcome: SpeculationOutcome,
+  signal: AbortSignal,
+  record: Pick<TurnLogRecord, 'sttSpeculations' | 'sttSpeculationUsed' | 'transcribedMs'>,
+): Promise<ClipTranscript | undefined> {
+  record.sttSpeculations = outcome.requests;
+  record.transcribedMs = outcome.wastedMs;
+  const match = outcome.match;
+  if (!match) return undefined;
+  // Cancel and barge-in abort the turn's signal; the speculation runs on its own and must stop too.
+  const stop = () => match.abort();
+  signal.addEventListener('abort', stop, { once: true });
+  const transcript = await match.result.finally(() => signal.removeEventListener('abort', stop));
+  signal.throwIfAborted();
+  if (transcript === undefined || transcript.text === '') {
+    record.transcribedMs = (record.transcribedMs ?? 0) + (transcript?.transcribedMs ?? match.audioMs);
+    return undefined;
+  }
+  record.sttSpeculationUsed = true;
+  return transcript;
+}
+

@@ -14,8 +14,8 @@ import type { StoredContext } from './context.ts';
 import { runReadAloud } from './read-aloud.ts';
 import { settleAbort } from './turn-abort.ts';
 import { newMarker, type TurnsInFlight } from './turns-in-flight.ts';
-import { transcribeClip, type ClipTranscript } from './transcribe-clip.ts';
-import type { SpeculationOutcome } from './speculations.ts';
+import { transcribeClip } from './transcribe-clip.ts';
+import { useSpeculation, type SpeculationOutcome } from './speculations.ts';
 
 export { isTurnAbortReason, type TurnAbortReason } from './turn-abort.ts';
 
@@ -266,29 +266,6 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
   if (marker) inFlight?.finish(marker.id, markerSaved ? () => clearInFlight(store, session.key, marker.id) : undefined);
   record.totalMs = elapsed();
   return record;
-}
-
-/**
- * The matching pause's transcript, or undefined to transcribe the whole clip: the speculation failed
- * (its error is not the turn's: the full transcription decides) or heard nothing. Every speculative
- * request counts in the turn's transcribed time, used or not: an aborted upload may still be billed.
- */
-async function useSpeculation(outcome: SpeculationOutcome, signal: AbortSignal, record: TurnResult): Promise<ClipTranscript | undefined> {
-  record.sttSpeculations = outcome.requests;
-  record.transcribedMs = outcome.wastedMs;
-  const match = outcome.match;
-  if (!match) return undefined;
-  // Cancel and barge-in abort the turn's signal; the speculation runs on its own and must stop too.
-  const stop = () => match.abort();
-  signal.addEventListener('abort', stop, { once: true });
-  const transcript = await match.result.finally(() => signal.removeEventListener('abort', stop));
-  signal.throwIfAborted();
-  if (transcript === undefined || transcript.text === '') {
-    record.transcribedMs = addMs(record.transcribedMs, transcript?.transcribedMs ?? match.audioMs);
-    return undefined;
-  }
-  record.sttSpeculationUsed = true;
-  return transcript;
 }
 
 /** Sums transcribed times; undefined only when no request could say how long its audio was. */
