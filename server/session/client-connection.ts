@@ -2,7 +2,6 @@
 // and the rules that differ between the legacy and parley.v1 dialects.
 import {
   decodeClientFrame,
-  ErrorCode,
   PROTOCOL_VERSION,
   type ClientMessageOf,
   type ClientMessageType,
@@ -265,7 +264,7 @@ export function createClientConnection(
       const recording = collecting.get(turnId);
       if (ctx.limits.maxSpeculations === 0 || !recording) return;
       if (chunks > recording.chunks.length)
-        return sendError(0, { code: ErrorCode.BadFrame, message: `SpeechPaused counts ${chunks} chunks; turn ${turnId} has ${recording.chunks.length}.`, retryable: false });
+        return sendError(0, TurnErrors.pauseBeyondAudio(turnId, chunks, recording.chunks.length));
       recording.speculations ??= createRecordingSpeculations(ctx.limits.maxSpeculations, speculativeTranscriber(ctx, session.key, VOICE_MIME_TYPE));
       recording.speculations.start(chunks, Buffer.concat(recording.chunks.slice(0, chunks)));
     },
