@@ -91,9 +91,18 @@ export function createClientConnection(
     if (recording) {
       clearTimeout(recording.idle);
       // TODO [2027-01-01]: the audio of speculations aborted with a recording that never became a turn is not in the usage counters.
-      recording.speculations?.abort();
+      if (recording.speculations) spendWasted(recording.speculations.abort());
     }
     return collecting.delete(turnId);
+  };
+  /**
+   * Speculative uploads that did not become the turn's transcript still went upstream: they count in the
+   * token's daily voice budget (the turn's own clip is spent at admission). Never holds a frame up; a
+   * store outage only loses this increment.
+   */
+  const spendWasted = (bytes: number) => {
+    if (bytes <= 0 || ctx.limits.audioBytesPerDay <= 0) return;
+    ctx.audioBudget.spend(tokenId, bytes).catch((error: unknown) => ctx.logger.warn('audio budget unavailable', { error: String(error) }));
   };
   const sendError = (turnId: number, error: ErrorInfo) => send({ type: 'error', turnId, error });
 
@@ -277,6 +286,8 @@ export function createClientConnection(
         return sendError(turnId, refusal ?? TurnErrors.emptyAudio());
       }
       const speculation = recording.speculations?.settle(pause);
+      recording.speculations = undefined;
+      if (speculation) spendWasted(speculation.wastedBytes);
       dropRecording(turnId);
       if (recording.bytes === 0) return sendError(turnId, TurnErrors.emptyAudio());
       const audio = Buffer.concat(recording.chunks);

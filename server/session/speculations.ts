@@ -17,6 +17,8 @@ export interface SpeculationOutcome {
   requests: number;
   /** Audio (ms) of the started requests not used: superseded or aborted uploads may still be billed. */
   wastedMs: number;
+  /** Their bytes, for the token's daily voice budget (the turn's own clip is spent at admission). */
+  wastedBytes: number;
   /** The speculation AudioEnd named, still running or done. */
   match?: {
     /** Settles with the transcript, or undefined when the request failed or was aborted. */
@@ -33,6 +35,7 @@ export type Transcriber = (audio: Uint8Array, signal: AbortSignal) => Promise<Cl
 interface Running {
   chunks: number;
   audioMs: number;
+  bytes: number;
   controller: AbortController;
   result: Promise<ClipTranscript | undefined>;
 }
@@ -43,19 +46,21 @@ export interface RecordingSpeculations {
   start(chunks: number, audio: Uint8Array): boolean;
   /** AudioEnd: hands the one named by `pause` (if it is the latest) to the turn and aborts the rest. */
   settle(pause: number | undefined): SpeculationOutcome;
-  /** The recording was dropped (cancel, idle, close): aborts whatever runs. */
-  abort(): void;
+  /** The recording was dropped (cancel, idle, close): aborts whatever runs; returns the bytes of every request started. */
+  abort(): number;
 }
 
 export function createRecordingSpeculations(max: number, transcribe: Transcriber): RecordingSpeculations {
   let latest: Running | undefined;
   let requests = 0;
   let wastedMs = 0;
+  let wastedBytes = 0;
 
   const drop = () => {
     if (!latest) return;
     latest.controller.abort('superseded');
     wastedMs += latest.audioMs;
+    wastedBytes += latest.bytes;
     latest = undefined;
   };
 
@@ -72,7 +77,7 @@ export function createRecordingSpeculations(max: number, transcribe: Transcriber
         () => undefined,
       );
       // An unreadable prefix counts as nothing: the turn's own clip will say (or not) how long it was.
-      latest = { chunks, audioMs: webmDurationMs(audio) ?? 0, controller, result };
+      latest = { chunks, audioMs: webmDurationMs(audio) ?? 0, bytes: audio.byteLength, controller, result };
       return true;
     },
     settle(pause) {
@@ -82,13 +87,17 @@ export function createRecordingSpeculations(max: number, transcribe: Transcriber
         return {
           requests,
           wastedMs,
+          wastedBytes,
           match: { result: current.result, audioMs: current.audioMs, abort: () => current.controller.abort('cancel') },
         };
       }
       drop();
-      return { requests, wastedMs };
+      return { requests, wastedMs, wastedBytes };
     },
-    abort: drop,
+    abort() {
+      drop();
+      return wastedBytes;
+    },
   };
 }
 

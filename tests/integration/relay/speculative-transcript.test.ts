@@ -19,6 +19,7 @@ const STT_MS = 300;
 let fake: FakeOpenAI;
 let relay: RelayProcess;
 let off: RelayProcess;
+let budgeted: RelayProcess;
 /** question.webm cut into four chunks, as MediaRecorder's slices would arrive. */
 let pieces: Uint8Array[];
 const clients: TestClient[] = [];
@@ -61,12 +62,18 @@ beforeAll(async () => {
     latency: { firstTokenMs: 5, perTokenMs: 1, sttMs: STT_MS, sttPerTokenMs: 1, ttsMs: 1 },
   });
   const quick = { PARLEY_UPSTREAM_RETRIES: '1', PARLEY_UPSTREAM_RETRY_BASE_MS: '5', PARLEY_UPSTREAM_TIMEOUT_MS: '3000' };
-  [relay, off] = await Promise.all([startRelay({ fake, env: quick }), startRelay({ fake, env: { ...quick, PARLEY_STT_SPECULATIVE: 'off' } })]);
+  // Room for one whole clip and one unused speculation of its first half, and a few bytes more.
+  const budget = String(sizeOf(4) + sizeOf(2) + 10);
+  [relay, off, budgeted] = await Promise.all([
+    startRelay({ fake, env: quick }),
+    startRelay({ fake, env: { ...quick, PARLEY_STT_SPECULATIVE: 'off' } }),
+    startRelay({ fake, env: { ...quick, PARLEY_AUDIO_BYTES_PER_DAY: budget } }),
+  ]);
 });
 beforeEach(() => fake.reset());
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  await Promise.all([relay, off].map((r) => r?.dispose()));
+  await Promise.all([relay, off, budgeted].map((r) => r?.dispose()));
   await fake?.close();
 });
 
@@ -204,6 +211,21 @@ describe('speculative transcription', () => {
     c.send({ type: 'audioEnd', turnId: 8, pause: 3 });
     await c.answer(8);
     expect(stt().map(sttBytes)).toEqual([sizeOf(4)]);
+  });
+
+  it('spends an unused speculation\'s bytes from the token\'s daily voice budget', async () => {
+    const c = await client(budgeted, 'budget');
+    chunks(c, 1, 0, 2);
+    c.send({ type: 'speechPaused', turnId: 1, chunks: 2 });
+    await fake.waitForRequest((r) => r.endpoint === 'transcription');
+    chunks(c, 1, 2, 4);
+    c.send({ type: 'audioEnd', turnId: 1 });
+    await c.answer(1);
+    // Left: 10 bytes. Without counting the speculation, sizeOf(2) + 10 would be, and the next clip would fit.
+    chunks(c, 2, 0, 1);
+    c.send({ type: 'audioEnd', turnId: 2 });
+    const refused = await c.waitFor(is('error', 2));
+    expect(refused).toMatchObject({ error: { code: ErrorCode.AudioBudgetExceeded } });
   });
 
   it('ignores pauses with PARLEY_STT_SPECULATIVE=off: one STT request of the whole clip at AudioEnd', async () => {

@@ -24,7 +24,7 @@ describe('recording speculations', () => {
     expect(calls.map((c) => c.signal.aborted)).toEqual([true, false]);
     const outcome = speculations.settle(3);
     // The superseded prefix is not webm, so its length is unknown: counted as 0 ms.
-    expect(outcome).toMatchObject({ requests: 2, wastedMs: 0 });
+    expect(outcome).toMatchObject({ requests: 2, wastedMs: 0, wastedBytes: 20 });
     calls[1]?.answer('Hello there.');
     expect(await outcome.match?.result).toEqual({ text: 'Hello there.', transcribedMs: 30 });
   });
@@ -38,6 +38,7 @@ describe('recording speculations', () => {
       const outcome = speculations.settle(pause);
       expect(outcome.match).toBeUndefined();
       expect(outcome.requests).toBe(2);
+      expect(outcome.wastedBytes).toBe(50);
       expect(calls.every((c) => c.signal.aborted)).toBe(true);
     }
   });
@@ -57,15 +58,16 @@ describe('recording speculations', () => {
     const { calls, transcribe } = scripted();
     const speculations = createRecordingSpeculations(3, transcribe);
     speculations.start(1, audio(10));
-    speculations.abort();
-    expect(calls[0]?.signal.aborted).toBe(true);
+    speculations.start(2, audio(20));
+    expect(speculations.abort()).toBe(30);
+    expect(calls[1]?.signal.aborted).toBe(true);
   });
 });
 
 describe('useSpeculation', () => {
   const match = (result: Promise<{ text: string; transcribedMs: number | undefined } | undefined>) => {
     const state = { aborted: false };
-    return { state, outcome: { requests: 2, wastedMs: 500, match: { result, audioMs: 900, abort: () => (state.aborted = true) } } };
+    return { state, outcome: { requests: 2, wastedMs: 500, wastedBytes: 0, match: { result, audioMs: 900, abort: () => (state.aborted = true) } } };
   };
 
   it('uses the transcript and counts every request\'s audio', async () => {
