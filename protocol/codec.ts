@@ -113,7 +113,12 @@ export function encodeClientMessage(message: ClientMessage, dialect: Dialect = '
         ? frame(ClientFrame.UserAudioChunk, message.data)
         : frame(ClientFrame.UserAudioChunk, u32(message.turnId), message.data);
     case 'audioEnd':
-      return legacy ? frame(ClientFrame.UserAudioEnd) : frame(ClientFrame.UserAudioEnd, u32(message.turnId));
+      if (legacy) return frame(ClientFrame.UserAudioEnd);
+      return message.pause === undefined
+        ? frame(ClientFrame.UserAudioEnd, u32(message.turnId))
+        : frame(ClientFrame.UserAudioEnd, u32(message.turnId), u32(message.pause));
+    case 'speechPaused':
+      return frame(ClientFrame.SpeechPaused, u32(message.turnId), u32(message.chunks));
     case 'cancel':
       return frame(ClientFrame.Cancel, u32(message.turnId));
     case 'settings':
@@ -269,6 +274,13 @@ export function decodeClientFrame(bytes: Uint8Array, dialect: Dialect): DecodeRe
           ? ok({ type: 'audioEnd', turnId: 0 })
           : fail(ErrorCode.BadFrame, 'AudioEnd carries no payload.');
       }
+      if (payload.byteLength === 8) {
+        const turn = readTurnId(payload.subarray(0, 4), true);
+        if (!turn.ok) return turn;
+        const pause = view(payload).getUint32(4);
+        return pause === 0 ? fail(ErrorCode.BadFrame, 'AudioEnd pause must count at least one chunk.') : ok({ type: 'audioEnd', turnId: turn.value, pause });
+      }
+      if (payload.byteLength !== 4) return fail(ErrorCode.BadFrame, 'AudioEnd carries a 4-byte turn id and optionally a u32 pause chunk count.');
       const turn = readTurnId(payload, true);
       return turn.ok ? ok({ type: 'audioEnd', turnId: turn.value }) : turn;
     }
@@ -306,6 +318,14 @@ export function decodeClientFrame(bytes: Uint8Array, dialect: Dialect): DecodeRe
       const permille = view(payload).getUint16(6);
       if (permille > 1000) return fail(ErrorCode.BadFrame, 'Interrupt permille must be 0-1000.');
       return ok({ type: 'interrupt', turnId: turn.value, heard: { index, permille } });
+    }
+    case ClientFrame.SpeechPaused: {
+      if (payload.byteLength !== 8) return fail(ErrorCode.BadFrame, 'SpeechPaused carries a turn id and a u32 chunk count.');
+      const turn = readTurnId(payload.subarray(0, 4), true);
+      if (!turn.ok) return turn;
+      const chunks = view(payload).getUint32(4);
+      if (chunks === 0) return fail(ErrorCode.BadFrame, 'SpeechPaused must count at least one chunk.');
+      return ok({ type: 'speechPaused', turnId: turn.value, chunks });
     }
     case ClientFrame.AttachContext: {
       const turn = readTurnId(payload, false);
@@ -396,7 +416,7 @@ function readOkInfo(value: unknown): OkInfo | undefined {
     limits: { maxTextChars: limits.maxTextChars, maxAudioBytes: limits.maxAudioBytes, maxConcurrentTurns: limits.maxConcurrentTurns },
   };
   // Optional: relays older than AttachContext/SpeakText do not send them.
-  for (const key of ['maxContextChars', 'maxContextTokens', 'maxReadAloudChars'] as const) {
+  for (const key of ['maxContextChars', 'maxContextTokens', 'maxReadAloudChars', 'maxSpeculations'] as const) {
     const limit = limits[key];
     if (isCount(limit)) info.limits[key] = limit;
   }

@@ -4,7 +4,6 @@ import type { ErrorInfo, SessionSettings, SpeechCut } from '../../protocol/index
 import { describeCause, type TurnKind, type TurnLogRecord } from '../log.ts';
 import { createSentenceSplitter } from '../speech/sentence-splitter.ts';
 import { createSpeechPipeline, type SpeechPipeline } from '../speech/speech-pipeline.ts';
-import { webmDurationMs } from '../usage/webm-duration.ts';
 import { createSpeechTextCleaner } from '../speech/speech-text.ts';
 import type { SpokenTurn } from './heard.ts';
 import { clearInFlight, recordAnswer, recordQuestion } from './session-ops.ts';
@@ -15,6 +14,8 @@ import type { StoredContext } from './context.ts';
 import { runReadAloud } from './read-aloud.ts';
 import { settleAbort } from './turn-abort.ts';
 import { newMarker, type TurnsInFlight } from './turns-in-flight.ts';
+import { transcribeClip } from './transcribe-clip.ts';
+import { useSpeculation, type SpeculationOutcome } from './speculations.ts';
 
 export { isTurnAbortReason, type TurnAbortReason } from './turn-abort.ts';
 
@@ -32,7 +33,8 @@ export interface TurnSink {
 
 export type TurnInput =
   | { kind: 'text'; text: string }
-  | { kind: 'voice'; audio: Uint8Array; mimeType: string }
+  /** `speculation`: what SpeechPaused started for this turn (parley.v1; speculations.ts). */
+  | { kind: 'voice'; audio: Uint8Array; mimeType: string; speculation?: SpeculationOutcome }
   /** Read-aloud: speak the text sentence by sentence; no chat request, no history. */
   | { kind: 'speak'; text: string };
 
@@ -114,7 +116,6 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       if (input.audio.byteLength === 0) throw new TurnFailure(TurnErrors.emptyAudio());
       settings = (await store.load(session.key))?.settings ?? {};
       const language = settings.language ?? defaults.language;
-      let billedSeconds: number | undefined;
       const partial = defaults.sttStream ? sink.transcriptPartial : undefined;
       const onPartial = partial
         ? live((soFar: string) => {
@@ -122,20 +123,12 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
             partial(soFar);
           })
         : undefined;
-      text = (
-        await upstream.transcribe({
-          audio: input.audio,
-          mimeType: input.mimeType,
-          model: defaults.sttModel,
-          ...(language === '' ? {} : { language }),
-          signal,
-          onUsage: (usage) => (billedSeconds = usage.seconds),
-          ...(onPartial ? { onPartial } : {}),
-        })
-      ).trim();
+      const speculation = input.speculation;
+      let transcript = speculation ? await useSpeculation(speculation, signal, record) : undefined;
+      transcript ??= await transcribeClip(deps, { audio: input.audio, mimeType: input.mimeType, language, signal, ...(onPartial ? { onPartial } : {}) });
+      text = transcript.text;
       record.sttMs = elapsed();
-      // Token-billed models report no duration; the recording's own timestamps then say how long it was.
-      record.transcribedMs = billedSeconds !== undefined ? Math.round(billedSeconds * 1000) : webmDurationMs(input.audio);
+      record.transcribedMs = addMs(record.transcribedMs, transcript.transcribedMs);
       signal.throwIfAborted();
       live(sink.transcript)(text);
       if (text === '') throw new TurnFailure(TurnErrors.noSpeech());
@@ -274,3 +267,6 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
   record.totalMs = elapsed();
   return record;
 }
+
+/** Sums transcribed times; undefined only when no request could say how long its audio was. */
+const addMs = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
