@@ -1,0 +1,160 @@
+// Scenario 10 (issue 10): CPU and allocations per streamed chunk, counted rather than timed, so a
+// busy machine barely moves them. A fixed workload (sessions each streaming one answer of unique
+// deltas, paced slowly enough that the relay keeps up) runs through the naive relay and Parley,
+// each started twice:
+//  - under `valgrind --tool=callgrind` with instrumentation off (10 sessions × 100 deltas, 100 ms
+//    apart: valgrind runs the relay ~50x slower); after an identical unmeasured round (start-up and
+//    JIT warm-up), `callgrind_control -i on` brackets the measured round, and the dump's total is the
+//    instructions the relay executed for it (every thread: GC helpers included);
+//  - with --inspect (1,000 sessions × 40 deltas, 200 ms apart: the live heap of scenario 1's top
+//    level); V8's sampling heap profiler brackets the measured round and counts the bytes allocated
+//    on the heap, collected ones included (bench/lib/heap-sampler.ts).
+// Both include each turn's own work (history write, log line), spread over its deltas.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startFakeOpenAI, type FakeOpenAI } from '../../tests/fakes/fake-openai.ts';
+import { openMany, openSession, type BenchClient } from '../lib/bench-client.ts';
+import { sleep } from '../lib/clock.ts';
+import { connectHeapSampler, inspectorUrl, type AllocationSummary } from '../lib/heap-sampler.ts';
+import { startNaive, startParley, type BenchRelay, type RelayLaunch } from '../lib/relays.ts';
+import { RESULTS_DIR, type Row } from '../lib/report.ts';
+import type { Scenario } from '../lib/scenario.ts';
+import { answerFor } from './overhead.ts';
+
+interface Workload {
+  sessions: number;
+  tokens: number;
+  perTokenMs: number;
+}
+/** Under callgrind the relay runs ~50x slower: 10 streams at 100 ms a token leave it idle between ticks. */
+const COUNTED: Workload = { sessions: 10, tokens: 100, perTokenMs: 100 };
+const SAMPLED: Workload = { sessions: 1000, tokens: 40, perTokenMs: 200 };
+
+type Kind = 'naive' | 'parley';
+
+const start = (kind: Kind, fake: FakeOpenAI, launch: RelayLaunch) => (kind === 'parley' ? startParley(fake, {}, launch) : startNaive(fake, launch));
+
+/** Every session asks for `tokens` deltas at once; resolves when every answer ended. Returns chunks received. */
+async function streamOnce(clients: BenchClient[], run: string, tokens: number): Promise<number> {
+  let chunks = 0;
+  await Promise.all(
+    clients.map(
+      (client, i) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`${run}: answer ${i} did not end`)), 600_000);
+          client.onFrame = (frame) => {
+            if (frame.type === 'textChunk') chunks++;
+            if (frame.type === 'error') reject(new Error(`${run}: ${frame.error.code}`));
+            if (frame.type !== 'textEnd') return;
+            clearTimeout(timer);
+            resolve();
+          };
+          client.send({ type: 'userText', turnId: client.dialect === 'v1' ? 1 : 0, text: `bench ${run}s${i} ${tokens}` });
+        }),
+    ),
+  );
+  // The turn's log line and metrics run in setImmediate after TextEnd: let them land in the window.
+  await sleep(300);
+  return chunks;
+}
+
+/** A warm-up round on its own sessions, then `measure` brackets the measured round. */
+async function measuredRound<T>(relay: BenchRelay, run: string, work: Workload, measure: (round: () => Promise<number>) => Promise<T>): Promise<T> {
+  const warm = await openMany(work.sessions, 50, (i) => openSession(relay, `${run}w-${i}`));
+  await streamOnce(warm, `${run}w`, work.tokens);
+  const clients = await openMany(work.sessions, 50, (i) => openSession(relay, `${run}-${i}`));
+  try {
+    return await measure(() => streamOnce(clients, run, work.tokens));
+  } finally {
+    for (const client of [...warm, ...clients]) client.close();
+  }
+}
+
+async function instructions(kind: Kind, fake: FakeOpenAI, dir: string): Promise<{ instructions: number; chunks: number }> {
+  const wrapper = ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, `${kind}.%p`)}`];
+  const relay = await start(kind, fake, { wrapper });
+  const control = (...args: string[]) => execFileSync('callgrind_control', [...args, String(relay.pid)], { stdio: 'ignore' });
+  try {
+    fake.setLatency({ perTokenMs: COUNTED.perTokenMs });
+    return await measuredRound(relay, `cg-${kind}`, COUNTED, async (round) => {
+      control('-i', 'on');
+      const chunks = await round();
+      control('-d');
+      control('-i', 'off');
+      const dump = readdirSync(dir).find((name) => name.startsWith(`${kind}.${relay.pid}.`));
+      if (dump === undefined) throw new Error(`callgrind wrote no dump for ${kind}`);
+      const total = /^totals:\s+(\d+)/m.exec(readFileSync(join(dir, dump), 'utf8'))?.[1];
+      if (total === undefined) throw new Error(`no totals line in ${dump}`);
+      return { instructions: Number(total), chunks };
+    });
+  } finally {
+    await relay.stop();
+  }
+}
+
+async function allocations(kind: Kind, fake: FakeOpenAI): Promise<AllocationSummary & { chunks: number }> {
+  const relay = await start(kind, fake, { nodeArgs: ['--inspect=127.0.0.1:0'] });
+  const sampler = await connectHeapSampler(await inspectorUrl(relay.logs));
+  try {
+    fake.setLatency({ perTokenMs: SAMPLED.perTokenMs });
+    return await measuredRound(relay, `hp-${kind}`, SAMPLED, async (round) => {
+      await sampler.start();
+      const chunks = await round();
+      return { ...(await sampler.stop()), chunks };
+    });
+  } finally {
+    sampler.close();
+    await relay.stop();
+  }
+}
+
+export const cpuPerChunk: Scenario = {
+  name: 'cpu-per-chunk',
+  title: 'instructions and heap allocations per streamed chunk (counted, not timed)',
+  async run(log) {
+    const dir = join(RESULTS_DIR, `callgrind-${Date.now()}`);
+    mkdirSync(dir, { recursive: true });
+    const fake = await startFakeOpenAI({
+      latency: { firstTokenMs: 50, perTokenMs: COUNTED.perTokenMs, sttMs: 0, ttsMs: 0 },
+      steadyTokens: true,
+      answer: (messages) => answerFor(messages.filter((m) => m.role === 'user').at(-1)?.content ?? ''),
+    });
+    const results: Partial<Record<Kind, { instructions: number; bytes: number; top: AllocationSummary['top'] }>> = {};
+    try {
+      for (const kind of ['naive', 'parley'] as const) {
+        const counted = await instructions(kind, fake, dir);
+        const sampled = await allocations(kind, fake);
+        const countedChunks = COUNTED.sessions * COUNTED.tokens;
+        const sampledChunks = SAMPLED.sessions * SAMPLED.tokens;
+        // Every chunk must arrive: a lost one would make the per-chunk figures look cheaper.
+        if (counted.chunks !== countedChunks || sampled.chunks !== sampledChunks)
+          throw new Error(`${kind}: ${counted.chunks} of ${countedChunks} / ${sampled.chunks} of ${sampledChunks} chunks arrived`);
+        const perChunk = { instructions: counted.instructions / countedChunks, bytes: sampled.bytes / sampledChunks };
+        results[kind] = { ...perChunk, top: sampled.top };
+        log(`  ${kind}: ${(perChunk.instructions / 1000).toFixed(1)} k instructions, ${perChunk.bytes.toFixed(0)} B allocated per chunk`);
+        for (const site of sampled.top) log(`      ${(site.bytes / sampledChunks).toFixed(0).padStart(6)} B/chunk  ${site.name}`);
+      }
+    } finally {
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const p = results.parley;
+    const n = results.naive;
+    if (!p || !n) return [];
+    const scenario = '10 cpu per chunk';
+    const rows: Row[] = [
+      {
+        scenario,
+        metric: `instructions per chunk (callgrind, ${COUNTED.sessions}×${COUNTED.tokens}, turn work included)`,
+        parley: `${(p.instructions / 1000).toFixed(1)} k`,
+        baseline: `${(n.instructions / 1000).toFixed(1)} k`,
+        data: { parley: p, naive: n, counted: COUNTED, sampled: SAMPLED },
+      },
+      { scenario, metric: 'instructions ratio Parley/naive', parley: `${(p.instructions / n.instructions).toFixed(2)}x` },
+      { scenario, metric: `heap bytes allocated per chunk (sampling profiler, ${SAMPLED.sessions}×${SAMPLED.tokens})`, parley: `${p.bytes.toFixed(0)} B`, baseline: `${n.bytes.toFixed(0)} B` },
+      { scenario, metric: 'allocation ratio Parley/naive', parley: `${(p.bytes / n.bytes).toFixed(2)}x` },
+    ];
+    return rows;
+  },
+};
