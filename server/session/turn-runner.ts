@@ -217,7 +217,8 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       }
     };
 
-    let answer = '';
+    // Parts joined once at the end: the answer is built per delta on the hot path.
+    const parts: string[] = [];
     const stream = upstream.streamChat({
       messages,
       model: settings.model ?? defaults.chatModel,
@@ -232,11 +233,13 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       if (delta === '') continue;
       record.firstTokenMs ??= elapsed();
       record.chunks++;
-      answer += delta;
-      live(sink.textChunk)(delta);
+      parts.push(delta);
+      // Not live(): two closures and an arguments array per delta; the abort was checked just above.
+      sink.textChunk(delta);
       if (splitter) pushSentences(splitter.push(delta));
     }
     signal.throwIfAborted();
+    const answer = parts.join('');
     if (splitter) pushSentences(splitter.flush());
     // History first, so a client that sends its next message on TextEnd already has this answer in
     // context; and TextEnd is only sent once the answer is saved (a store outage fails the turn).
