@@ -11,11 +11,12 @@
 //    on the heap, collected ones included (bench/lib/heap-sampler.ts).
 // Both include each turn's own work (history write, log line), spread over its deltas.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeOpenAI, type FakeOpenAI } from '../../tests/fakes/fake-openai.ts';
 import { openMany, openSession, type BenchClient } from '../lib/bench-client.ts';
 import { sleep } from '../lib/clock.ts';
+import { splitInstructions } from '../lib/callgrind.ts';
 import { connectHeapSampler, inspectorUrl, type AllocationSummary } from '../lib/heap-sampler.ts';
 import { startNaive, startParley, type BenchRelay, type RelayLaunch } from '../lib/relays.ts';
 import { RESULTS_DIR, type Row } from '../lib/report.ts';
@@ -29,6 +30,8 @@ interface Workload {
 }
 /** Under callgrind the relay runs ~50x slower: 10 streams at 200 ms a token leave it idle between deltas. */
 const COUNTED: Workload = { sessions: 10, tokens: 50, perTokenMs: 200 };
+/** The same with short answers: the difference separates each turn's own work from each delta's. */
+const COUNTED_SHORT: Workload = { ...COUNTED, tokens: 5 };
 const SAMPLED: Workload = { sessions: 1000, tokens: 40, perTokenMs: 200 };
 
 type Kind = 'naive' | 'parley';
@@ -41,6 +44,7 @@ const start = (kind: Kind, fake: FakeOpenAI, launch: RelayLaunch) => (kind === '
  * changes the work per delta); resolves when every answer ended. Returns chunks received.
  */
 async function streamOnce(clients: BenchClient[], run: string, work: Workload, turnId: number): Promise<number> {
+  if (clients.length !== work.sessions) throw new Error(`${run}: ${clients.length} clients for ${work.sessions} sessions`);
   let chunks = 0;
   await Promise.all(
     clients.map(
@@ -65,22 +69,35 @@ async function streamOnce(clients: BenchClient[], run: string, work: Workload, t
 }
 
 /** Two warm-up rounds on their own sessions, then `measure` brackets the measured rounds (turn 1, 2, …). */
-async function measuredRounds<T>(relay: BenchRelay, run: string, work: Workload, measure: (round: (turnId: number) => Promise<number>) => Promise<T>): Promise<T> {
+async function measuredRounds<T>(
+  relay: BenchRelay,
+  run: string,
+  work: Workload,
+  measure: (round: (turnId: number, tokens?: number) => Promise<number>) => Promise<T>,
+): Promise<T> {
   const warm = await openMany(work.sessions, 50, (i) => openSession(relay, `${run}w-${i}`));
   for (const turnId of [1, 2]) await streamOnce(warm, `${run}w`, work, turnId);
   const clients = await openMany(work.sessions, 50, (i) => openSession(relay, `${run}-${i}`));
   try {
-    return await measure((turnId) => streamOnce(clients, run, work, turnId));
+    return await measure((turnId, tokens = work.tokens) => streamOnce(clients, run, { ...work, tokens }, turnId));
   } finally {
     for (const client of [...warm, ...clients]) client.close();
   }
 }
 
-/** Counted rounds per relay: one round's figure moves by tens of percent with when V8 compiles and collects. */
-const COUNTED_ROUNDS = 5;
+/** Counted rounds per relay and answer length, alternating long and short. */
+const COUNTED_ROUNDS = 4;
 
-/** Instructions the relay executed in each of COUNTED_ROUNDS rounds, and the chunks that arrived in all. */
-async function instructions(kind: Kind, fake: FakeOpenAI, dir: string): Promise<{ perRound: number[]; chunks: number }> {
+export interface CountedRound {
+  tokens: number;
+  /** Per chunk: all instructions, V8's compilers, the GC. */
+  total: number;
+  compiler: number;
+  gc: number;
+}
+
+/** Instructions the relay executed per chunk in each counted round, and the chunks that arrived in all. */
+async function instructions(kind: Kind, fake: FakeOpenAI, dir: string): Promise<{ rounds: CountedRound[]; chunks: number }> {
   const wrapper = ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, `${kind}.%p`)}`];
   const relay = await start(kind, fake, { wrapper });
   const control = (...args: string[]) => execFileSync('callgrind_control', [...args, String(relay.pid)], { stdio: 'ignore' });
@@ -88,24 +105,41 @@ async function instructions(kind: Kind, fake: FakeOpenAI, dir: string): Promise<
     fake.setLatency({ perTokenMs: COUNTED.perTokenMs });
     return await measuredRounds(relay, `cg-${kind}`, COUNTED, async (round) => {
       let chunks = 0;
+      const lengths: number[] = [];
       control('-i', 'on');
       // Each dump holds the counts since the previous one: one file per round.
-      for (let turnId = 1; turnId <= COUNTED_ROUNDS; turnId++) {
-        chunks += await round(turnId);
+      for (let i = 0; i < COUNTED_ROUNDS * 2; i++) {
+        const tokens = i % 2 === 0 ? COUNTED.tokens : COUNTED_SHORT.tokens;
+        lengths.push(tokens);
+        chunks += await round(i + 1, tokens);
         control('-d');
       }
       control('-i', 'off');
-      const perRound = Array.from({ length: COUNTED_ROUNDS }, (_, i) => {
-        const file = join(dir, `${kind}.${relay.pid}.${i + 1}`);
-        const total = /^totals:\s+(\d+)/m.exec(readFileSync(file, 'utf8'))?.[1];
-        if (total === undefined) throw new Error(`no totals line in ${file}`);
-        return Number(total);
+      const rounds = lengths.map((tokens, i): CountedRound => {
+        const split = splitInstructions(join(dir, `${kind}.${relay.pid}.${i + 1}`));
+        const perChunk = (n: number) => n / (COUNTED.sessions * tokens);
+        return { tokens, total: perChunk(split.total), compiler: perChunk(split.compiler), gc: perChunk(split.gc) };
       });
-      return { perRound, chunks };
+      return { rounds, chunks };
     });
   } finally {
     await relay.stop();
   }
+}
+
+/**
+ * Steady instructions (all but the compilers) per chunk, mean over the rounds of each length; then
+ * per delta and per turn from the two lengths: per chunk = delta + turn / tokens.
+ */
+export function steadyCost(rounds: readonly CountedRound[]): { long: number; short: number; perDelta: number; perTurn: number; gc: number } {
+  const mean = (tokens: number, pick: (r: CountedRound) => number) => {
+    const of = rounds.filter((r) => r.tokens === tokens).map(pick);
+    return of.reduce((a, b) => a + b, 0) / Math.max(1, of.length);
+  };
+  const long = mean(COUNTED.tokens, (r) => r.total - r.compiler);
+  const short = mean(COUNTED_SHORT.tokens, (r) => r.total - r.compiler);
+  const perTurn = (short - long) / (1 / COUNTED_SHORT.tokens - 1 / COUNTED.tokens);
+  return { long, short, perDelta: long - perTurn / COUNTED.tokens, perTurn, gc: mean(COUNTED.tokens, (r) => r.gc) };
 }
 
 async function allocations(kind: Kind, fake: FakeOpenAI): Promise<AllocationSummary & { chunks: number }> {
@@ -135,24 +169,22 @@ export const cpuPerChunk: Scenario = {
       steadyTokens: true,
       answer: (messages) => answerFor(messages.filter((m) => m.role === 'user').at(-1)?.content ?? ''),
     });
-    const results: Partial<Record<Kind, { instructions: number; mean: number; rounds: number[]; bytes: number; top: AllocationSummary['top'] }>> = {};
+    type Result = ReturnType<typeof steadyCost> & { rounds: CountedRound[]; bytes: number; top: AllocationSummary['top'] };
+    const results: Partial<Record<Kind, Result>> = {};
     try {
       for (const kind of ['naive', 'parley'] as const) {
         const counted = await instructions(kind, fake, dir);
         const sampled = await allocations(kind, fake);
-        const countedChunks = COUNTED.sessions * COUNTED.tokens * COUNTED_ROUNDS;
+        const countedChunks = COUNTED.sessions * (COUNTED.tokens + COUNTED_SHORT.tokens) * COUNTED_ROUNDS;
         const sampledChunks = SAMPLED.sessions * SAMPLED.tokens;
         // Every chunk must arrive: a lost one would make the per-chunk figures look cheaper.
         if (counted.chunks !== countedChunks || sampled.chunks !== sampledChunks)
           throw new Error(`${kind}: ${counted.chunks} of ${countedChunks} / ${sampled.chunks} of ${sampledChunks} chunks arrived`);
-        // Per round, per chunk, in order. The lowest round is the figure: rounds in which V8 ran a major
-        // GC or compiled more cost up to twice as much, and which rounds those are varies run to run
-        // (docs/reliability.md); the mean, with them, is shown alongside.
-        const rounds = counted.perRound.map((total) => total / (COUNTED.sessions * COUNTED.tokens));
-        const perChunk = { instructions: Math.min(...rounds), mean: rounds.reduce((a, b) => a + b, 0) / rounds.length, bytes: sampled.bytes / sampledChunks };
-        results[kind] = { ...perChunk, rounds, top: sampled.top };
+        const steady = steadyCost(counted.rounds);
+        results[kind] = { ...steady, rounds: counted.rounds, bytes: sampled.bytes / sampledChunks, top: sampled.top };
         const k = (n: number) => (n / 1000).toFixed(1);
-        log(`  ${kind}: ${k(perChunk.instructions)} k instructions per chunk, mean ${k(perChunk.mean)} k (rounds ${rounds.map(k).join(', ')} k), ${perChunk.bytes.toFixed(0)} B allocated per chunk`);
+        for (const r of counted.rounds) log(`    ${kind} round of ${r.tokens}: ${k(r.total)} k per chunk, compilers ${k(r.compiler)} k, GC ${k(r.gc)} k`);
+        log(`  ${kind}: steady ${k(steady.long)} k instructions per chunk at ${COUNTED.tokens} a turn (${k(steady.perDelta)} k per delta + ${k(steady.perTurn)} k per turn), ${(sampled.bytes / sampledChunks).toFixed(0)} B allocated per chunk`);
         for (const site of sampled.top) log(`      ${(site.bytes / sampledChunks).toFixed(0).padStart(6)} B/chunk  ${site.name}`);
       }
     } finally {
@@ -165,23 +197,22 @@ export const cpuPerChunk: Scenario = {
     const n = results.naive;
     if (!p || !n) return [];
     const scenario = '14 cpu per chunk';
+    const k = (value: number) => `${(value / 1000).toFixed(1)} k`;
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
     const rows: Row[] = [
       {
         scenario,
-        metric: `instructions per chunk (callgrind, ${COUNTED.sessions}×${COUNTED.tokens}, lowest of ${COUNTED_ROUNDS} rounds, turn work included)`,
-        parley: `${(p.instructions / 1000).toFixed(1)} k`,
-        baseline: `${(n.instructions / 1000).toFixed(1)} k`,
-        data: { parley: p, naive: n, counted: COUNTED, sampled: SAMPLED },
+        metric: `steady instructions per chunk, ${COUNTED.tokens} a turn (callgrind, all but V8's compilers, mean of ${COUNTED_ROUNDS} rounds)`,
+        parley: k(p.long),
+        baseline: k(n.long),
+        data: { parley: p, naive: n, counted: COUNTED, short: COUNTED_SHORT, sampled: SAMPLED },
       },
-      { scenario, metric: 'instructions ratio Parley/naive (lowest rounds)', parley: `${(p.instructions / n.instructions).toFixed(2)}x` },
-      {
-        scenario,
-        metric: `instructions per chunk, mean of ${COUNTED_ROUNDS} rounds (major GCs included, noisy)`,
-        parley: `${(p.mean / 1000).toFixed(1)} k`,
-        baseline: `${(n.mean / 1000).toFixed(1)} k`,
-      },
+      { scenario, metric: 'steady instructions ratio Parley/naive', parley: ratio(p.long, n.long) },
+      { scenario, metric: `instructions per delta (from ${COUNTED.tokens}- and ${COUNTED_SHORT.tokens}-delta turns)`, parley: k(p.perDelta), baseline: k(n.perDelta) },
+      { scenario, metric: 'instructions per turn (the same two lengths)', parley: k(p.perTurn), baseline: k(n.perTurn) },
+      { scenario, metric: 'GC instructions per chunk', parley: k(p.gc), baseline: k(n.gc) },
       { scenario, metric: `heap bytes allocated per chunk (sampling profiler, ${SAMPLED.sessions}×${SAMPLED.tokens})`, parley: `${p.bytes.toFixed(0)} B`, baseline: `${n.bytes.toFixed(0)} B` },
-      { scenario, metric: 'allocation ratio Parley/naive', parley: `${(p.bytes / n.bytes).toFixed(2)}x` },
+      { scenario, metric: 'allocation ratio Parley/naive', parley: ratio(p.bytes, n.bytes) },
     ];
     return rows;
   },
