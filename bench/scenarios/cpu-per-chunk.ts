@@ -1,15 +1,15 @@
 // Scenario 14 (issue 10): CPU and allocations per streamed chunk, counted rather than timed, so a
-// busy machine barely moves them. A fixed workload (sessions each streaming one answer of unique
-// deltas, paced slowly enough that the relay keeps up) runs through the naive relay and Parley,
-// each started twice:
-//  - under `valgrind --tool=callgrind` with instrumentation off (10 sessions × 100 deltas, 100 ms
-//    apart: valgrind runs the relay ~50x slower); after an identical unmeasured round (start-up and
-//    JIT warm-up), `callgrind_control -i on` brackets the measured round, and the dump's total is the
-//    instructions the relay executed for it (every thread: GC helpers included);
+// busy machine barely moves them. Fixed workloads (sessions each streaming answers of unique deltas,
+// their starts spread over one token interval and paced slowly enough that the relay keeps up) run
+// through the naive relay and Parley, each started twice:
+//  - under `valgrind --tool=callgrind` with instrumentation off (10 sessions, deltas 200 ms apart:
+//    valgrind runs the relay ~50x slower); after two unmeasured rounds, `callgrind_control -i on`
+//    and one dump per round, alternating 50- and 5-delta answers. Every relay thread is counted; V8's
+//    compilers (30-70 % of a round, falling round by round as the relay warms up) and the GC are split off
+//    (bench/lib/callgrind.ts), and the two lengths separate per-delta from per-turn work;
 //  - with --inspect (1,000 sessions × 40 deltas, 200 ms apart: the live heap of scenario 1's top
-//    level); V8's sampling heap profiler brackets the measured round and counts the bytes allocated
-//    on the heap, collected ones included (bench/lib/heap-sampler.ts).
-// Both include each turn's own work (history write, log line), spread over its deltas.
+//    level); V8's sampling heap profiler brackets one round and counts the bytes allocated on the
+//    heap, collected ones included (bench/lib/heap-sampler.ts).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -128,18 +128,21 @@ async function instructions(kind: Kind, fake: FakeOpenAI, dir: string): Promise<
 }
 
 /**
- * Steady instructions (all but the compilers) per chunk, mean over the rounds of each length; then
- * per delta and per turn from the two lengths: per chunk = delta + turn / tokens.
+ * Steady instructions per chunk: all but V8's compilers and the GC (a major GC lands in a round or
+ * not, and costs up to 20x a short round's own work), median over the rounds of each length; then per
+ * delta and per turn from the two lengths (per chunk = delta + turn / tokens). GC is reported apart.
  */
 export function steadyCost(rounds: readonly CountedRound[]): { long: number; short: number; perDelta: number; perTurn: number; gc: number } {
-  const mean = (tokens: number, pick: (r: CountedRound) => number) => {
-    const of = rounds.filter((r) => r.tokens === tokens).map(pick);
-    return of.reduce((a, b) => a + b, 0) / Math.max(1, of.length);
+  const median = (tokens: number, pick: (r: CountedRound) => number) => {
+    const of = rounds.filter((r) => r.tokens === tokens).map(pick).sort((a, b) => a - b);
+    const mid = of.length / 2;
+    return of.length % 2 === 1 ? (of[Math.floor(mid)] ?? Number.NaN) : ((of[mid - 1] ?? Number.NaN) + (of[mid] ?? Number.NaN)) / 2;
   };
-  const long = mean(COUNTED.tokens, (r) => r.total - r.compiler);
-  const short = mean(COUNTED_SHORT.tokens, (r) => r.total - r.compiler);
+  const steady = (r: CountedRound) => r.total - r.compiler - r.gc;
+  const long = median(COUNTED.tokens, steady);
+  const short = median(COUNTED_SHORT.tokens, steady);
   const perTurn = (short - long) / (1 / COUNTED_SHORT.tokens - 1 / COUNTED.tokens);
-  return { long, short, perDelta: long - perTurn / COUNTED.tokens, perTurn, gc: mean(COUNTED.tokens, (r) => r.gc) };
+  return { long, short, perDelta: long - perTurn / COUNTED.tokens, perTurn, gc: median(COUNTED.tokens, (r) => r.gc) };
 }
 
 async function allocations(kind: Kind, fake: FakeOpenAI): Promise<AllocationSummary & { chunks: number }> {
@@ -202,7 +205,7 @@ export const cpuPerChunk: Scenario = {
     const rows: Row[] = [
       {
         scenario,
-        metric: `steady instructions per chunk, ${COUNTED.tokens} a turn (callgrind, all but V8's compilers, mean of ${COUNTED_ROUNDS} rounds)`,
+        metric: `steady instructions per chunk, ${COUNTED.tokens} a turn (callgrind, all but V8's compilers and GC, median of ${COUNTED_ROUNDS} rounds)`,
         parley: k(p.long),
         baseline: k(n.long),
         data: { parley: p, naive: n, counted: COUNTED, short: COUNTED_SHORT, sampled: SAMPLED },
@@ -210,7 +213,7 @@ export const cpuPerChunk: Scenario = {
       { scenario, metric: 'steady instructions ratio Parley/naive', parley: ratio(p.long, n.long) },
       { scenario, metric: `instructions per delta (from ${COUNTED.tokens}- and ${COUNTED_SHORT.tokens}-delta turns)`, parley: k(p.perDelta), baseline: k(n.perDelta) },
       { scenario, metric: 'instructions per turn (the same two lengths)', parley: k(p.perTurn), baseline: k(n.perTurn) },
-      { scenario, metric: 'GC instructions per chunk', parley: k(p.gc), baseline: k(n.gc) },
+      { scenario, metric: `GC instructions per chunk, ${COUNTED.tokens} a turn (median round)`, parley: k(p.gc), baseline: k(n.gc) },
       { scenario, metric: `heap bytes allocated per chunk (sampling profiler, ${SAMPLED.sessions}×${SAMPLED.tokens})`, parley: `${p.bytes.toFixed(0)} B`, baseline: `${n.bytes.toFixed(0)} B` },
       { scenario, metric: 'allocation ratio Parley/naive', parley: ratio(p.bytes, n.bytes) },
     ];
