@@ -55,3 +55,33 @@ export function splitInstructions(path: string): InstructionSplit {
   }
   return split;
 }
+
+/** One counted round of scenario 14, per chunk: all instructions, V8's compilers, the GC. */
+export interface CountedRound {
+  tokens: number;
+  total: number;
+  compiler: number;
+  gc: number;
+}
+
+/**
+ * Steady instructions per chunk: all but V8's compilers and the GC (a major GC lands in a round or
+ * not, and costs up to 20x a short round's own work), median over the rounds of each length; then per
+ * delta and per turn from the two lengths (per chunk = delta + turn / deltas). GC is reported apart.
+ */
+export function steadyCost(
+  rounds: readonly CountedRound[],
+  longTokens: number,
+  shortTokens: number,
+): { long: number; short: number; perDelta: number; perTurn: number; gc: number } {
+  const median = (tokens: number, pick: (r: CountedRound) => number) => {
+    const of = rounds.filter((r) => r.tokens === tokens).map(pick).sort((a, b) => a - b);
+    const mid = of.length / 2;
+    return of.length % 2 === 1 ? (of[Math.floor(mid)] ?? Number.NaN) : ((of[mid - 1] ?? Number.NaN) + (of[mid] ?? Number.NaN)) / 2;
+  };
+  const steady = (r: CountedRound) => r.total - r.compiler - r.gc;
+  const long = median(longTokens, steady);
+  const short = median(shortTokens, steady);
+  const perTurn = (short - long) / (1 / shortTokens - 1 / longTokens);
+  return { long, short, perDelta: long - perTurn / longTokens, perTurn, gc: median(longTokens, (r) => r.gc) };
+}

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { startFakeOpenAI, type FakeOpenAI } from '../../tests/fakes/fake-openai.ts';
 import { openMany, openSession, type BenchClient } from '../lib/bench-client.ts';
 import { sleep } from '../lib/clock.ts';
-import { splitInstructions } from '../lib/callgrind.ts';
+import { splitInstructions, steadyCost, type CountedRound } from '../lib/callgrind.ts';
 import { connectHeapSampler, inspectorUrl, type AllocationSummary } from '../lib/heap-sampler.ts';
 import { startNaive, startParley, type BenchRelay, type RelayLaunch } from '../lib/relays.ts';
 import { RESULTS_DIR, type Row } from '../lib/report.ts';
@@ -88,14 +88,6 @@ async function measuredRounds<T>(
 /** Counted rounds per relay and answer length, alternating long and short. */
 const COUNTED_ROUNDS = 4;
 
-export interface CountedRound {
-  tokens: number;
-  /** Per chunk: all instructions, V8's compilers, the GC. */
-  total: number;
-  compiler: number;
-  gc: number;
-}
-
 /** Instructions the relay executed per chunk in each counted round, and the chunks that arrived in all. */
 async function instructions(kind: Kind, fake: FakeOpenAI, dir: string): Promise<{ rounds: CountedRound[]; chunks: number }> {
   const wrapper = ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, `${kind}.%p`)}`];
@@ -125,24 +117,6 @@ async function instructions(kind: Kind, fake: FakeOpenAI, dir: string): Promise<
   } finally {
     await relay.stop();
   }
-}
-
-/**
- * Steady instructions per chunk: all but V8's compilers and the GC (a major GC lands in a round or
- * not, and costs up to 20x a short round's own work), median over the rounds of each length; then per
- * delta and per turn from the two lengths (per chunk = delta + turn / tokens). GC is reported apart.
- */
-export function steadyCost(rounds: readonly CountedRound[]): { long: number; short: number; perDelta: number; perTurn: number; gc: number } {
-  const median = (tokens: number, pick: (r: CountedRound) => number) => {
-    const of = rounds.filter((r) => r.tokens === tokens).map(pick).sort((a, b) => a - b);
-    const mid = of.length / 2;
-    return of.length % 2 === 1 ? (of[Math.floor(mid)] ?? Number.NaN) : ((of[mid - 1] ?? Number.NaN) + (of[mid] ?? Number.NaN)) / 2;
-  };
-  const steady = (r: CountedRound) => r.total - r.compiler - r.gc;
-  const long = median(COUNTED.tokens, steady);
-  const short = median(COUNTED_SHORT.tokens, steady);
-  const perTurn = (short - long) / (1 / COUNTED_SHORT.tokens - 1 / COUNTED.tokens);
-  return { long, short, perDelta: long - perTurn / COUNTED.tokens, perTurn, gc: median(COUNTED.tokens, (r) => r.gc) };
 }
 
 async function allocations(kind: Kind, fake: FakeOpenAI): Promise<AllocationSummary & { chunks: number }> {
@@ -183,7 +157,7 @@ export const cpuPerChunk: Scenario = {
         // Every chunk must arrive: a lost one would make the per-chunk figures look cheaper.
         if (counted.chunks !== countedChunks || sampled.chunks !== sampledChunks)
           throw new Error(`${kind}: ${counted.chunks} of ${countedChunks} / ${sampled.chunks} of ${sampledChunks} chunks arrived`);
-        const steady = steadyCost(counted.rounds);
+        const steady = steadyCost(counted.rounds, COUNTED.tokens, COUNTED_SHORT.tokens);
         results[kind] = { ...steady, rounds: counted.rounds, bytes: sampled.bytes / sampledChunks, top: sampled.top };
         const k = (n: number) => (n / 1000).toFixed(1);
         for (const r of counted.rounds) log(`    ${kind} round of ${r.tokens}: ${k(r.total)} k per chunk, compilers ${k(r.compiler)} k, GC ${k(r.gc)} k`);
