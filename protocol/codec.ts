@@ -38,22 +38,56 @@ function frame(type: number, ...parts: Uint8Array[]): Uint8Array {
 }
 
 /**
- * Type byte, optional big-endian turn id, UTF-8 text: one allocation instead of four. This is every
- * TextChunk, the relay's most frequent frame (docs/reliability.md, chunk latency).
+ * TextChunk frames are carved out of a shared pool, as Node's `Buffer.allocUnsafe` does: a frame is a
+ * view of bytes no later frame overwrites (a full pool is replaced, never reused), so it can wait in a
+ * send queue. This is every TextChunk, the relay's most frequent frame: a fresh small typed array per
+ * frame lived on the V8 heap until `subarray` moved it into an ArrayBuffer of its own, the largest
+ * allocation Parley added per delta (docs/reliability.md, allocations per delta).
  */
+const TEXT_POOL_BYTES = 16 * 1024;
+let textPool = new Uint8Array(TEXT_POOL_BYTES);
+let textPoolUsed = 0;
+
+/** Type byte, optional big-endian turn id, UTF-8 text. */
 function textFrame(type: number, turnId: number | undefined, text: string): Uint8Array {
   const head = turnId === undefined ? 1 : 5;
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit; the frame is a view of the bytes written.
-  const out = new Uint8Array(head + text.length * 3);
-  out[0] = type;
-  if (turnId !== undefined) {
-    out[1] = turnId >>> 24;
-    out[2] = (turnId >>> 16) & 0xff;
-    out[3] = (turnId >>> 8) & 0xff;
-    out[4] = turnId & 0xff;
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+  const most = head + text.length * 3;
+  if (most > TEXT_POOL_BYTES / 8) {
+    // A long text (a coalesced chunk, a long delta) gets its own buffer rather than most of a pool.
+    const out = new Uint8Array(most);
+    writeHead(out, 0, type, turnId);
+    return out.subarray(0, head + encoder.encodeInto(text, out.subarray(head)).written);
   }
-  const { written } = encoder.encodeInto(text, out.subarray(head));
-  return out.subarray(0, head + written);
+  if (textPoolUsed + most > TEXT_POOL_BYTES) {
+    textPool = new Uint8Array(TEXT_POOL_BYTES);
+    textPoolUsed = 0;
+  }
+  const pool = textPool;
+  const start = textPoolUsed;
+  writeHead(pool, start, type, turnId);
+  let end = start + head;
+  // Deltas are a few characters, mostly ASCII: copying those directly saves encodeInto's target view.
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) {
+      end = start + head + encoder.encodeInto(text, pool.subarray(start + head, start + most)).written;
+      break;
+    }
+    pool[end++] = code;
+  }
+  // Eight-byte aligned, as Node's pool does.
+  textPoolUsed = (end + 7) & ~7;
+  return pool.subarray(start, end);
+}
+
+function writeHead(out: Uint8Array, at: number, type: number, turnId: number | undefined): void {
+  out[at] = type;
+  if (turnId === undefined) return;
+  out[at + 1] = turnId >>> 24;
+  out[at + 2] = (turnId >>> 16) & 0xff;
+  out[at + 3] = (turnId >>> 8) & 0xff;
+  out[at + 4] = turnId & 0xff;
 }
 
 function u32(value: number): Uint8Array {

@@ -98,9 +98,9 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
   };
   let stage: UpstreamStage = input.kind === 'voice' ? 'stt' : 'chat';
   let speech: SpeechPipeline | undefined;
-  // Lets a failed answer stop its own speech requests without touching the caller's controller.
-  const failure = new AbortController();
-  const speechSignal = AbortSignal.any([signal, failure.signal]);
+  // Lets a failed answer stop its own speech requests without touching the caller's controller. Made
+  // only for a spoken answer: AbortSignal.any costs about 20 µs on Node 20.20, and a text turn needs none.
+  let failure: AbortController | undefined;
   const { inFlight } = request;
   const marker = inFlight ? newMarker(inFlight, turnId) : undefined;
   if (marker) inFlight?.start(marker.id);
@@ -167,6 +167,8 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
     // Written text with nothing to say (a rule, the inside of a code block) counts as heard with the next spoken sentence.
     let unspoken = '';
     if (speak) {
+      failure = new AbortController();
+      const speechSignal = AbortSignal.any([signal, failure.signal]);
       const voice = settings.voice ?? defaults.voice;
       const speed = settings.speed;
       speech = createSpeechPipeline({
@@ -210,7 +212,8 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       }
     };
 
-    let answer = '';
+    // Parts joined once at the end: the answer is built per delta on the hot path.
+    const parts: string[] = [];
     const stream = upstream.streamChat({
       messages,
       model: settings.model ?? defaults.chatModel,
@@ -225,11 +228,13 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       if (delta === '') continue;
       record.firstTokenMs ??= elapsed();
       record.chunks++;
-      answer += delta;
-      live(sink.textChunk)(delta);
+      parts.push(delta);
+      // Not live(): two closures and an arguments array per delta; the abort was checked just above.
+      sink.textChunk(delta);
       if (splitter) pushSentences(splitter.push(delta));
     }
     signal.throwIfAborted();
+    const answer = parts.join('');
     if (splitter) pushSentences(splitter.flush());
     // History first, so a client that sends its next message on TextEnd already has this answer in
     // context; and TextEnd is only sent once the answer is saved (a store outage fails the turn).
@@ -257,7 +262,7 @@ async function runAnswer(deps: TurnDeps, request: TurnRequest, input: Exclude<Tu
       record.errorCause = describeCause(error);
       live(sink.error)(info);
       // Speech requests still in flight are useless once the answer failed.
-      failure.abort('failed');
+      failure?.abort('failed');
       // Settles quickly now that its requests are aborted; their errors are expected and dropped.
       await speech?.finish().catch(() => undefined);
     }

@@ -125,12 +125,21 @@ describe('server frames', () => {
   });
 
   it('encodes text chunks as type, turn id and exactly the UTF-8 bytes, whatever the characters', () => {
-    for (const text of ['', 'é', '€ and 😀 in one', 'ü'.repeat(1000), '\u{10FFFF}x']) {
+    for (const text of ['', 'é', '€ and 😀 in one', 'ascii first, then € and 😀', 'ü'.repeat(1000), '\u{10FFFF}x']) {
       const utf8 = new TextEncoder().encode(text);
       expect(encodeServerMessage({ type: 'textChunk', turnId: 0xfedcba98, text }, 'v1')).toEqual(new Uint8Array([0x11, 0xfe, 0xdc, 0xba, 0x98, ...utf8]));
       expect(encodeServerMessage({ type: 'textChunk', turnId: 1, text }, 'legacy')).toEqual(new Uint8Array([0x11, ...utf8]));
       expect(decodeServerFrame(encodeServerMessage({ type: 'textChunk', turnId: 7, text }, 'v1'), 'v1')).toEqual({ ok: true, value: { type: 'textChunk', turnId: 7, text } });
     }
+  });
+
+  it('keeps every text chunk frame intact while later ones are encoded (frames share a pool)', () => {
+    const texts = Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? `n${i}é€😀` : i % 11 === 0 ? 'x'.repeat(i % 900) : `t${i} `));
+    const frames = texts.map((text, i) => encodeServerMessage({ type: 'textChunk', turnId: i, text }, i % 2 === 0 ? 'v1' : 'legacy'));
+    frames.forEach((frame, i) => {
+      const decoded = decodeServerFrame(frame, i % 2 === 0 ? 'v1' : 'legacy');
+      expect(decoded).toEqual({ ok: true, value: { type: 'textChunk', turnId: i % 2 === 0 ? i : 0, text: texts[i] } });
+    });
   });
 
   it('speaks the legacy framing to legacy clients', () => {
