@@ -5,6 +5,7 @@ import { machineInfo } from './lib/machine.ts';
 import { machineLine, textTable, writeResults, type BenchResult, type Row } from './lib/report.ts';
 import type { Scenario } from './lib/scenario.ts';
 import { accounting } from './scenarios/accounting.ts';
+import { cpuPerChunk } from './scenarios/cpu-per-chunk.ts';
 import { extensionCost } from './scenarios/extension.ts';
 import { idle } from './scenarios/idle.ts';
 import { longAnswer } from './scenarios/long-answer.ts';
@@ -18,7 +19,7 @@ import { ttfa } from './scenarios/ttfa.ts';
 import { upload } from './scenarios/upload.ts';
 import { voice } from './scenarios/voice.ts';
 
-const SCENARIOS: readonly Scenario[] = [overhead, ttfa, idle, upload, extensionCost, memory, scale, profile, longAnswer, pageContext, accounting, sttStream, voice];
+const SCENARIOS: readonly Scenario[] = [overhead, ttfa, idle, upload, extensionCost, memory, scale, profile, longAnswer, pageContext, accounting, sttStream, voice, cpuPerChunk];
 
 const NOTE =
   'All upstream calls go to the fake OpenAI with fixed latencies (first token 300 ms, 30 ms per token, STT 300 ms, TTS 250 ms per request). ' +

@@ -166,7 +166,10 @@ export interface ProtocolMap {
   recorderStop(data: { discard: boolean }): void;
   // recorder → background
   recorderChunk(data: { turnId: number; seq: number; base64: string }): void;
-  recorderEnd(data: { turnId: number; chunks: number }): void;
+  /** `pause`: conversation mode's last recorderPause count, still valid at the end (no speech since). */
+  recorderEnd(data: { turnId: number; chunks: number; pause?: number }): void;
+  /** Conversation mode: the user paused; the first `chunks` chunks hold their speech so far (SpeechPaused). */
+  recorderPause(data: { turnId: number; chunks: number }): void;
   recorderError(data: { turnId: number; code: MicErrorCode; message: string }): void;
   // permission page → background: the user granted (or denied) the microphone
   micPermissionResult(data: { granted: boolean }): void;

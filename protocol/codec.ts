@@ -38,22 +38,56 @@ function frame(type: number, ...parts: Uint8Array[]): Uint8Array {
 }
 
 /**
- * Type byte, optional big-endian turn id, UTF-8 text: one allocation instead of four. This is every
- * TextChunk, the relay's most frequent frame (docs/reliability.md, chunk latency).
+ * TextChunk frames are carved out of a shared pool, as Node's `Buffer.allocUnsafe` does: a frame is a
+ * view of bytes no later frame overwrites (a full pool is replaced, never reused), so it can wait in a
+ * send queue. This is every TextChunk, the relay's most frequent frame: a fresh small typed array per
+ * frame lived on the V8 heap until `subarray` moved it into an ArrayBuffer of its own, the largest
+ * allocation Parley added per delta (docs/reliability.md, allocations per delta).
  */
+const TEXT_POOL_BYTES = 16 * 1024;
+let textPool = new Uint8Array(TEXT_POOL_BYTES);
+let textPoolUsed = 0;
+
+/** Type byte, optional big-endian turn id, UTF-8 text. */
 function textFrame(type: number, turnId: number | undefined, text: string): Uint8Array {
   const head = turnId === undefined ? 1 : 5;
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit; the frame is a view of the bytes written.
-  const out = new Uint8Array(head + text.length * 3);
-  out[0] = type;
-  if (turnId !== undefined) {
-    out[1] = turnId >>> 24;
-    out[2] = (turnId >>> 16) & 0xff;
-    out[3] = (turnId >>> 8) & 0xff;
-    out[4] = turnId & 0xff;
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+  const most = head + text.length * 3;
+  if (most > TEXT_POOL_BYTES / 8) {
+    // A long text (a coalesced chunk, a long delta) gets its own buffer rather than most of a pool.
+    const out = new Uint8Array(most);
+    writeHead(out, 0, type, turnId);
+    return out.subarray(0, head + encoder.encodeInto(text, out.subarray(head)).written);
   }
-  const { written } = encoder.encodeInto(text, out.subarray(head));
-  return out.subarray(0, head + written);
+  if (textPoolUsed + most > TEXT_POOL_BYTES) {
+    textPool = new Uint8Array(TEXT_POOL_BYTES);
+    textPoolUsed = 0;
+  }
+  const pool = textPool;
+  const start = textPoolUsed;
+  writeHead(pool, start, type, turnId);
+  let end = start + head;
+  // Deltas are a few characters, mostly ASCII: copying those directly saves encodeInto's target view.
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) {
+      end = start + head + encoder.encodeInto(text, pool.subarray(start + head, start + most)).written;
+      break;
+    }
+    pool[end++] = code;
+  }
+  // Eight-byte aligned, as Node's pool does.
+  textPoolUsed = (end + 7) & ~7;
+  return pool.subarray(start, end);
+}
+
+function writeHead(out: Uint8Array, at: number, type: number, turnId: number | undefined): void {
+  out[at] = type;
+  if (turnId === undefined) return;
+  out[at + 1] = turnId >>> 24;
+  out[at + 2] = (turnId >>> 16) & 0xff;
+  out[at + 3] = (turnId >>> 8) & 0xff;
+  out[at + 4] = turnId & 0xff;
 }
 
 function u32(value: number): Uint8Array {
@@ -113,7 +147,12 @@ export function encodeClientMessage(message: ClientMessage, dialect: Dialect = '
         ? frame(ClientFrame.UserAudioChunk, message.data)
         : frame(ClientFrame.UserAudioChunk, u32(message.turnId), message.data);
     case 'audioEnd':
-      return legacy ? frame(ClientFrame.UserAudioEnd) : frame(ClientFrame.UserAudioEnd, u32(message.turnId));
+      if (legacy) return frame(ClientFrame.UserAudioEnd);
+      return message.pause === undefined
+        ? frame(ClientFrame.UserAudioEnd, u32(message.turnId))
+        : frame(ClientFrame.UserAudioEnd, u32(message.turnId), u32(message.pause));
+    case 'speechPaused':
+      return frame(ClientFrame.SpeechPaused, u32(message.turnId), u32(message.chunks));
     case 'cancel':
       return frame(ClientFrame.Cancel, u32(message.turnId));
     case 'settings':
@@ -269,6 +308,13 @@ export function decodeClientFrame(bytes: Uint8Array, dialect: Dialect): DecodeRe
           ? ok({ type: 'audioEnd', turnId: 0 })
           : fail(ErrorCode.BadFrame, 'AudioEnd carries no payload.');
       }
+      if (payload.byteLength === 8) {
+        const turn = readTurnId(payload.subarray(0, 4), true);
+        if (!turn.ok) return turn;
+        const pause = view(payload).getUint32(4);
+        return pause === 0 ? fail(ErrorCode.BadFrame, 'AudioEnd pause must count at least one chunk.') : ok({ type: 'audioEnd', turnId: turn.value, pause });
+      }
+      if (payload.byteLength !== 4) return fail(ErrorCode.BadFrame, 'AudioEnd carries a 4-byte turn id and optionally a u32 pause chunk count.');
       const turn = readTurnId(payload, true);
       return turn.ok ? ok({ type: 'audioEnd', turnId: turn.value }) : turn;
     }
@@ -306,6 +352,14 @@ export function decodeClientFrame(bytes: Uint8Array, dialect: Dialect): DecodeRe
       const permille = view(payload).getUint16(6);
       if (permille > 1000) return fail(ErrorCode.BadFrame, 'Interrupt permille must be 0-1000.');
       return ok({ type: 'interrupt', turnId: turn.value, heard: { index, permille } });
+    }
+    case ClientFrame.SpeechPaused: {
+      if (payload.byteLength !== 8) return fail(ErrorCode.BadFrame, 'SpeechPaused carries a turn id and a u32 chunk count.');
+      const turn = readTurnId(payload.subarray(0, 4), true);
+      if (!turn.ok) return turn;
+      const chunks = view(payload).getUint32(4);
+      if (chunks === 0) return fail(ErrorCode.BadFrame, 'SpeechPaused must count at least one chunk.');
+      return ok({ type: 'speechPaused', turnId: turn.value, chunks });
     }
     case ClientFrame.AttachContext: {
       const turn = readTurnId(payload, false);
@@ -396,7 +450,7 @@ function readOkInfo(value: unknown): OkInfo | undefined {
     limits: { maxTextChars: limits.maxTextChars, maxAudioBytes: limits.maxAudioBytes, maxConcurrentTurns: limits.maxConcurrentTurns },
   };
   // Optional: relays older than AttachContext/SpeakText do not send them.
-  for (const key of ['maxContextChars', 'maxContextTokens', 'maxReadAloudChars'] as const) {
+  for (const key of ['maxContextChars', 'maxContextTokens', 'maxReadAloudChars', 'maxSpeculations'] as const) {
     const limit = limits[key];
     if (isCount(limit)) info.limits[key] = limit;
   }

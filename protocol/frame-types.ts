@@ -19,6 +19,7 @@ export const ClientFrame = {
   AttachContext: 0x09,
   SpeakText: 0x0a,
   Interrupt: 0x0b,
+  SpeechPaused: 0x0c,
 } as const;
 export type ClientFrameType = (typeof ClientFrame)[keyof typeof ClientFrame];
 

@@ -46,6 +46,11 @@ export interface OkInfo {
     maxContextTokens?: number;
     /** Longest text one SpeakText may carry. */
     maxReadAloudChars?: number;
+    /**
+     * SpeechPaused frames a voice turn may start a transcription with (PARLEY_STT_SPECULATIVE); absent
+     * or 0 = the relay does not speculate, so clients send neither SpeechPaused nor AudioEnd's pause.
+     */
+    maxSpeculations?: number;
   };
 }
 
@@ -92,7 +97,16 @@ export type ClientMessage =
   | { type: 'setClientId'; clientId: string }
   | { type: 'userText'; turnId: number; text: string }
   | { type: 'audioChunk'; turnId: number; data: Uint8Array }
-  | { type: 'audioEnd'; turnId: number }
+  /**
+   * `pause` (parley.v1 only): the chunk count of the last SpeechPaused of this turn when no speech came
+   * after it, so the relay may answer with that pause's transcript; absent = transcribe the whole clip.
+   */
+  | { type: 'audioEnd'; turnId: number; pause?: number }
+  /**
+   * Speculative transcription (parley.v1): the user has been silent for a while, and the first `chunks`
+   * chunks already hold the end of their speech; the relay may start transcribing them before AudioEnd.
+   */
+  | { type: 'speechPaused'; turnId: number; chunks: number }
   | { type: 'cancel'; turnId: number }
   | { type: 'settings'; settings: SessionSettings }
   | { type: 'resume'; clientId: string; messages: ChatMessage[] }

@@ -23,6 +23,11 @@ export interface RelayConfig {
   models: { chat: string; stt: string; tts: string };
   /** Ask for streamed transcripts (PARLEY_STT_STREAM, resolved against the STT model): parley.v1 clients see the text grow. */
   sttStream: boolean;
+  /**
+   * Transcriptions a parley.v1 voice turn may start on SpeechPaused before its AudioEnd
+   * (PARLEY_STT_SPECULATIVE: on = MAX_STT_SPECULATIONS, off = 0).
+   */
+  sttSpeculations: number;
   voice: string;
   /** Empty string = let the speech-to-text model detect the language. */
   language: string;
@@ -170,6 +175,16 @@ function sttStream(env: Env, sttModel: string): boolean {
   return mode === 'on' || (mode === 'auto' && sttModel.startsWith('gpt-4o'));
 }
 
+/** A voice turn's speculative transcriptions, at most (the client sends one per pause in the user's speech). */
+export const MAX_STT_SPECULATIONS = 3;
+
+/** PARLEY_STT_SPECULATIVE: on (default) or off; off makes the relay advertise and start none. */
+function sttSpeculations(env: Env): number {
+  const mode = text(env, 'PARLEY_STT_SPECULATIVE', 'on').toLowerCase();
+  if (mode !== 'on' && mode !== 'off') throw new ConfigError(`PARLEY_STT_SPECULATIVE must be on or off (got "${mode}").`);
+  return mode === 'on' ? MAX_STT_SPECULATIONS : 0;
+}
+
 function defaultConfigDir(env: Env): string {
   const xdg = env.XDG_CONFIG_HOME?.trim();
   return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.config'), 'parley');
@@ -289,6 +304,7 @@ export function loadConfig(env: Env): RelayConfig {
       tts: model(env, 'PARLEY_TTS_MODEL', 'gpt-4o-mini-tts'),
     },
     sttStream: sttStream(env, sttModel),
+    sttSpeculations: sttSpeculations(env),
     voice,
     language,
     speech: flag(env, 'PARLEY_SPEECH', true),

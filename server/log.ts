@@ -26,6 +26,10 @@ export interface TurnLogRecord {
   completionTokens?: number;
   /** Audio sent for transcription: the upstream's billed duration, else the recording's own length. */
   transcribedMs?: number;
+  /** Speculative transcriptions started on SpeechPaused for this voice turn (their audio is in transcribedMs). */
+  sttSpeculations?: number;
+  /** The turn's transcript is a speculation's: no transcription ran after AudioEnd. */
+  sttSpeculationUsed?: boolean;
   /** Characters (code points) sent to text-to-speech. */
   spokenChars?: number;
   /** Estimated tokens of an attachment that came with this turn. */

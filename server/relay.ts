@@ -176,6 +176,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       maxContextChars: config.limits.maxContextChars,
       maxContextTokens: config.limits.maxContextTokens,
       maxReadAloudChars: config.limits.maxReadAloudChars,
+      maxSpeculations: config.sttSpeculations,
     },
     audioBudget: backends.audioBudget,
     tracker: createTurnTracker(),

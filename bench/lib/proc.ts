@@ -38,3 +38,13 @@ export async function cpuShare(pid: number, run: () => Promise<void>): Promise<{
   const used = cpuMs(pid) - cpuBefore;
   return { share: used / wallMs, cpuMs: used, wallMs };
 }
+
+/** The direct children of a process (Linux: /proc/PID/task/PID/children), e.g. a cluster's workers. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // The process is gone, or the kernel lacks CONFIG_PROC_CHILDREN: no children known.
+    return [];
+  }
+}

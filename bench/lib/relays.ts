@@ -27,8 +27,14 @@ export const BENCH_LIMITS: Record<string, string> = {
   PARLEY_UPSTREAM_RETRIES: '0',
 };
 
-export async function startParley(fake: FakeOpenAI, env: Record<string, string> = {}): Promise<BenchRelay> {
-  const relay = await startRelay({ fake, env: { PARLEY_SPEECH: '0', ...BENCH_LIMITS, ...env } });
+/** How a relay process is run: extra node flags, and a command that runs node (valgrind). */
+export interface RelayLaunch {
+  nodeArgs?: string[];
+  wrapper?: string[];
+}
+
+export async function startParley(fake: FakeOpenAI, env: Record<string, string> = {}, launch: RelayLaunch = {}): Promise<BenchRelay> {
+  const relay = await startRelay({ fake, env: { PARLEY_SPEECH: '0', ...BENCH_LIMITS, ...env }, ...launch, startTimeoutMs: launch.wrapper ? 300_000 : 20_000 });
   const pid = relay.process.pid;
   if (pid === undefined) throw new Error('relay has no pid');
   return {
@@ -43,8 +49,9 @@ export async function startParley(fake: FakeOpenAI, env: Record<string, string> 
   };
 }
 
-export function startNaive(fake: FakeOpenAI, options: { speech?: boolean } = {}): Promise<BenchRelay> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/naive-relay.ts'], {
+export function startNaive(fake: FakeOpenAI, options: { speech?: boolean } & RelayLaunch = {}): Promise<BenchRelay> {
+  const command = [...(options.wrapper ?? []), process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', 'bench/naive-relay.ts'];
+  const child: ChildProcess = spawn(command[0] ?? process.execPath, command.slice(1), {
     cwd: ROOT,
     env: { PATH: process.env.PATH, OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: fake.apiKey, NAIVE_SPEECH: options.speech ? '1' : '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,7 +59,7 @@ export function startNaive(fake: FakeOpenAI, options: { speech?: boolean } = {})
   const logs: string[] = [];
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`naive relay did not start:\n${logs.join('\n')}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`naive relay did not start:\n${logs.join('\n')}`)), options.wrapper ? 300_000 : 20_000);
     child.stderr?.setEncoding('utf8').on('data', (text: string) => logs.push(text));
     child.stdout?.setEncoding('utf8').on('data', (text: string) => {
       logs.push(text);

@@ -45,6 +45,8 @@ export interface EosRun {
   ms: number;
   /** Parts of it from the fake's stamps (same clock). */
   parts: { toStt: number; sttToChat: number; lastTokenToTts: number; ttsToSound: number } | undefined;
+  /** Transcription requests the question cost (more than 1 when a speculation was not used). */
+  sttRequests: number;
   /** The engine's own report that the sentence started (its playback clock − end of speech). */
   engineClipStartMs: number | undefined;
   /** The engine's report that the turn ended ("thinking" reaching the service worker − end of speech). */
@@ -64,8 +66,10 @@ export interface BargeRun {
 
 function parts(fake: FakeOpenAI, from: number, endOfSpeech: number, firstAudio: number, deltas: number[], tokens: number): EosRun['parts'] {
   const after = fake.requests.filter((r) => toWall(r.startedAt) >= from);
-  const stt = after.find((r) => r.endpoint === 'transcription');
   const chat = after.find((r) => r.endpoint === 'chat');
+  // The transcription the answer came from: with speculative transcription, the last one that completed
+  // before the chat started (earlier ones were superseded or aborted).
+  const stt = after.filter((r) => r.endpoint === 'transcription' && r.outcome === 'completed' && (!chat || r.startedAt < chat.startedAt)).at(-1);
   const tts = after.find((r) => r.endpoint === 'speech');
   const lastToken = deltas.filter((d) => d >= from).at(tokens - 1);
   if (!stt?.endedAt || !chat || !tts?.endedAt || lastToken === undefined) return undefined;
@@ -114,12 +118,13 @@ export async function endOfSpeechRuns(rig: VoiceRig, runsWanted: number, tokens:
       firstAudio,
       ms: firstAudio - endOfSpeech,
       parts: parts(fake, from, endOfSpeech, firstAudio, deltas, tokens),
+      sttRequests: fake.requests.filter((r) => r.endpoint === 'transcription' && toWall(r.startedAt) >= from).length,
       engineClipStartMs: clip ? Number(clip.startedAt) - endOfSpeech : undefined,
       engineEndOfTurnMs: thinking ? thinking.at - endOfSpeech : undefined,
     };
     runs.push(run);
     const p = run.parts;
-    log(`  turn ${runs.length}: end of speech → first sound ${run.ms.toFixed(0)} ms${p ? ` (to STT request ${p.toStt.toFixed(0)}, STT→chat ${p.sttToChat.toFixed(0)}, last token→TTS ${p.lastTokenToTts.toFixed(0)}, TTS→sound ${p.ttsToSound.toFixed(0)})` : ''}; engine: end of turn ${run.engineEndOfTurnMs?.toFixed(0) ?? '—'} ms, clipStart ${run.engineClipStartMs?.toFixed(0) ?? '—'} ms`);
+    log(`  turn ${runs.length}: end of speech → first sound ${run.ms.toFixed(0)} ms, ${run.sttRequests} STT request(s)${p ? ` (to STT request ${p.toStt.toFixed(0)}, STT→chat ${p.sttToChat.toFixed(0)}, last token→TTS ${p.lastTokenToTts.toFixed(0)}, TTS→sound ${p.ttsToSound.toFixed(0)})` : ''}; engine: end of turn ${run.engineEndOfTurnMs?.toFixed(0) ?? '—'} ms, clipStart ${run.engineClipStartMs?.toFixed(0) ?? '—'} ms`);
   }
   fake.onDelta = undefined;
   return { runs, missed };
@@ -273,4 +278,18 @@ export async function checkClocks(room: NullSink, speaker: NullSink, roomRec: Re
   }
   await sleep(300);
   return delays;
+}
+
+/** Voice turns the relay ran since log line `from` (its "turn" log lines): what a user saw become a turn. */
+export function voiceTurns(relayLogs: readonly string[], from = 0): Array<Record<string, unknown>> {
+  return relayLogs.slice(from).flatMap((line) => {
+    if (!line.includes('"msg":"turn"')) return [];
+    try {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      return record.msg === 'turn' && record.kind === 'voice' ? [record] : [];
+    } catch {
+      // Not a JSON log line (a hint on stderr): not a turn.
+      return [];
+    }
+  });
 }

@@ -7,13 +7,13 @@
 import { startFakeOpenAI, type FakeOpenAI } from '../../tests/fakes/fake-openai.ts';
 import { startRedisServer } from '../../tests/helpers/redis-server.ts';
 import { openMany, openSession } from '../lib/bench-client.ts';
-import { cpuMs } from '../lib/proc.ts';
+import { childPids, cpuMs } from '../lib/proc.ts';
 import { wallNow } from '../lib/clock.ts';
 import { startNaive, startParley, type BenchRelay } from '../lib/relays.ts';
 import { fmtMs, type Row } from '../lib/report.ts';
 import type { Scenario } from '../lib/scenario.ts';
 import { summarize, type Summary } from '../lib/stats.ts';
-import { answerFor, errorNote, measure, round, startBenchFake, warmUp, type Measured } from './overhead.ts';
+import { answerFor, errorNote, round, startBenchFake, warmUp, type Measured } from './overhead.ts';
 
 const TURN_SESSIONS = 10;
 const TURNS_EACH = 30;
@@ -60,6 +60,45 @@ async function withRelay<T>(start: () => Promise<BenchRelay>, use: (relay: Bench
     await relay.stop();
   }
 }
+
+/**
+ * Where the CPU went during a measured round, in µs per chunk delivered: who competes for the two
+ * cores. 1,000 streams at a token every 30 ms ask for 33,333 chunks a second, so µs per chunk × 0.0333
+ * is the cores a process needs to keep up (the round's wall time also holds connecting, so a share of
+ * wall time would understate it).
+ */
+interface CpuPerChunk {
+  /** This process: the 1,000 clients and the fake upstream. */
+  bench: number;
+  /** The relay's own process (the cluster primary with PARLEY_WORKERS). */
+  relay: number;
+  workers: number[];
+  redis: number;
+}
+
+const SCALE_SESSIONS = 1000;
+const SCALE_TOKENS = 40;
+
+/** Warm-up, then the measured round of scenario 1 at 1,000 sessions, with each process's CPU per chunk during it. */
+async function measureWithCpu(sent: Map<string, number>, relay: BenchRelay, run: string, redisPid: number | undefined): Promise<{ measured: Measured; cpu: CpuPerChunk }> {
+  await warmUp(sent, relay, run, SCALE_SESSIONS);
+  const workers = childPids(relay.pid);
+  const pids = [relay.pid, redisPid, ...workers];
+  const read = () => pids.map((pid) => (pid === undefined ? 0 : cpuMs(pid)));
+  const before = read();
+  const self = process.cpuUsage();
+  const measured = await round(sent, relay, run, SCALE_SESSIONS, SCALE_TOKENS);
+  const chunks = Math.max(1, measured.summary.count);
+  const used = read().map((after, i) => ((after - (before[i] ?? 0)) * 1000) / chunks);
+  const mine = process.cpuUsage(self);
+  return {
+    measured,
+    cpu: { bench: (mine.user + mine.system) / chunks, relay: used[0] ?? 0, redis: used[1] ?? 0, workers: used.slice(2) },
+  };
+}
+
+const fmtCpu = (cpu: CpuPerChunk) =>
+  `bench (clients + fake) ${cpu.bench.toFixed(1)}, relay ${cpu.relay.toFixed(1)}${cpu.workers.length > 0 ? `, workers ${cpu.workers.map((w) => w.toFixed(1)).join(' / ')}` : ''}, redis-server ${cpu.redis.toFixed(1)} µs CPU per chunk`;
 
 function chunkRows(scenario: string, label: string, measured: Measured, baseline: Measured, baselineLabel: string): Row[] {
   const p = measured.summary;
@@ -124,12 +163,15 @@ export const scale: Scenario = {
       });
 
       // 1,000 streaming sessions: naive, one worker, two workers (both on Redis, as workers require).
-      const naive = await withRelay(() => startNaive(fake), (relay) => measure(sent, relay, 'w-naive', 1000, 40));
-      log(`  @1000 naive: p99 ${naive.summary.p99.toFixed(2)} ms`);
-      const one = await withRelay(() => startParley(fake, onRedis), (relay) => measure(sent, relay, 'w-one', 1000, 40));
-      log(`  @1000 PARLEY_WORKERS=1: p99 ${one.summary.p99.toFixed(2)} ms`);
-      const two = await withRelay(() => startParley(fake, { ...onRedis, PARLEY_WORKERS: '2' }), (relay) => measure(sent, relay, 'w-two', 1000, 40));
-      log(`  @1000 PARLEY_WORKERS=2: p99 ${two.summary.p99.toFixed(2)} ms`);
+      const naiveRun = await withRelay(() => startNaive(fake), (relay) => measureWithCpu(sent, relay, 'w-naive', undefined));
+      const naive = naiveRun.measured;
+      log(`  @1000 naive: p99 ${naive.summary.p99.toFixed(2)} ms; ${fmtCpu(naiveRun.cpu)}`);
+      const oneRun = await withRelay(() => startParley(fake, onRedis), (relay) => measureWithCpu(sent, relay, 'w-one', redis.pid()));
+      const one = oneRun.measured;
+      log(`  @1000 PARLEY_WORKERS=1: p99 ${one.summary.p99.toFixed(2)} ms; ${fmtCpu(oneRun.cpu)}`);
+      const twoRun = await withRelay(() => startParley(fake, { ...onRedis, PARLEY_WORKERS: '2' }), (relay) => measureWithCpu(sent, relay, 'w-two', redis.pid()));
+      const two = twoRun.measured;
+      log(`  @1000 PARLEY_WORKERS=2: p99 ${two.summary.p99.toFixed(2)} ms; ${fmtCpu(twoRun.cpu)}`);
       const workers = '7 workers @1000';
       rows.push(...chunkRows(workers, 'PARLEY_WORKERS=1', one, naive, 'naive'));
       rows.push(...chunkRows(workers, 'PARLEY_WORKERS=2', two, naive, 'naive'));
@@ -140,6 +182,8 @@ export const scale: Scenario = {
         target: '< 1x',
         pass: two.summary.p99 < naive.summary.p99,
       });
+      for (const [label, run] of [['naive', naiveRun], ['PARLEY_WORKERS=1', oneRun], ['PARLEY_WORKERS=2', twoRun]] as const)
+        rows.push({ scenario: workers, metric: `CPU per chunk by process, ${label}`, parley: fmtCpu(run.cpu), data: { ...run.cpu } });
     } finally {
       await Promise.all([instant.close(), fake.close()]);
       await redis.dispose();

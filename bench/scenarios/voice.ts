@@ -18,11 +18,13 @@ import { fmtMs, type Row } from '../lib/report.ts';
 import type { Scenario } from '../lib/scenario.ts';
 import { median, percentile } from '../lib/stats.ts';
 import { launchVoiceBrowser, type VoiceBrowser } from '../lib/voice-browser.ts';
-import { bargeInRuns, checkClocks, echoRuns, endOfSpeechRuns, type EosRun, type VoiceRig } from '../lib/voice-runs.ts';
+import { bargeInRuns, checkClocks, echoRuns, endOfSpeechRuns, voiceTurns, type EosRun, type VoiceRig } from '../lib/voice-runs.ts';
 import { startFakeOpenAI, tokenize, type FakeOpenAI } from '../../tests/fakes/fake-openai.ts';
 import { sleep } from '../lib/clock.ts';
 import { build } from './extension.ts';
 
+/** Speculative transcription on the bench's relay: `off` measures the code path as it was before it. */
+const SPECULATIVE = process.env.PARLEY_STT_SPECULATIVE ?? 'on';
 /** The options' default end-of-turn silence. */
 const SILENCE_MS = 800;
 const EOS_RUNS = Number(process.env.PARLEY_BENCH_VOICE_RUNS ?? 10);
@@ -49,6 +51,19 @@ const BUDGET_MS = SILENCE_MS + PIPELINE_FLOOR_MS + 100;
 
 const round = (values: readonly number[]) => values.map((v) => Math.round(v * 10) / 10);
 const fmtLoad = (load: readonly number[]) => load.map((v) => v.toFixed(2)).join(' / ');
+
+/** What speculative transcription cost in the end-of-speech runs: requests per turn, and how many turns used one. */
+function speculationRow(scenario: string, eos: EosRun[], turns: Array<Record<string, unknown>>): Row {
+  const requests = eos.reduce((sum, r) => sum + r.sttRequests, 0);
+  const speculated = turns.reduce((sum, t) => sum + (typeof t.sttSpeculations === 'number' ? t.sttSpeculations : 0), 0);
+  const used = turns.filter((t) => t.sttSpeculationUsed === true).length;
+  return {
+    scenario,
+    metric: `STT requests per turn (PARLEY_STT_SPECULATIVE=${SPECULATIVE}; ${turns.length} turns: ${speculated} speculative, ${used} used)`,
+    parley: (requests / Math.max(1, eos.length)).toFixed(2),
+    data: { sttRequests: eos.map((r) => r.sttRequests), speculative: speculated, used, turns: turns.length },
+  };
+}
 
 function eosRows(scenario: string, eos: EosRun[], missed: number, clockCheck: number[]): Row[] {
   const samples = eos.map((r) => r.ms).sort((a, b) => a - b);
@@ -104,7 +119,7 @@ export const voice: Scenario = {
       log(`  method check: room → speaker through a 20 ms PulseAudio loopback measured ${clockCheck.map((v) => `${v.toFixed(0)} ms`).join(', ')}`);
       fake = await startFakeOpenAI({ latency: REALISTIC, answer: () => answer });
       proxy = await startSpeechProxy(fake);
-      relay = await startParley(fake, { PARLEY_SPEECH: '1', OPENAI_BASE_URL: proxy.baseURL });
+      relay = await startParley(fake, { PARLEY_SPEECH: '1', OPENAI_BASE_URL: proxy.baseURL, PARLEY_STT_SPECULATIVE: SPECULATIVE });
       browser = await launchVoiceBrowser({ sink: speaker.name, source: room.monitor });
       const loadAtStart = loadavg();
       await browser.startConversation({ relayUrl: relay.wsUrl, speech: true, typingEffect: true, endOfTurnSilenceMs: SILENCE_MS, echoCancellation: true }, relay.token ?? '');
@@ -118,9 +133,13 @@ export const voice: Scenario = {
       };
       const rig: VoiceRig = { fake, room, roomRec, spk, events: browser.events, restart, relayLogs: relay.logs, log };
 
+      const eosLogsFrom = relay.logs.length;
       const { runs: eos, missed } = await endOfSpeechRuns(rig, EOS_RUNS, TOKENS);
       const asked = eos.length + missed;
-      const eosTurns = fake.requests.filter((r) => r.endpoint === 'transcription').length;
+      // Turns, not transcription requests: a turn whose speculation was not used made two or more.
+      await sleep(200);
+      const eosTurnLogs = voiceTurns(relay.logs, eosLogsFrom);
+      const eosTurns = eosTurnLogs.length;
       const eosInterrupts = (await browser.events()).filter((e) => e.type === 'interrupt').length;
       // A missed question may still have made a turn (answered late): only turns beyond the questions count.
       const selfTriggered = Math.max(0, eosTurns - asked);
@@ -142,8 +161,10 @@ export const voice: Scenario = {
       // Before the first question the only sound in the room is the chirp's echo: how loud it reached the mic.
       const chirpEchoDb = loudest(roomRec.samples(), REC_RATE, roomRec.indexAt(echoFrom), roomRec.indexAt(speakersEcho?.at ?? Date.now()));
       log(`  with echo, self-check: ${speakersEcho?.fullDuplex === true ? 'full duplex' : 'HALF DUPLEX'} (${String(speakersEcho?.reason)}; chirp echo in the room ${chirpEchoDb.toFixed(1)} dBFS, residual after cancellation ${Number(speakersEcho?.residualDb).toFixed(1)} dBFS)`);
+      const speakersLogsFrom = relay.logs.length;
       const speakers = await echoRuns(rig, ECHO_RUNS);
-      const speakersTurns = fake.requests.filter((r) => r.endpoint === 'transcription').length;
+      await sleep(200);
+      const speakersTurns = voiceTurns(relay.logs, speakersLogsFrom).length;
       const speakersInterrupts = (await browser.events()).filter((e) => e.type === 'interrupt' && e.at >= echoFrom).length;
 
       const loadAtEnd = loadavg();
@@ -160,6 +181,7 @@ export const voice: Scenario = {
       const scenario = '13 conversation mode';
       return [
         ...eosRows(scenario, eos, missed, clockCheck),
+        speculationRow(scenario, eos, eosTurnLogs),
         {
           scenario,
           metric: `barge-in onset → answer ducked or stopped, p95 (${quieted.length} of ${barge.runs.length} runs)`,
@@ -180,7 +202,7 @@ export const voice: Scenario = {
           parley: `${selfTriggered} turns, ${eosInterrupts} interrupts`,
           target: '0',
           pass: selfTriggered === 0 && eosInterrupts === 0,
-          data: { transcriptions: eosTurns, questions: asked, interrupts: eosInterrupts, echo },
+          data: { voiceTurns: eosTurns, questions: asked, interrupts: eosInterrupts, echo },
         },
         {
           scenario,
@@ -188,7 +210,7 @@ export const voice: Scenario = {
           parley: `${Math.max(0, speakersTurns - speakers.asked)} turns, ${speakersInterrupts} interrupts${speakers.settled ? '' : ', did not settle'}`,
           target: '0',
           pass: speakersTurns <= speakers.asked && speakersInterrupts === 0 && speakers.settled,
-          data: { transcriptions: speakersTurns, questions: speakers.asked, interrupts: speakersInterrupts, settled: speakers.settled, echo: speakersEcho, chirpEchoInRoomDb: chirpEchoDb },
+          data: { voiceTurns: speakersTurns, questions: speakers.asked, interrupts: speakersInterrupts, settled: speakers.settled, echo: speakersEcho, chirpEchoInRoomDb: chirpEchoDb },
         },
         { scenario, metric: 'load average (1 / 5 / 15 min), start → end', parley: `${fmtLoad(loadAtStart)} → ${fmtLoad(loadAtEnd)}`, data: { loadAtStart, loadAtEnd } },
       ] satisfies Row[];

@@ -54,6 +54,11 @@ export function registerRuntimeHandlers(deps: {
       await deps.whenReady();
       voice.sink.end(data);
     }),
+    onMessage('recorderPause', async ({ data, sender }) => {
+      trusted(sender);
+      await deps.whenReady();
+      voice.sink.pause?.(data);
+    }),
     onMessage('recorderError', async ({ data, sender }) => {
       trusted(sender);
       await deps.whenReady();

@@ -40,6 +40,12 @@ interface Recording {
   /** Slice count announced by the recorder's end, once it stopped. */
   total?: number;
   stopping: boolean;
+  /** Conversation mode's latest pause (chunk count), the one sent as SpeechPaused on this connection, and how many were. */
+  pause?: number;
+  pauseSent?: number;
+  pausesSent: number;
+  /** The pause the end names (no speech after it). */
+  endPause?: number;
 }
 
 export interface Voice {
@@ -64,6 +70,16 @@ export interface Voice {
   clearError(): void;
 }
 
+/** A chunk count from the recorder: 1 to `max` (untrusted like every runtime message's data). */
+const isChunkCount = (value: unknown, max: number): value is number => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= max;
+
+/** A new connection knows nothing of this recording: every slice, and the latest pause, go again. */
+function restartUpload(rec: Recording): void {
+  rec.sent = 0;
+  rec.pauseSent = undefined;
+  rec.pausesSent = 0;
+}
+
 export function createVoice(options: VoiceOptions): Voice {
   const { host, relay, ports } = options;
   const now = options.now ?? Date.now;
@@ -85,21 +101,38 @@ export function createVoice(options: VoiceOptions): Voice {
     publish(tabId);
   }
 
+  /**
+   * SpeechPaused once the chunks it counts went out, if the relay speculates (OkInfo.maxSpeculations, 0 or
+   * absent for older relays and PARLEY_STT_SPECULATIVE=off) and this recording has not used up its cap.
+   */
+  function sendPause(rec: Recording): void {
+    const { pause } = rec;
+    if (pause === undefined || pause === rec.pauseSent || rec.sent < pause) return;
+    if (rec.pausesSent >= (relay.okInfo()?.limits.maxSpeculations ?? 0)) return;
+    if (!relay.send({ type: 'speechPaused', turnId: rec.turnId, chunks: pause })) return;
+    rec.pauseSent = pause;
+    rec.pausesSent++;
+  }
+
   /** Sends every contiguous slice not yet sent, then AudioEnd once all arrived. */
   function flush() {
     const rec = current;
     if (!rec || !relay.isReady()) return;
+    sendPause(rec);
     while (rec.sent < rec.chunks.length) {
       const data = rec.chunks[rec.sent];
       if (!data) return; // a gap: an earlier slice is still on its way
       if (!relay.send({ type: 'audioChunk', turnId: rec.turnId, data })) return;
       rec.sent++;
+      sendPause(rec);
     }
     if (rec.total !== undefined && rec.sent === rec.total) {
       // Before AudioEnd, which starts the turn at the relay (an attachment after that is refused).
       const attached = options.attachments?.get(rec.tabId);
       if (attached && !relay.send({ type: 'attachContext', turnId: rec.turnId, attachment: attached.attachment })) return;
-      if (!relay.send({ type: 'audioEnd', turnId: rec.turnId })) return;
+      // Only a pause this connection heard of can be the relay's running speculation.
+      const pause = rec.endPause !== undefined && rec.endPause === rec.pauseSent ? rec.endPause : undefined;
+      if (!relay.send(pause === undefined ? { type: 'audioEnd', turnId: rec.turnId } : { type: 'audioEnd', turnId: rec.turnId, pause })) return;
       current = undefined;
       options.attachments?.remove(rec.tabId);
       const preview = attached?.preview;
@@ -137,15 +170,22 @@ export function createVoice(options: VoiceOptions): Voice {
       }
       flush();
     },
-    end({ turnId, chunks }) {
+    end({ turnId, chunks, pause }) {
       const rec = current;
       if (!rec || rec.turnId !== turnId) return;
       rec.total = Math.max(0, Math.min(chunks, 100_000));
+      if (isChunkCount(pause, rec.total)) rec.endPause = pause;
       rec.stopping = true;
       if (rec.total === 0) {
         failFor(rec.tabId, { code: 'FAILED', message: 'Nothing was recorded. Hold the mic a little longer.' });
         return abandon(rec, false);
       }
+      flush();
+    },
+    pause({ turnId, chunks }) {
+      const rec = current;
+      if (!rec || rec.turnId !== turnId || rec.total !== undefined || !isChunkCount(chunks, 100_000)) return;
+      rec.pause = chunks;
       flush();
     },
     error({ turnId, code, message }) {
@@ -169,7 +209,7 @@ export function createVoice(options: VoiceOptions): Voice {
       relay.ensureConnected();
       // "Starting microphone…" until the recorder says it records (its answer to start): a user who
       // speaks at "Recording" is heard from the first word (issue 11).
-      const rec: Recording = { tabId, turnId: options.nextTurnId(), startedAt: undefined, chunks: [], bytes: 0, sent: 0, stopping: false };
+      const rec: Recording = { tabId, turnId: options.nextTurnId(), startedAt: undefined, chunks: [], bytes: 0, sent: 0, stopping: false, pausesSent: 0 };
       current = rec;
       publish(tabId);
       const result = await host.start(rec.turnId);
@@ -194,7 +234,7 @@ export function createVoice(options: VoiceOptions): Voice {
       if (current && !current.stopping) return undefined;
       relay.ensureConnected();
       // The engine stops on its own at the end of the turn: the recording is "stopping" from the start.
-      const rec: Recording = { tabId, turnId: options.nextTurnId(), startedAt: now(), chunks: [], bytes: 0, sent: 0, stopping: true };
+      const rec: Recording = { tabId, turnId: options.nextTurnId(), startedAt: now(), chunks: [], bytes: 0, sent: 0, stopping: true, pausesSent: 0 };
       current = rec;
       return rec.turnId;
     },
@@ -212,11 +252,11 @@ export function createVoice(options: VoiceOptions): Voice {
     state,
     sink,
     handleReady() {
-      if (current) current.sent = 0;
+      if (current) restartUpload(current);
       flush();
     },
     handleConnectionLost() {
-      if (current) current.sent = 0;
+      if (current) restartUpload(current);
     },
     handleGaveUp(detail) {
       const rec = current;

@@ -37,6 +37,9 @@ export class EngineHostError extends Error {
 
 export interface RecorderSink {
   chunk(data: { turnId: number; seq: number; base64: string }): void | Promise<void>;
-  end(data: { turnId: number; chunks: number }): void | Promise<void>;
+  /** `pause`: conversation mode's last SpeechPaused chunk count, still valid at the end (docs/protocol.md). */
+  end(data: { turnId: number; chunks: number; pause?: number }): void | Promise<void>;
+  /** Conversation mode: the user paused; the first `chunks` chunks hold their speech so far. */
+  pause?(data: { turnId: number; chunks: number }): void | Promise<void>;
   error(data: { turnId: number; code: MicErrorCode; message: string }): void | Promise<void>;
 }

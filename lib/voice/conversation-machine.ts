@@ -9,8 +9,10 @@
  *   speaking ──onset──▶ barge-in candidate (ducked) ──confirmed──▶ stop playback, interrupt, user turn
  *                               └──false start──▶ unduck, speaking
  *   speaking ──maybe speech (lower probability, level above the floor)──▶ ducked early; no onset follows ──▶ unduck
+ *   user turn ──silence ≥ speculateAfterMs──▶ speechPaused (the relay starts transcribing); speech again ──▶ that pause is void
  */
 import type { VadFrame } from './vad.ts';
+import { captureDelayMs } from './turn-capture.ts';
 
 export interface ConversationTuning {
   /** Hysteresis on Silero's probability. Higher than vad-web's defaults (0.3/0.25), which fire on speaker noise. */
@@ -29,6 +31,13 @@ export interface ConversationTuning {
   preRollMs: number;
   /** Silence that ends the user's turn (options: 300-3000 ms). */
   silenceMs: number;
+  /**
+   * Speculative transcription (docs/conversation-mode.md#speculative-transcription): SpeechPaused frames
+   * a turn may send, the relay's OkInfo.limits.maxSpeculations; 0 = never (older relays, or switched off).
+   */
+  maxSpeculations: number;
+  /** Silence after which a pause is announced; undefined = preRollMs + SPECULATION_MARGIN_MS (see speculationDelayMs). */
+  speculateAfterMs?: number;
   /** Silence that ends a false start (cough, click) before it was confirmed. */
   falseStartSilenceMs: number;
   maxTurnMs: number;
@@ -46,11 +55,36 @@ export const DEFAULT_TUNING: ConversationTuning = {
   minSpeechMs: 250,
   preRollMs: 300,
   silenceMs: 800,
+  maxSpeculations: 0,
   falseStartSilenceMs: 250,
   maxTurnMs: 60_000,
   idlePauseMs: 12_000,
   halfDuplexTailMs: 300,
 };
+
+/**
+ * Beyond the pre-roll, before a pause is announced: Chrome's opus encoder hands out audio in 20 ms packets
+ * a little after it was fed, the silence run is judged on 32 ms frames, and requestData() is answered
+ * on a later task. 100 ms covers those with room to spare (a late pause only saves less time).
+ */
+export const SPECULATION_MARGIN_MS = 100;
+/** A pause this close to the end of the turn is not announced: it would save at most this, and cost a request whenever speech resumes. */
+export const MIN_SPECULATION_GAIN_MS = 150;
+
+/**
+ * When to announce a pause. The recorder hears the mic through the pre-roll delay line (turn-capture.ts),
+ * whose length `captureDelayMs` derives from the pre-roll and the silence (500 ms at the default 800 ms):
+ * at a silence of S ms it has recorded the mic up to that delay ago, and the speech ended S ms ago (the
+ * silence run starts at the first frame under the negative threshold, at or after the last speech). So
+ * the flushed recording holds the end of the speech only once S ≥ the delay, plus the encoder's and the
+ * frames' lag (SPECULATION_MARGIN_MS): 600 ms at the default silence. Undefined when the configured
+ * silence leaves no time to gain.
+ */
+export function speculationDelayMs(t: Pick<ConversationTuning, 'preRollMs' | 'silenceMs' | 'maxSpeculations' | 'speculateAfterMs'>): number | undefined {
+  if (t.maxSpeculations <= 0) return undefined;
+  const after = t.speculateAfterMs ?? captureDelayMs(t) + SPECULATION_MARGIN_MS;
+  return t.silenceMs - after >= MIN_SPECULATION_GAIN_MS ? after : undefined;
+}
 
 export type ConversationPhase = 'off' | 'listening' | 'capturing' | 'userTurn' | 'thinking' | 'speaking' | 'paused';
 
@@ -61,8 +95,13 @@ export type ConversationEffect =
   | { type: 'commitTurn' }
   /** The capture held no real speech: drop it, never upload it. */
   | { type: 'discardCapture' }
-  /** End of the user's turn: finish the upload so the relay transcribes and answers. */
-  | { type: 'endTurn'; reason: 'silence' | 'maxLength' }
+  /**
+   * End of the user's turn: finish the upload so the relay transcribes and answers. `keepPause`: no speech
+   * since the last speechPaused, so the relay may answer from that pause's transcript.
+   */
+  | { type: 'endTurn'; reason: 'silence' | 'maxLength'; keepPause?: true }
+  /** The user has been quiet for speculateAfterMs: flush the recording and let the relay start transcribing it. */
+  | { type: 'speechPaused' }
   | { type: 'duck' }
   | { type: 'unduck' }
   /** Barge-in confirmed: stop the answer's playback and cancel its turn upstream (with what was heard). */
@@ -112,6 +151,10 @@ export function createConversationMachine(tuning: Partial<ConversationTuning> = 
    */
   let floorDb: number | undefined;
   const FLOOR_RISE_DB = 0.3;
+  const speculateAfterMs = speculationDelayMs(t);
+  /** speechPaused effects this turn, and whether the last one still holds (no speech since). */
+  let pauses = 0;
+  let pauseHolds = false;
 
   function trackFloor(levelDb: number): void {
     floorDb = floorDb === undefined || levelDb < floorDb ? levelDb : floorDb + FLOOR_RISE_DB;
@@ -140,7 +183,14 @@ export function createConversationMachine(tuning: Partial<ConversationTuning> = 
     speechMs = 0;
     silenceRunMs = 0;
     turnMs = 0;
+    pauses = 0;
+    pauseHolds = false;
   };
+
+  function endTurn(reason: 'silence' | 'maxLength', out: ConversationEffect[]): void {
+    out.push(pauseHolds ? { type: 'endTurn', reason, keepPause: true } : { type: 'endTurn', reason });
+    enter('thinking', out);
+  }
 
   function enter(next: ConversationPhase, out: ConversationEffect[]): void {
     if (next === phase) return;
@@ -227,12 +277,14 @@ export function createConversationMachine(tuning: Partial<ConversationTuning> = 
           }
           return;
         }
-        if (silenceRunMs >= t.silenceMs) {
-          out.push({ type: 'endTurn', reason: 'silence' });
-          enter('thinking', out);
-        } else if (turnMs >= t.maxTurnMs) {
-          out.push({ type: 'endTurn', reason: 'maxLength' });
-          enter('thinking', out);
+        if (inSpeech) pauseHolds = false;
+        if (silenceRunMs >= t.silenceMs) endTurn('silence', out);
+        else if (turnMs >= t.maxTurnMs) endTurn('maxLength', out);
+        else if (speculateAfterMs !== undefined && silenceRunMs >= speculateAfterMs && silenceRunMs - ms < speculateAfterMs && pauses < t.maxSpeculations) {
+          // Once per stretch of silence: the frame that crosses the mark.
+          pauses++;
+          pauseHolds = true;
+          out.push({ type: 'speechPaused' });
         }
         return;
       case 'off':

@@ -16,11 +16,14 @@ import { createTurnCapture } from './turn-capture.ts';
 import { createVoiceEngine, type VoiceEngine } from './voice-engine.ts';
 
 export interface EngineHostDeps {
-  sink: Pick<RecorderSink, 'chunk' | 'end'>;
+  sink: Pick<RecorderSink, 'chunk' | 'end'> & Required<Pick<RecorderSink, 'pause'>>;
   beginTurn(): Promise<number>;
   event(event: EngineEvent): void;
   assetBase: string;
 }
+
+/** SpeechPaused per turn the engine sends at most (the relay's OkInfo may allow fewer; lib/background/voice.ts). */
+const CLIENT_MAX_SPECULATIONS = 3;
 
 /** Input level reaches the panel at most this often (runtime messages are not free). */
 const LEVEL_INTERVAL_MS = 100;
@@ -71,6 +74,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
         beginTurn: deps.beginTurn,
         chunk: deps.sink.chunk,
         end: deps.sink.end,
+        pause: deps.sink.pause,
         interrupt: (heard) => deps.event({ type: 'interrupt', ...(heard ? { heard } : {}) }),
         phase: (phase) => deps.event({ type: 'phase', phase }),
         level: (db) => {
@@ -93,7 +97,8 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
         await playback?.resume();
         // A suspended recording context would record the pre-roll as silence; it must run before the first onset.
         await recording?.resume();
-        await engine.start({ silenceMs });
+        // The engine announces pauses up to its own cap; the background forwards only what the relay takes.
+        await engine.start({ silenceMs, maxSpeculations: CLIENT_MAX_SPECULATIONS });
         return { ok: true };
       } catch (error) {
         engine.stop();

@@ -2,7 +2,7 @@
  * The voice engine's runtime-message side, shared by both documents that host it: Chrome's offscreen
  * document and Firefox's conversation window (entrypoints/offscreen, entrypoints/recorder). Each
  * engine* command is taken only from Parley's background; what the engine reports goes back as
- * recorderChunk / recorderEnd (turn audio, like push-to-talk) and engineBeginTurn / engineEvent.
+ * recorderChunk / recorderPause / recorderEnd (turn audio, like push-to-talk) and engineBeginTurn / engineEvent.
  * The host documents only say where the VAD's files are and whether they want to watch events.
  */
 import type { EngineEvent, ProtocolMap } from '../messages.ts';
@@ -21,7 +21,7 @@ export interface EngineMessaging {
     type: K,
     handler: Handler<K>,
   ): () => void;
-  sendMessage<K extends 'recorderChunk' | 'recorderEnd' | 'engineBeginTurn' | 'engineEvent'>(
+  sendMessage<K extends 'recorderChunk' | 'recorderEnd' | 'recorderPause' | 'engineBeginTurn' | 'engineEvent'>(
     type: K,
     data: Parameters<ProtocolMap[K]>[0],
   ): Promise<ReturnType<ProtocolMap[K]>>;
@@ -32,7 +32,11 @@ export interface EngineMessagesOptions {
   runtimeId: string;
   /** Builds the engine host with the sink and event route this module provides. */
   createHost: (deps: {
-    sink: { chunk: (data: { turnId: number; seq: number; base64: string }) => Promise<void>; end: (data: { turnId: number; chunks: number }) => Promise<void> };
+    sink: {
+      chunk: (data: { turnId: number; seq: number; base64: string }) => Promise<void>;
+      end: (data: { turnId: number; chunks: number; pause?: number }) => Promise<void>;
+      pause: (data: { turnId: number; chunks: number }) => Promise<void>;
+    };
     beginTurn: () => Promise<number>;
     event: (event: EngineEvent) => void;
   }) => EngineHost;
@@ -49,6 +53,7 @@ export function listenForEngine(options: EngineMessagesOptions): { host: EngineH
     sink: {
       chunk: (data) => messaging.sendMessage('recorderChunk', data),
       end: (data) => messaging.sendMessage('recorderEnd', data),
+      pause: (data) => messaging.sendMessage('recorderPause', data),
     },
     beginTurn: () => messaging.sendMessage('engineBeginTurn', undefined),
     event: (event) => {

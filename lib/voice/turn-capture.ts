@@ -29,8 +29,14 @@ export interface TurnCapture {
   start(): void;
   /** The capture is a turn: send what was kept under `turnId`, then stream the rest. */
   commit(turnId: number): void;
-  /** End of the turn: the last slice, then `end`. */
-  end(): void;
+  /**
+   * Speculative transcription: flushes the recorder now (requestData) and resolves with the turn id and
+   * how many chunks hold the audio so far, once they are all handed to the sink; undefined when the take
+   * is not a committed turn (or is dropped first).
+   */
+  mark(): Promise<{ turnId: number; chunks: number } | undefined>;
+  /** End of the turn: the last slice, then `end` (carrying `pause`, a mark's chunk count still valid). */
+  end(pause?: number): void;
   /** A false start: send nothing; dropped unless start() comes within REJOIN_MS. */
   discard(): void;
   dispose(): void;
@@ -73,6 +79,9 @@ interface Take {
   seq: number;
   dropped: boolean;
   delivery: Promise<void>;
+  /** mark() calls waiting for the recorder's next slice. */
+  marks: Array<(mark: { turnId: number; chunks: number } | undefined) => void>;
+  pause?: number;
 }
 
 export function createTurnCapture(stream: MediaStream, timing: TurnCaptureTiming, deps: TurnCaptureDeps): TurnCapture {
@@ -119,6 +128,7 @@ export function createTurnCapture(stream: MediaStream, timing: TurnCaptureTiming
   const drop = (current: Take) => {
     current.dropped = true;
     current.kept = [];
+    for (const resolve of current.marks.splice(0)) resolve(undefined);
     stopRecorder(current);
   };
   const dropParked = () => {
@@ -139,17 +149,28 @@ export function createTurnCapture(stream: MediaStream, timing: TurnCaptureTiming
         return;
       }
       const recorder = new deps.MediaRecorderImpl(destination.stream, { mimeType: RECORDING_MIME_TYPE });
-      const current: Take = { recorder, kept: [], seq: 0, dropped: false, delivery: Promise.resolve() };
+      const current: Take = { recorder, kept: [], seq: 0, dropped: false, delivery: Promise.resolve(), marks: [] };
       take = current;
       recorder.ondataavailable = (event) => {
-        if (current.dropped || event.data.size === 0) return;
-        current.kept.push(event.data);
-        flush(current);
+        if (!current.dropped && event.data.size > 0) {
+          current.kept.push(event.data);
+          flush(current);
+        }
+        // The first slice after requestData() (an empty one too) ends at the mark: a timeslice's event
+        // already queued may come first, ending a task earlier, which the mark's margin covers.
+        const turnId = current.turnId;
+        const chunks = current.seq;
+        for (const resolve of current.marks.splice(0)) {
+          if (current.dropped || turnId === undefined) resolve(undefined);
+          // After the chunks' own deliveries: the relay must have them before it hears of the pause.
+          else send(current, () => resolve({ turnId, chunks }));
+        }
       };
       recorder.onstop = () => {
         const turnId = current.turnId;
         if (current.dropped || turnId === undefined) return;
-        send(current, () => deps.sink.end({ turnId, chunks: current.seq }));
+        const pause = current.pause;
+        send(current, () => deps.sink.end({ turnId, chunks: current.seq, ...(pause === undefined ? {} : { pause }) }));
       };
       recorder.start(TIMESLICE_MS);
     },
@@ -158,10 +179,19 @@ export function createTurnCapture(stream: MediaStream, timing: TurnCaptureTiming
       take.turnId = turnId;
       flush(take);
     },
-    end() {
+    mark() {
+      const current = take;
+      if (!current || current.dropped || current.recorder.state !== 'recording') return Promise.resolve(undefined);
+      return new Promise((resolve) => {
+        current.marks.push(resolve);
+        current.recorder.requestData();
+      });
+    },
+    end(pause) {
       const current = take;
       take = undefined;
       if (!current) return;
+      if (pause !== undefined) current.pause = pause;
       // A new start() meanwhile records beside it: the delay line is shared, each take has its recorder.
       if (tailMs > 0) ending.set(current, setTimer(() => finishNow(current), tailMs));
       else stopRecorder(current);
@@ -170,6 +200,7 @@ export function createTurnCapture(stream: MediaStream, timing: TurnCaptureTiming
       const current = take;
       take = undefined;
       if (!current) return;
+      for (const resolve of current.marks.splice(0)) resolve(undefined);
       dropParked();
       const timer = setTimer(() => {
         if (parked?.take === current) dropParked();

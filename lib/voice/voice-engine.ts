@@ -18,7 +18,10 @@ export interface VoiceEngineSink {
   /** A capture became a turn: the background answers with the turn id its audio goes under. */
   beginTurn(): Promise<number>;
   chunk(data: { turnId: number; seq: number; base64: string }): void | Promise<void>;
-  end(data: { turnId: number; chunks: number }): void | Promise<void>;
+  /** `pause`: the last pause's chunk count, when no speech came after it. */
+  end(data: { turnId: number; chunks: number; pause?: number }): void | Promise<void>;
+  /** The user paused: the turn's first `chunks` chunks (already passed to `chunk`) hold their speech so far. */
+  pause(data: { turnId: number; chunks: number }): void | Promise<void>;
   /** Barge-in confirmed: playback was stopped here; cancel the answer upstream with what was heard. */
   interrupt(heard: HeardClip | undefined): void;
   phase(phase: ConversationPhase): void;
@@ -69,6 +72,9 @@ export function createVoiceEngine(deps: VoiceEngineDeps): VoiceEngine {
   let removeFrames: (() => void) | undefined;
   let fullDuplex = true;
   let answerOver = false;
+  /** The last pause's chunk count once its flush is done; `pauseTicket` tells a stale flush from the latest. */
+  let pauseChunks: number | undefined;
+  let pauseTicket = 0;
   /** Levels collected while the self-check runs; undefined when not checking. */
   let checkLevels: number[] | undefined;
 
@@ -101,8 +107,25 @@ export function createVoiceEngine(deps: VoiceEngineDeps): VoiceEngine {
         case 'discardCapture':
           capture?.discard();
           break;
+        case 'speechPaused': {
+          const ticket = ++pauseTicket;
+          pauseChunks = undefined;
+          void capture
+            ?.mark()
+            .then((mark) => {
+              if (!mark || ticket !== pauseTicket) return;
+              pauseChunks = mark.chunks;
+              return deps.sink.pause(mark);
+            })
+            // A lost pause only means no speculation: AudioEnd then names none and the relay transcribes it all.
+            .catch(() => undefined);
+          break;
+        }
         case 'endTurn':
-          capture?.end();
+          // A pause whose flush has not finished yet is not named: the relay could not have started on it.
+          capture?.end(effect.keepPause ? pauseChunks : undefined);
+          pauseTicket++;
+          pauseChunks = undefined;
           break;
         case 'duck':
           deps.player.duck(true);

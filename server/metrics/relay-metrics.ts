@@ -40,6 +40,12 @@ export function createRelayMetrics(options: RelayMetricsOptions): RelayMetrics {
   const firstToken = new Histogram({ name: 'parley_first_token_seconds', help: 'Turn start to the first answer text.', labelNames: ['kind'], buckets: LATENCY_BUCKETS, registers });
   const firstAudio = new Histogram({ name: 'parley_first_audio_seconds', help: 'Turn start to the first spoken sentence.', labelNames: ['kind'], buckets: LATENCY_BUCKETS, registers });
   const stt = new Histogram({ name: 'parley_stt_seconds', help: 'Voice turn start to the transcript.', buckets: LATENCY_BUCKETS, registers });
+  const speculations = new Counter({
+    name: 'parley_stt_speculations_total',
+    help: 'Speculative transcriptions started on SpeechPaused: used as the turn\'s transcript, or not (superseded, speech resumed, failed).',
+    labelNames: ['outcome'],
+    registers,
+  });
   const errors = new Counter({ name: 'parley_errors_total', help: 'Errors by wire code and stage (stt, chat, tts, relay, admission).', labelNames: ['code', 'stage'], registers });
   new Gauge({
     name: 'parley_connections',
@@ -77,6 +83,11 @@ export function createRelayMetrics(options: RelayMetricsOptions): RelayMetrics {
     if (record.firstTokenMs !== undefined) firstToken.observe({ kind: record.kind }, seconds(record.firstTokenMs));
     if (record.firstAudioMs !== undefined) firstAudio.observe({ kind: record.kind }, seconds(record.firstAudioMs));
     if (record.sttMs !== undefined) stt.observe(seconds(record.sttMs));
+    if (record.sttSpeculations !== undefined) {
+      const used = record.sttSpeculationUsed === true ? 1 : 0;
+      if (used > 0) speculations.inc({ outcome: 'used' }, used);
+      if (record.sttSpeculations > used) speculations.inc({ outcome: 'unused' }, record.sttSpeculations - used);
+    }
     if (record.error !== undefined && record.outcome === 'error') errors.inc({ code: record.error, stage: record.errorStage ?? 'relay' });
     // A turn that succeeded may still have lost sentences to TTS errors: each one counts.
     if (record.outcome === 'ok' && record.error !== undefined && (record.speechErrors ?? 0) > 0)

@@ -22,6 +22,7 @@ import { StoreUnavailableError } from './store-error.ts';
 import { checkSpeakText, checkText, TurnErrors } from './turn-errors.ts';
 import type { SessionRef, TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
 import type { InFlightTurn } from './turns-in-flight.ts';
+import { createRecordingSpeculations, speculativeTranscriber, type RecordingSpeculations } from './speculations.ts';
 
 /** MediaRecorder's output in the extension; the original design sends webm/opus too. */
 const VOICE_MIME_TYPE = 'audio/webm';
@@ -51,6 +52,8 @@ interface Collecting {
   bytes: number;
   /** Discards the recording when no chunk arrives for limits.recordingIdleMs. */
   idle: ReturnType<typeof setTimeout>;
+  /** Transcriptions started on SpeechPaused (parley.v1), created with the first one. */
+  speculations?: RecordingSpeculations;
 }
 
 type Handlers = { [K in ClientMessageType]: (message: ClientMessageOf<K>) => Promise<void> | void };
@@ -85,8 +88,21 @@ export function createClientConnection(
   /** Forgets a recording being collected (and its idle timer); true if there was one. */
   const dropRecording = (turnId: number): boolean => {
     const recording = collecting.get(turnId);
-    if (recording) clearTimeout(recording.idle);
+    if (recording) {
+      clearTimeout(recording.idle);
+      // TODO [2027-01-01]: the audio of speculations aborted with a recording that never became a turn is not in the usage counters.
+      if (recording.speculations) spendWasted(recording.speculations.abort());
+    }
     return collecting.delete(turnId);
+  };
+  /**
+   * Speculative uploads that did not become the turn's transcript still went upstream: they count in the
+   * token's daily voice budget (the turn's own clip is spent at admission). Never holds a frame up; a
+   * store outage only loses this increment.
+   */
+  const spendWasted = (bytes: number) => {
+    if (bytes <= 0 || ctx.limits.audioBytesPerDay <= 0) return;
+    ctx.audioBudget.spend(tokenId, bytes).catch((error: unknown) => ctx.logger.warn('audio budget unavailable', { error: String(error) }));
   };
   const sendError = (turnId: number, error: ErrorInfo) => send({ type: 'error', turnId, error });
 
@@ -101,6 +117,7 @@ export function createClientConnection(
       maxContextChars: ctx.limits.maxContextChars,
       maxContextTokens: ctx.limits.maxContextTokens,
       maxReadAloudChars: ctx.limits.maxReadAloudChars,
+      maxSpeculations: ctx.limits.maxSpeculations,
     },
   });
 
@@ -137,6 +154,8 @@ export function createClientConnection(
     const context = attached.get(turnId);
     attached.delete(turnId);
     const refusal = await admitTurn(ctx, s.key, input);
+    // A refused voice turn never reads its speculation.
+    if ((refusal || closed) && input.kind === 'voice') input.speculation?.match?.abort();
     if (refusal) return sendError(turnId, refusal);
     // The socket may have closed while Redis answered.
     if (closed) return;
@@ -247,7 +266,18 @@ export function createClientConnection(
       recording.chunks.push(data.slice());
       recording.bytes += data.byteLength;
     },
-    async audioEnd({ turnId }) {
+    speechPaused({ turnId, chunks }) {
+      if (!session) return sendError(turnId, TurnErrors.noClientId());
+      // Off (PARLEY_STT_SPECULATIVE), or the recording was refused or already ended: nothing to speculate
+      // on, and AudioEnd's pause will match nothing, so the whole clip is transcribed as usual.
+      const recording = collecting.get(turnId);
+      if (ctx.limits.maxSpeculations === 0 || !recording) return;
+      if (chunks > recording.chunks.length)
+        return sendError(0, TurnErrors.pauseBeyondAudio(turnId, chunks, recording.chunks.length));
+      recording.speculations ??= createRecordingSpeculations(ctx.limits.maxSpeculations, speculativeTranscriber(ctx, session.key, VOICE_MIME_TYPE));
+      recording.speculations.start(chunks, Buffer.concat(recording.chunks.slice(0, chunks)));
+    },
+    async audioEnd({ turnId, pause }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
       if (rejected.delete(turnId)) return;
       const recording = collecting.get(turnId);
@@ -255,9 +285,13 @@ export function createClientConnection(
         const refusal = running.has(turnId) || legacy ? refuseNewTurn(turnId) : undefined;
         return sendError(turnId, refusal ?? TurnErrors.emptyAudio());
       }
+      const speculation = recording.speculations?.settle(pause);
+      recording.speculations = undefined;
+      if (speculation) spendWasted(speculation.wastedBytes);
       dropRecording(turnId);
       if (recording.bytes === 0) return sendError(turnId, TurnErrors.emptyAudio());
-      await start(session, turnId, { kind: 'voice', audio: Buffer.concat(recording.chunks), mimeType: VOICE_MIME_TYPE });
+      const audio = Buffer.concat(recording.chunks);
+      await start(session, turnId, { kind: 'voice', audio, mimeType: VOICE_MIME_TYPE, ...(speculation ? { speculation } : {}) });
     },
     attachContext({ turnId, attachment }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());

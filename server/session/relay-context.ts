@@ -22,6 +22,8 @@ export interface RelayLimits {
   allowedModels: readonly string[];
   /** Voice bytes per token per UTC day; 0 = unlimited. */
   audioBytesPerDay: number;
+  /** Speculative transcriptions per voice turn (SpeechPaused); 0 = none (PARLEY_STT_SPECULATIVE=off). */
+  maxSpeculations: number;
   /** An open recording without a chunk for this long is discarded. */
   recordingIdleMs: number;
 }

@@ -24,6 +24,8 @@ export const TurnErrors = {
   unknownTurn: (turnId: number) => errorInfo(ErrorCode.UnknownTurn, `Turn ${turnId} is not running.`),
   legacyBusy: () => errorInfo(ErrorCode.TooManyTurns, 'Still answering the previous message; wait for it to finish.', true),
   noClientId: () => errorInfo(ErrorCode.NoClientId, 'Send SetClientID (or Resume) before anything else.'),
+  pauseBeyondAudio: (turnId: number, chunks: number, received: number) =>
+    errorInfo(ErrorCode.BadFrame, `SpeechPaused counts ${chunks} chunks, but turn ${turnId} has ${received}; send it after its chunks.`),
   notBinary: () => errorInfo(ErrorCode.NotText, 'Only binary frames are accepted.'),
   modelNotAllowed: (model: string, allowed: readonly string[]) =>
     errorInfo(ErrorCode.ModelNotAllowed, `The model "${model.slice(0, 80)}" is not offered by this relay; choose one of: ${allowed.join(', ')}.`),

@@ -1,4 +1,5 @@
-// Sends relay frames on one socket: dialect filtering, secret redaction, bounded send buffer.
+// Sends relay frames on one socket: dialect filtering, secret redaction, bounded send buffer, and
+// text deltas merged into one TextChunk while the client is behind.
 import type { WebSocket } from 'ws';
 import { CloseCode, encodeServerMessage, LEGACY_SERVER_TYPES, type Dialect, type ServerMessage } from '../../protocol/index.ts';
 
@@ -12,28 +13,82 @@ export interface FrameSenderOptions {
   redact: (text: string) => string;
   /** Called once when the reader is too slow and the socket is being closed. */
   onOverflow: () => void;
+  /** Hold text deltas while more than this many bytes wait to be written (default COALESCE_ABOVE_BYTES). */
+  coalesceAboveBytes?: number;
 }
 
 /** How long a slow reader gets to complete the close handshake before the socket is destroyed. */
 const OVERFLOW_TERMINATE_MS = 1000;
+/**
+ * Node's socket high-water mark: past it `socket.write` reports the client as behind. Frames sent then
+ * only queue; one frame carrying all the text written meanwhile costs one frame's encoding, header
+ * and write instead of one per delta, and reaches the client no later.
+ */
+export const COALESCE_ABOVE_BYTES = 16 * 1024;
+/** How often held text is offered to a socket that is behind (ws has no public drain event). */
+const COALESCE_RECHECK_MS = 5;
 
 export function createFrameSender(ws: WebSocket, dialect: Dialect, options: FrameSenderOptions): FrameSender {
+  const coalesceAbove = Math.min(options.coalesceAboveBytes ?? COALESCE_ABOVE_BYTES, options.maxBufferedBytes);
   let overflowed = false;
+  // Deltas of one turn held while the socket is behind; sent as one TextChunk, before any other frame.
+  let heldTurn = 0;
+  let held: string[] = [];
+  let heldChars = 0;
+  let recheck: ReturnType<typeof setTimeout> | undefined;
+
+  const write = (message: ServerMessage) => {
+    ws.send(encodeServerMessage(message, dialect));
+    checkOverflow(0);
+  };
+  const checkOverflow = (pending: number) => {
+    if (overflowed || ws.bufferedAmount + pending <= options.maxBufferedBytes) return;
+    // A client that stops reading would otherwise make the relay buffer audio without bound.
+    overflowed = true;
+    held = [];
+    heldChars = 0;
+    ws.close(CloseCode.SlowConsumer, 'slow consumer: send buffer full');
+    setTimeout(() => ws.terminate(), OVERFLOW_TERMINATE_MS).unref();
+    options.onOverflow();
+  };
+  const flush = () => {
+    if (recheck !== undefined) clearTimeout(recheck);
+    recheck = undefined;
+    if (held.length === 0) return;
+    const text = held.length === 1 ? (held[0] ?? '') : held.join('');
+    held = [];
+    heldChars = 0;
+    if (overflowed || ws.readyState !== ws.OPEN) return;
+    write({ type: 'textChunk', turnId: heldTurn, text });
+  };
+  const offerHeld = () => {
+    recheck = undefined;
+    if (ws.bufferedAmount > coalesceAbove && ws.readyState === ws.OPEN) recheck = setTimeout(offerHeld, COALESCE_RECHECK_MS);
+    else flush();
+  };
+  const sendText = (message: Extract<ServerMessage, { type: 'textChunk' }>) => {
+    if (held.length > 0 && heldTurn !== message.turnId) flush();
+    const behind = ws.bufferedAmount > coalesceAbove;
+    if (held.length === 0 && !behind) return write(message);
+    heldTurn = message.turnId;
+    held.push(message.text);
+    if (!behind) return flush();
+    // UTF-16 length: within 3x of the bytes, enough to bound what a client that stopped reading costs.
+    heldChars += message.text.length;
+    checkOverflow(heldChars);
+    if (!overflowed && recheck === undefined) recheck = setTimeout(offerHeld, COALESCE_RECHECK_MS);
+  };
+
   return {
     send(message) {
       if (overflowed || ws.readyState !== ws.OPEN) return;
       // Legacy clients only know OK, Error, TextChunk and TextEnd; anything else would confuse them.
       if (dialect === 'legacy' && !LEGACY_SERVER_TYPES.has(message.type)) return;
-      const safe: ServerMessage =
-        message.type === 'error' ? { ...message, error: { ...message.error, message: options.redact(message.error.message) } } : message;
-      ws.send(encodeServerMessage(safe, dialect));
-      if (ws.bufferedAmount > options.maxBufferedBytes) {
-        // A client that stops reading would otherwise make the relay buffer audio without bound.
-        overflowed = true;
-        ws.close(CloseCode.SlowConsumer, 'slow consumer: send buffer full');
-        setTimeout(() => ws.terminate(), OVERFLOW_TERMINATE_MS).unref();
-        options.onOverflow();
-      }
+      if (message.type === 'textChunk') return sendText(message);
+      // Every other frame keeps its place after the text written before it.
+      flush();
+      if (overflowed || ws.readyState !== ws.OPEN) return;
+      write(message.type === 'error' ? { ...message, error: { ...message.error, message: options.redact(message.error.message) } } : message);
     },
   };
 }

@@ -1,7 +1,10 @@
 // Conversation mode on Chromium, the turns' words: two spoken questions separated by a pause become
 // exactly two turns, each transcribed as the question spoken (the fake recognises the phrases:
 // fake-recognizer.ts), and the model sees them as the user's messages. Control: with the longest
-// end-of-turn silence (3000 ms) the same pause no longer ends a turn: one turn, holding both questions. The microphone is a private PulseAudio room without an echo (private-pulse.ts): the questions
+// end-of-turn silence (3000 ms) the same pause no longer ends a turn: one turn, holding both questions.
+// With speculative transcription (on by default) each turn is answered from the transcript of the audio
+// flushed 600 ms into its final silence: the recogniser naming the whole question from it shows that
+// the flushed prefix held all of the speech (a clipped phrase is named as nothing). The microphone is a private PulseAudio room without an echo (private-pulse.ts): the questions
 // are played into it once the engine listens. Speech over the answer and echo: conversation-room.test.ts.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,10 +41,18 @@ afterEach(async () => {
   room = undefined;
 });
 
+interface TurnLog {
+  userText?: string;
+  sttSpeculations?: number;
+  sttSpeculationUsed?: boolean;
+}
+/** The relay's voice turns, in order (PARLEY_LOG_TEXT=1 puts their words in): a turn, unlike a transcription request, is what the user saw. */
+const turnLogs = (s: Stack): TurnLog[] => s.relay.jsonLogs().filter((line) => line.msg === 'turn' && line.kind === 'voice') as TurnLog[];
+
 /** Speaks both questions once the engine listens; resolves with each turn's transcript once all are answered. */
 async function askBoth(endOfTurnSilenceMs: number): Promise<(string | undefined)[]> {
   room = await startPrivatePulse();
-  stack = await startStack({ browser: { pulseServer: room.server }, settings: { speech: false, endOfTurnSilenceMs } });
+  stack = await startStack({ browser: { pulseServer: room.server }, settings: { speech: false, endOfTurnSilenceMs }, relayEnv: { PARLEY_LOG_TEXT: '1' } });
   const s = stack;
   await s.fake.setPhrases([...QUESTIONS, BOTH]);
   await startConversation(s);
@@ -50,7 +61,8 @@ async function askBoth(endOfTurnSilenceMs: number): Promise<(string | undefined)
   await until(s, 'a transcription', () => transcripts(s).length > 0, 30_000);
   await new Promise((resolve) => setTimeout(resolve, endOfTurnSilenceMs + 4000));
   await until(s, 'every transcription answered', () => s.fake.requests.every((r) => r.endpoint !== 'transcription' || r.outcome !== 'pending'), 20_000);
-  return transcripts(s);
+  await until(s, 'every turn logged', () => turnLogs(s).length >= chats(s).length, 10_000);
+  return turnLogs(s).map((turn) => turn.userText);
 }
 
 describe('conversation mode (Chrome): the words of each turn', () => {
@@ -59,6 +71,13 @@ describe('conversation mode (Chrome): the words of each turn', () => {
     const s = stack as Stack;
     await until(s, 'the second chat request', () => chats(s).length >= 2, 20_000);
     expect(userTurns(chats(s).at(-1) ?? []), 'the questions the model saw').toEqual([...QUESTIONS]);
+    // Both answered from their speculative transcripts, which the recogniser named as the whole question:
+    // one transcription request per turn, none after the end of the turn.
+    expect(turnLogs(s).map((turn) => [turn.sttSpeculations, turn.sttSpeculationUsed]), 'speculations per turn, used').toEqual([
+      [1, true],
+      [1, true],
+    ]);
+    expect(transcripts(s), 'transcription requests').toEqual([...QUESTIONS]);
   }, 120_000);
 
   it('control: with a 3000 ms end-of-turn silence the same pause stays inside one turn', async () => {

@@ -36,6 +36,8 @@ export interface StartRelayOptions {
   startTimeoutMs?: number;
   /** Extra node flags before the script, e.g. --cpu-prof (not allowed in NODE_OPTIONS). */
   nodeArgs?: string[];
+  /** A command that runs node, e.g. ['valgrind', '--tool=callgrind'] (bench/scenarios/cpu-per-chunk.ts). */
+  wrapper?: string[];
 }
 
 interface Running {
@@ -43,8 +45,15 @@ interface Running {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function launch(env: NodeJS.ProcessEnv, logs: string[], timeoutMs: number, nodeArgs: readonly string[]): Promise<Running & { listening: Record<string, unknown> }> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/index.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function launch(
+  env: NodeJS.ProcessEnv,
+  logs: string[],
+  timeoutMs: number,
+  nodeArgs: readonly string[],
+  wrapper: readonly string[],
+): Promise<Running & { listening: Record<string, unknown> }> {
+  const command = [...wrapper, process.execPath, ...nodeArgs, '--import', 'tsx', 'server/index.ts'];
+  const child = spawn(command[0] ?? process.execPath, command.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -106,7 +115,8 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Relay
   };
   const timeoutMs = options.startTimeoutMs ?? 20_000;
   const nodeArgs = options.nodeArgs ?? [];
-  let running = await launch(env, logs, timeoutMs, nodeArgs);
+  const wrapper = options.wrapper ?? [];
+  let running = await launch(env, logs, timeoutMs, nodeArgs, wrapper);
   const urls = running.listening;
   const wsUrl = String(urls.wsUrl);
   const httpUrl = String(urls.httpUrl);
@@ -147,7 +157,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Relay
     stop,
     async restart() {
       await stop();
-      running = await launch(env, logs, timeoutMs, nodeArgs);
+      running = await launch(env, logs, timeoutMs, nodeArgs, wrapper);
       stopped = false;
     },
     async dispose() {

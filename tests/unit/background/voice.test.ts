@@ -49,6 +49,78 @@ describe('voice turns', () => {
     expect(h.relay.sentOf('audioChunk').map((m) => [...m.data])).toEqual([[1], [2]]);
   });
 
+  describe('conversation mode pauses (speculative transcription)', () => {
+    const limits = (maxSpeculations?: number) => ({
+      protocol: 1,
+      resumed: false,
+      historyLength: 0,
+      limits: { maxTextChars: 8000, maxAudioBytes: 1e6, maxConcurrentTurns: 3, ...(maxSpeculations === undefined ? {} : { maxSpeculations }) },
+    });
+    async function engineTurn(maxSpeculations?: number) {
+      const h = await createHarness();
+      h.connect(1);
+      h.relay.okInfo = () => limits(maxSpeculations);
+      const turnId = h.voice.beginEngineTurn(1)!;
+      return { h, turnId };
+    }
+    const kinds = (h: Awaited<ReturnType<typeof engineTurn>>['h']) =>
+      h.relay.sent.map((m) => (m.type === 'speechPaused' ? `paused ${m.chunks}` : m.type === 'audioEnd' ? `end ${m.pause ?? '-'}` : m.type));
+
+    it('sends SpeechPaused after the chunks it counts, and AudioEnd names it when the engine says it holds', async () => {
+      const { h, turnId } = await engineTurn(3);
+      h.voice.sink.chunk({ turnId, seq: 0, base64: b64(1) });
+      // Chunk 1 is still on its way: the pause waits for it.
+      h.voice.sink.pause?.({ turnId, chunks: 2 });
+      h.voice.sink.chunk({ turnId, seq: 2, base64: b64(3) });
+      expect(kinds(h)).toEqual(['audioChunk']);
+      h.voice.sink.chunk({ turnId, seq: 1, base64: b64(2) });
+      h.voice.sink.end({ turnId, chunks: 3, pause: 2 });
+      expect(kinds(h)).toEqual(['audioChunk', 'audioChunk', 'paused 2', 'audioChunk', 'end 2']);
+    });
+
+    it('sends no pause to a relay that does not speculate (older, or PARLEY_STT_SPECULATIVE=off), and AudioEnd names none', async () => {
+      for (const max of [undefined, 0]) {
+        const { h, turnId } = await engineTurn(max);
+        h.voice.sink.chunk({ turnId, seq: 0, base64: b64(1) });
+        h.voice.sink.pause?.({ turnId, chunks: 1 });
+        h.voice.sink.end({ turnId, chunks: 1, pause: 1 });
+        expect(kinds(h)).toEqual(['audioChunk', 'end -']);
+      }
+    });
+
+    it('stops at the relay\'s cap, and an end naming a pause the relay never heard of names none', async () => {
+      const { h, turnId } = await engineTurn(1);
+      h.voice.sink.chunk({ turnId, seq: 0, base64: b64(1) });
+      h.voice.sink.pause?.({ turnId, chunks: 1 });
+      h.voice.sink.chunk({ turnId, seq: 1, base64: b64(2) });
+      h.voice.sink.pause?.({ turnId, chunks: 2 });
+      h.voice.sink.end({ turnId, chunks: 2, pause: 2 });
+      expect(kinds(h)).toEqual(['audioChunk', 'paused 1', 'audioChunk', 'end -']);
+    });
+
+    it('ignores pause counts that are not chunk counts', async () => {
+      const { h, turnId } = await engineTurn(3);
+      h.voice.sink.chunk({ turnId, seq: 0, base64: b64(1) });
+      for (const chunks of [0, -1, 1.5, Number.NaN]) h.voice.sink.pause?.({ turnId, chunks });
+      h.voice.sink.end({ turnId, chunks: 1, pause: 5 });
+      expect(kinds(h)).toEqual(['audioChunk', 'end -']);
+    });
+
+    it('sends the latest pause again after its chunks when the socket reconnects', async () => {
+      const { h, turnId } = await engineTurn(3);
+      h.voice.sink.chunk({ turnId, seq: 0, base64: b64(1) });
+      h.voice.sink.pause?.({ turnId, chunks: 1 });
+      h.relay.ready = false;
+      h.voice.handleConnectionLost();
+      h.voice.sink.chunk({ turnId, seq: 1, base64: b64(2) });
+      h.relay.sent = [];
+      h.relay.ready = true;
+      h.voice.handleReady();
+      h.voice.sink.end({ turnId, chunks: 2, pause: 1 });
+      expect(kinds(h)).toEqual(['audioChunk', 'paused 1', 'audioChunk', 'end 1']);
+    });
+  });
+
   it('opens the permission page and shows a clear message when the mic was never granted', async () => {
     const h = await createHarness();
     const tab = h.connect(1);

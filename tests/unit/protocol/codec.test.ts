@@ -25,6 +25,8 @@ describe('client frames', () => {
     { type: 'ping', nonce: 42 },
     { type: 'interrupt', turnId: 9, heard: { index: 3, permille: 450 } },
     { type: 'settings', settings: { speed: 1.25 } },
+    { type: 'speechPaused', turnId: 7, chunks: 3 },
+    { type: 'audioEnd', turnId: 7, pause: 3 },
   ];
   it.each(v1)('round-trips $type in parley.v1', (message) => {
     const decoded = decodeClientFrame(encodeClientMessage(message, 'v1'), 'v1');
@@ -39,7 +41,20 @@ describe('client frames', () => {
     expect(encodeClientMessage({ type: 'userText', turnId: 0, text: 'hi' }, 'legacy')).toEqual(bytes(0x02, 0x68, 0x69));
   });
 
-  it.each([ClientFrame.Cancel, ClientFrame.Interrupt])('refuses v1-only frame 0x%s on a legacy connection', (type) => {
+  it('lays SpeechPaused and AudioEnd with a pause out as docs/protocol.md says', () => {
+    expect(encodeClientMessage({ type: 'speechPaused', turnId: 7, chunks: 0x0102 }, 'v1')).toEqual(bytes(0x0c, 0, 0, 0, 7, 0, 0, 1, 2));
+    expect(encodeClientMessage({ type: 'audioEnd', turnId: 7, pause: 5 }, 'v1')).toEqual(bytes(0x04, 0, 0, 0, 7, 0, 0, 0, 5));
+    // Without a pause the frame is what it always was; a legacy AudioEnd never carries one.
+    expect(encodeClientMessage({ type: 'audioEnd', turnId: 7 }, 'v1')).toEqual(bytes(0x04, 0, 0, 0, 7));
+    expect(encodeClientMessage({ type: 'audioEnd', turnId: 0, pause: 5 }, 'legacy')).toEqual(bytes(0x04));
+  });
+
+  it('refuses an AudioEnd with a pause on a legacy connection', () => {
+    const result = decodeClientFrame(bytes(0x04, 0, 0, 0, 1, 0, 0, 0, 1), 'legacy');
+    expect(result.ok).toBe(false);
+  });
+
+  it.each([ClientFrame.Cancel, ClientFrame.Interrupt, ClientFrame.SpeechPaused])('refuses v1-only frame 0x%s on a legacy connection', (type) => {
     const result = decodeClientFrame(bytes(type, 0, 0, 0, 1, 0, 0, 0, 0), 'legacy');
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.code).toBe(ErrorCode.UnknownFrame);
@@ -61,6 +76,12 @@ describe('client frames', () => {
     ['interrupt without position', bytes(0x09, 0, 0, 0, 1), ErrorCode.BadFrame],
     ['interrupt of turn 0', bytes(0x09, 0, 0, 0, 0, 0, 1, 0, 0), ErrorCode.BadFrame],
     ['interrupt permille over 1000', bytes(0x09, 0, 0, 0, 1, 0, 1, 0x03, 0xe9), ErrorCode.BadFrame],
+    ['speech paused without a count', bytes(0x0c, 0, 0, 0, 1), ErrorCode.BadFrame],
+    ['speech paused of turn 0', bytes(0x0c, 0, 0, 0, 0, 0, 0, 0, 1), ErrorCode.BadFrame],
+    ['speech paused at chunk 0', bytes(0x0c, 0, 0, 0, 1, 0, 0, 0, 0), ErrorCode.BadFrame],
+    ['speech paused with extra bytes', bytes(0x0c, 0, 0, 0, 1, 0, 0, 0, 1, 0), ErrorCode.BadFrame],
+    ['audio end with a pause of 0 chunks', bytes(0x04, 0, 0, 0, 1, 0, 0, 0, 0), ErrorCode.BadFrame],
+    ['audio end with a pause of turn 0', bytes(0x04, 0, 0, 0, 0, 0, 0, 0, 1), ErrorCode.BadFrame],
     ['speed out of range', new Uint8Array([0x06, ...new TextEncoder().encode('{"speed":9}')]), ErrorCode.BadSettings],
     ['speed not a number', new Uint8Array([0x06, ...new TextEncoder().encode('{"speed":"fast"}')]), ErrorCode.BadSettings],
   ])('returns a typed error for %s', (_name, frame, code) => {
@@ -75,7 +96,7 @@ describe('client frames', () => {
     for (let i = 0; i < 5000; i++) {
       const frame = new Uint8Array(Math.floor(random() * 40));
       for (let j = 0; j < frame.length; j++) frame[j] = Math.floor(random() * 256);
-      if (frame.length > 0 && random() < 0.7) frame[0] = 1 + Math.floor(random() * 11);
+      if (frame.length > 0 && random() < 0.7) frame[0] = 1 + Math.floor(random() * 12);
       for (const dialect of ['legacy', 'v1'] as const) {
         const result = decodeClientFrame(frame, dialect);
         expect(typeof result.ok).toBe('boolean');
@@ -88,6 +109,7 @@ describe('server frames', () => {
   const v1: ServerMessage[] = [
     { type: 'ok' },
     { type: 'ok', info: { protocol: 1, resumed: true, historyLength: 4, limits: { maxTextChars: 8000, maxAudioBytes: 25e6, maxConcurrentTurns: 2 } } },
+    { type: 'ok', info: { protocol: 1, resumed: false, historyLength: 0, limits: { maxTextChars: 8000, maxAudioBytes: 25e6, maxConcurrentTurns: 2, maxSpeculations: 3 } } },
     { type: 'error', turnId: 3, error: { code: ErrorCode.UpstreamRateLimited, message: 'Slow down.', retryable: true, retryAfterMs: 1200 } },
     { type: 'textChunk', turnId: 3, text: 'Paris' },
     { type: 'textEnd', turnId: 3 },
@@ -103,12 +125,21 @@ describe('server frames', () => {
   });
 
   it('encodes text chunks as type, turn id and exactly the UTF-8 bytes, whatever the characters', () => {
-    for (const text of ['', 'é', '€ and 😀 in one', 'ü'.repeat(1000), '\u{10FFFF}x']) {
+    for (const text of ['', 'é', '€ and 😀 in one', 'ascii first, then € and 😀', 'ü'.repeat(1000), '\u{10FFFF}x']) {
       const utf8 = new TextEncoder().encode(text);
       expect(encodeServerMessage({ type: 'textChunk', turnId: 0xfedcba98, text }, 'v1')).toEqual(new Uint8Array([0x11, 0xfe, 0xdc, 0xba, 0x98, ...utf8]));
       expect(encodeServerMessage({ type: 'textChunk', turnId: 1, text }, 'legacy')).toEqual(new Uint8Array([0x11, ...utf8]));
       expect(decodeServerFrame(encodeServerMessage({ type: 'textChunk', turnId: 7, text }, 'v1'), 'v1')).toEqual({ ok: true, value: { type: 'textChunk', turnId: 7, text } });
     }
+  });
+
+  it('keeps every text chunk frame intact while later ones are encoded (frames share a pool)', () => {
+    const texts = Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? `n${i}é€😀` : i % 11 === 0 ? 'x'.repeat(i % 900) : `t${i} `));
+    const frames = texts.map((text, i) => encodeServerMessage({ type: 'textChunk', turnId: i, text }, i % 2 === 0 ? 'v1' : 'legacy'));
+    frames.forEach((frame, i) => {
+      const decoded = decodeServerFrame(frame, i % 2 === 0 ? 'v1' : 'legacy');
+      expect(decoded).toEqual({ ok: true, value: { type: 'textChunk', turnId: i % 2 === 0 ? i : 0, text: texts[i] } });
+    });
   });
 
   it('speaks the legacy framing to legacy clients', () => {

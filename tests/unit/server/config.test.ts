@@ -102,6 +102,14 @@ describe('loadConfig', () => {
     expect(() => stream({ PARLEY_STT_MODEL: 'whisper-1', PARLEY_STT_STREAM: 'on' })).toThrow(/whisper-1 does not/);
   });
 
+  it('speculates on transcriptions up to 3 times a turn unless PARLEY_STT_SPECULATIVE=off', () => {
+    const speculations = (env: Record<string, string>) => loadConfig({ OPENAI_API_KEY: 'sk-x', ...env }).sttSpeculations;
+    expect(speculations({})).toBe(3);
+    expect(speculations({ PARLEY_STT_SPECULATIVE: 'on' })).toBe(3);
+    expect(speculations({ PARLEY_STT_SPECULATIVE: 'Off' })).toBe(0);
+    expect(() => speculations({ PARLEY_STT_SPECULATIVE: '1' })).toThrow(/PARLEY_STT_SPECULATIVE must be on or off/);
+  });
+
   it('maps CLI flags onto variables', () => {
     expect(flagsToEnv(['--port', '4000', '--host=0.0.0.0', '--http-port', '4001'])).toEqual({
       PARLEY_WS_PORT: '4000',

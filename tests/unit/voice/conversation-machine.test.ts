@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createConversationMachine, type ConversationEffect, type ConversationMachine } from '../../../lib/voice/conversation-machine.ts';
+import { createConversationMachine, DEFAULT_TUNING, speculationDelayMs, type ConversationEffect, type ConversationMachine, type ConversationTuning } from '../../../lib/voice/conversation-machine.ts';
 
 const FRAME_MS = 32;
 
@@ -160,5 +160,84 @@ describe('conversation machine: barge-in', () => {
     feed(m, SPEECH, 500);
     expect(m.handle({ type: 'stop' })).toEqual([{ type: 'discardCapture' }, { type: 'phase', phase: 'off' }]);
     expect(types(feed(m, SPEECH, 500))).toEqual([]);
+  });
+});
+
+describe('conversation machine: speculative transcription', () => {
+  function speculating(tuning: Partial<ConversationTuning> = {}): ConversationMachine {
+    const machine = createConversationMachine({ maxSpeculations: 3, ...tuning });
+    machine.handle({ type: 'start', fullDuplex: true });
+    return machine;
+  }
+  const endOf = (effects: ConversationEffect[]) => effects.find((e) => e.type === 'endTurn');
+
+  it('announces one pause 600 ms into the silence (the 500 ms delay line + margin), and the end keeps it', () => {
+    const m = speculating();
+    expect(speculationDelayMs({ ...DEFAULT_TUNING, maxSpeculations: 3 })).toBe(600);
+    feed(m, SPEECH, 640);
+    // 18 frames = 576 ms: not yet; the 19th (608 ms) crosses 600 ms.
+    expect(types(feed(m, QUIET, 18 * FRAME_MS))).toEqual([]);
+    expect(types(feed(m, QUIET, FRAME_MS))).toEqual(['speechPaused']);
+    const rest = feed(m, QUIET, 400);
+    expect(types(rest)).toEqual(['endTurn']);
+    expect(endOf(rest)).toEqual({ type: 'endTurn', reason: 'silence', keepPause: true });
+  });
+
+  it('voids the pause when speech resumes, and announces the next stretch of silence once', () => {
+    const m = speculating();
+    feed(m, SPEECH, 640);
+    expect(types(feed(m, QUIET, 650))).toEqual(['speechPaused']);
+    expect(types(feed(m, SPEECH, 320))).toEqual([]);
+    // Speech after the second pause: the end names none.
+    expect(types(feed(m, QUIET, 650))).toEqual(['speechPaused']);
+    feed(m, SPEECH, 96);
+    const end = feed(m, QUIET, 900);
+    expect(types(end)).toEqual(['speechPaused', 'endTurn']);
+    expect(endOf(end)).toEqual({ type: 'endTurn', reason: 'silence', keepPause: true });
+  });
+
+  it('ends without a pause when speech came after the last one the cap allowed', () => {
+    const m = speculating({ maxSpeculations: 1 });
+    feed(m, SPEECH, 640);
+    expect(types(feed(m, QUIET, 650))).toEqual(['speechPaused']);
+    feed(m, SPEECH, 320);
+    const end = feed(m, QUIET, 900);
+    expect(types(end)).toEqual(['endTurn']);
+    expect(endOf(end)).toEqual({ type: 'endTurn', reason: 'silence' });
+  });
+
+  it('waits for the recording behind the delay line: the pause follows captureDelayMs, not the bare pre-roll', () => {
+    const t = { ...DEFAULT_TUNING, maxSpeculations: 3 };
+    // The delay line is the silence less 300 ms within [preRollMs, 1000]; the pause comes 100 ms after it.
+    expect(speculationDelayMs({ ...t, silenceMs: 600 })).toBe(400);
+    expect(speculationDelayMs({ ...t, silenceMs: 1500 })).toBe(1100);
+    expect(speculationDelayMs({ ...t, silenceMs: 3000 })).toBe(1100);
+  });
+
+  it('starts counting again with the next turn', () => {
+    const m = speculating({ maxSpeculations: 1 });
+    feed(m, SPEECH, 640);
+    expect(types(feed(m, QUIET, 900))).toEqual(['speechPaused', 'endTurn']);
+    m.handle({ type: 'answerPlaying' });
+    m.handle({ type: 'answerDone' });
+    feed(m, SPEECH, 640);
+    expect(types(feed(m, QUIET, 900))).toEqual(['speechPaused', 'endTurn']);
+  });
+
+  it('never announces a pause with the relay saying 0, or when the silence leaves under 150 ms to gain', () => {
+    for (const tuning of [{ maxSpeculations: 0 }, { silenceMs: 500 }, { silenceMs: 300 }]) {
+      const m = speculating(tuning);
+      feed(m, SPEECH, 640);
+      const end = feed(m, QUIET, 1000);
+      expect(types(end)).toEqual(['endTurn']);
+      expect(endOf(end)).toEqual({ type: 'endTurn', reason: 'silence' });
+    }
+    expect(speculationDelayMs({ ...DEFAULT_TUNING, maxSpeculations: 3, silenceMs: 550 })).toBe(400);
+    expect(speculationDelayMs({ ...DEFAULT_TUNING, maxSpeculations: 3, silenceMs: 549 })).toBeUndefined();
+  });
+
+  it('does not announce the silence of a false start or of a barge-in candidate', () => {
+    const m = speculating();
+    expect(types([...feed(m, SPEECH, 160), ...feed(m, QUIET, 1000)])).toEqual(['startCapture', 'discardCapture']);
   });
 });

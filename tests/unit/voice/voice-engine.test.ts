@@ -9,6 +9,10 @@ const frame = (probability: number, levelDb = -40): VadFrame => ({ probability, 
 
 function setup(options: { echoCancellation?: boolean; chirpDb?: number | number[]; forceFullDuplex?: boolean } = {}) {
   const log: string[] = [];
+  /** Chunks the fake recording holds at each mark; `holdMarks` keeps marks pending until `releaseMarks`. */
+  let chunks = 2;
+  let holdMarks = false;
+  const heldMarks: Array<() => void> = [];
   let listener: ((f: VadFrame) => void) | undefined;
   const push = (f: VadFrame, ms: number) => {
     for (let t = 0; t < ms; t += 32) listener?.(f);
@@ -18,7 +22,13 @@ function setup(options: { echoCancellation?: boolean; chirpDb?: number | number[
   const capture: TurnCapture = {
     start: () => void log.push('capture start'),
     commit: (turnId) => void log.push(`capture commit ${turnId}`),
-    end: () => void log.push('capture end'),
+    mark: () => {
+      log.push('capture mark');
+      const mark = { turnId: 77, chunks: ++chunks };
+      if (!holdMarks) return Promise.resolve(mark);
+      return new Promise((resolve) => heldMarks.push(() => resolve(mark)));
+    },
+    end: (pause) => void log.push(pause === undefined ? 'capture end' : `capture end, pause ${pause}`),
     discard: () => void log.push('capture discard'),
     dispose: () => void log.push('capture dispose'),
   };
@@ -61,6 +71,7 @@ function setup(options: { echoCancellation?: boolean; chirpDb?: number | number[
       beginTurn: async () => 77,
       chunk: () => undefined,
       end: () => undefined,
+      pause: ({ turnId, chunks: count }) => void log.push(`pause ${turnId} ${count}`),
       interrupt: (h) => void log.push(`interrupt ${h?.id} ${h?.fraction}`),
       phase: (p) => void log.push(`phase ${p}`),
       level: () => undefined,
@@ -83,7 +94,11 @@ function setup(options: { echoCancellation?: boolean; chirpDb?: number | number[
     engine.speak({ id: '5:0', data: new ArrayBuffer(1) });
     setPlaying(true);
   };
-  return { engine, log, push, track, verdicts, setPlaying, userTurn, answerPlaying, vadDisposed: () => vadDisposed, chirps: () => chirps };
+  const marks = {
+    hold: () => (holdMarks = true),
+    release: () => heldMarks.splice(0).forEach((resolve) => resolve()),
+  };
+  return { engine, log, push, track, verdicts, setPlaying, userTurn, answerPlaying, marks, vadDisposed: () => vadDisposed, chirps: () => chirps };
 }
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -97,6 +112,49 @@ describe('voice engine', () => {
     t.push(frame(0.02), 900);
     expect(t.log).toEqual(['phase listening', 'capture start', 'phase capturing', 'phase userTurn', 'capture commit 77', 'capture end', 'phase thinking']);
     expect(t.engine.phase()).toBe('thinking');
+  });
+
+  it('flushes the recording once per pause, reports it, and names it at the end when no speech followed', async () => {
+    const t = setup();
+    await t.engine.start({ maxSpeculations: 3 });
+    t.push(frame(0.95), 600);
+    await flush();
+    t.push(frame(0.02), 650);
+    await flush();
+    expect(t.log.slice(-2)).toEqual(['capture mark', 'pause 77 3']);
+    t.push(frame(0.02), 650);
+    expect(t.log.filter((line) => line === 'capture mark')).toHaveLength(1);
+    expect(t.log.at(-2)).toBe('capture end, pause 3');
+  });
+
+  it('ends without a pause when speech resumed after the last one it may send', async () => {
+    const t = setup();
+    await t.engine.start({ maxSpeculations: 1 });
+    t.push(frame(0.95), 600);
+    await flush();
+    t.push(frame(0.02), 650);
+    await flush();
+    t.push(frame(0.95), 300);
+    t.push(frame(0.02), 650);
+    await flush();
+    t.push(frame(0.02), 650);
+    await flush();
+    expect(t.log.filter((line) => line.startsWith('pause'))).toEqual(['pause 77 3']);
+    expect(t.log).toContain('capture end');
+    expect(t.log.some((line) => line.startsWith('capture end, pause'))).toBe(false);
+  });
+
+  it('does not name a pause whose flush had not finished when the turn ended, nor report it late', async () => {
+    const t = setup();
+    await t.engine.start({ maxSpeculations: 3 });
+    t.marks.hold();
+    t.push(frame(0.95), 600);
+    await flush();
+    t.push(frame(0.02), 900);
+    expect(t.log).toContain('capture end');
+    t.marks.release();
+    await flush();
+    expect(t.log.filter((line) => line.startsWith('pause'))).toEqual([]);
   });
 
   it('barge-in: ducks, then stops playback and reports what was heard', async () => {

@@ -48,6 +48,16 @@ describe('relay metrics', () => {
     expect(sampleValue(text, 'parley_token_spoken_chars_total', { token: 'alice' })).toBe(120);
   });
 
+  it('counts speculative transcriptions as used or not', async () => {
+    const { metrics } = setup();
+    metrics.observer.turnEnded({ ...base, kind: 'voice', sttSpeculations: 2, sttSpeculationUsed: true });
+    metrics.observer.turnEnded({ ...base, kind: 'voice', sttSpeculations: 1 });
+    metrics.observer.turnEnded({ ...base, kind: 'voice' });
+    const text = await metrics.render();
+    expect(sampleValue(text, 'parley_stt_speculations_total', { outcome: 'used' })).toBe(1);
+    expect(sampleValue(text, 'parley_stt_speculations_total', { outcome: 'unused' })).toBe(2);
+  });
+
   it('leaves latencies a turn never reached out of the histograms', async () => {
     const { metrics } = setup();
     metrics.observer.turnEnded({ ...base, outcome: 'error', error: ErrorCode.UpstreamUnavailable, errorStage: 'chat', totalMs: 50 });
