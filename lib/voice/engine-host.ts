@@ -8,6 +8,7 @@ import { base64ToBytes } from '../background/base64.ts';
 import type { EngineEvent, MicErrorCode } from '../messages.ts';
 import { micError } from '../recorder/mic-errors.ts';
 import type { RecorderSink } from '../recorder/recorder-host.ts';
+import { createDuckNode } from './duck-node.ts';
 import { chirpSamples } from './echo-check.ts';
 import { micConstraints } from './mic-constraints.ts';
 import { createMicVad } from './mic-vad.ts';
@@ -46,17 +47,26 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
     playback ??= new AudioContext();
     recording ??= new AudioContext();
     const context = playback;
-    const player = createSpeechPlayer(context, {
-      onClipStart: (id, startedAt, durationMs) => deps.event({ type: 'clipStart', id, startedAt, durationMs }),
-      onClipDropped: (id) => deps.event({ type: 'clipDropped', id }),
-      onPlayingChange: (playing) => engine?.playbackChanged(playing),
-    });
+    // The answer's last stage: the duck gate's worklet drives its gain (duck-node.ts); the chirp bypasses it.
+    const answerGain = context.createGain();
+    answerGain.connect(context.destination);
+    const player = createSpeechPlayer(
+      context,
+      {
+        onClipStart: (id, startedAt, durationMs) => deps.event({ type: 'clipStart', id, startedAt, durationMs }),
+        onClipDropped: (id) => deps.event({ type: 'clipDropped', id }),
+        onPlayingChange: (playing) => engine?.playbackChanged(playing),
+      },
+      Date.now,
+      answerGain,
+    );
     return createVoiceEngine({
       openMic: () => navigator.mediaDevices.getUserMedia(micConstraints(echoCancellation)),
       createVad: (stream) => createMicVad(stream, deps.assetBase),
       createCapture: (stream, preRollMs) =>
         createTurnCapture(stream, { preRollMs, silenceMs }, { context: recording ?? new AudioContext(), MediaRecorderImpl: MediaRecorder, sink: deps.sink }),
       player,
+      createDuckGate: (stream) => createDuckNode(context, stream, answerGain),
       // Set only by tests/e2e/conversation-room.test.ts's own build: never in a shipped build.
       forceFullDuplex: import.meta.env.WXT_E2E_FORCE_FULL_DUPLEX === '1',
       playChirp: () =>

@@ -69,9 +69,10 @@ interface Scheduled {
   source: AudioBufferSourceNode;
 }
 
-export function createSpeechPlayer(context: PlaybackContext, events: SpeechPlayerEvents, now: () => number = Date.now): SpeechPlayer {
+/** `output`: where the answer goes (the engine's duck gate's GainNode, duck-node.ts); the speakers by default. */
+export function createSpeechPlayer(context: PlaybackContext, events: SpeechPlayerEvents, now: () => number = Date.now, output?: AudioNode): SpeechPlayer {
   const gain = context.createGain();
-  gain.connect(context.destination);
+  gain.connect(output ?? context.destination);
   let queue: Slot[] = [];
   let scheduled: Scheduled[] = [];
   let generation = 0;

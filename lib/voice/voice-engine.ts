@@ -7,6 +7,7 @@
  */
 import { createConversationMachine, DEFAULT_TUNING, type ConversationEffect, type ConversationMachine, type ConversationPhase, type ConversationTuning } from './conversation-machine.ts';
 import { assessEcho, CHIRP, meanLevelDb, type EchoVerdict } from './echo-check.ts';
+import type { DuckGateCommand } from './duck-gate.ts';
 import type { HeardClip, SpeechClip, SpeechPlayer } from './speech-player.ts';
 import type { TurnCapture } from './turn-capture.ts';
 import type { VoiceActivityDetector } from './vad.ts';
@@ -36,6 +37,12 @@ export interface VoiceEngineDeps {
   createVad(stream: MediaStream): Promise<VoiceActivityDetector>;
   createCapture(stream: MediaStream, preRollMs: number): TurnCapture;
   player: SpeechPlayer;
+  /**
+   * The audio-thread duck (duck-node.ts) on the open mic: ducks the answer by level within milliseconds
+   * of the user's voice, while armed. When it exists, the machine's duck and unduck go to it (one duck,
+   * never the product of two); when it fails to load, the player ducks as before.
+   */
+  createDuckGate?(stream: MediaStream): Promise<{ command(command: DuckGateCommand): void; dispose(): void }>;
   /** Plays the self-check chirp through the same output as answers; resolves when it has finished. */
   playChirp(): Promise<void>;
   sink: VoiceEngineSink;
@@ -70,6 +77,7 @@ export function createVoiceEngine(deps: VoiceEngineDeps): VoiceEngine {
   let vad: VoiceActivityDetector | undefined;
   let capture: TurnCapture | undefined;
   let removeFrames: (() => void) | undefined;
+  let gate: Awaited<ReturnType<NonNullable<VoiceEngineDeps['createDuckGate']>>> | undefined;
   let fullDuplex = true;
   let answerOver = false;
   /** The last pause's chunk count once its flush is done; `pauseTicket` tells a stale flush from the latest. */
@@ -84,12 +92,19 @@ export function createVoiceEngine(deps: VoiceEngineDeps): VoiceEngine {
   function release(): void {
     removeFrames?.();
     removeFrames = undefined;
+    gate?.dispose();
+    gate = undefined;
     capture?.dispose();
     capture = undefined;
     void vad?.dispose();
     vad = undefined;
     for (const track of stream?.getTracks() ?? []) track.stop();
     stream = undefined;
+  }
+
+  function duck(on: boolean): void {
+    if (gate) gate.command({ type: 'hold', on });
+    else deps.player.duck(on);
   }
 
   function apply(effects: ConversationEffect[]): void {
@@ -128,14 +143,14 @@ export function createVoiceEngine(deps: VoiceEngineDeps): VoiceEngine {
           pauseChunks = undefined;
           break;
         case 'duck':
-          deps.player.duck(true);
+          duck(true);
           break;
         case 'unduck':
-          deps.player.duck(false);
+          duck(false);
           break;
         case 'interruptAnswer':
           deps.sink.interrupt(deps.player.stop());
-          deps.player.duck(false);
+          duck(false);
           break;
         case 'pause':
           // The mic is released while paused: nothing listens until the user resumes.
@@ -143,6 +158,8 @@ export function createVoiceEngine(deps: VoiceEngineDeps): VoiceEngine {
           deps.sink.paused(effect.reason);
           break;
         case 'phase':
+          // The gate listens only while an answer plays and the user may interrupt it.
+          gate?.command({ type: 'arm', on: effect.phase === 'speaking' && fullDuplex });
           deps.sink.phase(effect.phase);
           break;
       }
@@ -152,6 +169,8 @@ export function createVoiceEngine(deps: VoiceEngineDeps): VoiceEngine {
   async function openAndListen(): Promise<void> {
     stream = await deps.openMic();
     vad = await deps.createVad(stream);
+    // Without the gate barge-in still works, only later (the machine's duck on the player).
+    gate = await deps.createDuckGate?.(stream).catch(() => undefined);
     capture = deps.createCapture(stream, tuning.preRollMs ?? DEFAULT_TUNING.preRollMs);
     removeFrames = vad.onFrame((frame) => {
       deps.sink.level(frame.levelDb);

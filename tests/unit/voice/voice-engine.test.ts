@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { DuckGateCommand } from '../../../lib/voice/duck-gate.ts';
 import type { EchoVerdict } from '../../../lib/voice/echo-check.ts';
 import type { HeardClip, SpeechPlayer } from '../../../lib/voice/speech-player.ts';
 import type { TurnCapture } from '../../../lib/voice/turn-capture.ts';
@@ -7,7 +8,7 @@ import { createVoiceEngine } from '../../../lib/voice/voice-engine.ts';
 
 const frame = (probability: number, levelDb = -40): VadFrame => ({ probability, levelDb, durationMs: 32 });
 
-function setup(options: { echoCancellation?: boolean; chirpDb?: number | number[]; forceFullDuplex?: boolean } = {}) {
+function setup(options: { echoCancellation?: boolean; chirpDb?: number | number[]; forceFullDuplex?: boolean; gate?: 'ok' | 'fails' } = {}) {
   const log: string[] = [];
   /** Chunks the fake recording holds at each mark; `holdMarks` keeps marks pending until `releaseMarks`. */
   let chunks = 2;
@@ -58,6 +59,18 @@ function setup(options: { echoCancellation?: boolean; chirpDb?: number | number[
     }),
     createCapture: () => capture,
     player,
+    ...(options.gate
+      ? {
+          createDuckGate: async (s: MediaStream) => {
+            if (options.gate === 'fails') throw new Error('AudioWorklet refused');
+            log.push(s === stream ? 'gate on the mic' : 'gate on another stream');
+            return {
+              command: (c: DuckGateCommand) => void log.push(`gate ${c.type} ${c.on}`),
+              dispose: () => void log.push('gate dispose'),
+            };
+          },
+        }
+      : {}),
     playChirp: async () => {
       chirps += 1;
       const levels = options.chirpDb ?? -70;
@@ -252,5 +265,62 @@ describe('voice engine', () => {
     u.engine.stop();
     expect(u.track.stopped).toBe(true);
     expect(u.engine.phase()).toBe('off');
+  });
+
+  describe('with the audio-thread duck gate', () => {
+    it('arms it only while an answer plays in full duplex, and routes the duck through it, not the player', async () => {
+      const t = setup({ gate: 'ok' });
+      await t.engine.start();
+      expect(t.log[0]).toBe('gate on the mic');
+      expect(t.log).toContain('gate arm false');
+      expect(t.log).not.toContain('gate arm true');
+      t.answerPlaying();
+      expect(t.log.at(-2)).toBe('gate arm true');
+      expect(t.log.at(-1)).toBe('phase speaking');
+      t.push(frame(0.95), 32);
+      expect(t.log).toContain('gate hold true');
+      t.push(frame(0.95), 300);
+      const stop = t.log.indexOf('player stop');
+      expect(stop).toBeGreaterThan(-1);
+      // Stopped, released, disarmed, and the player's own duck never used (one duck, not two multiplied).
+      expect(t.log.slice(stop)).toEqual(expect.arrayContaining(['gate hold false', 'gate arm false']));
+      expect(t.log.filter((line) => line === 'duck' || line === 'unduck')).toEqual([]);
+    });
+
+    it('a false start releases it', async () => {
+      const t = setup({ gate: 'ok' });
+      await t.engine.start();
+      t.answerPlaying();
+      t.push(frame(0.95), 32);
+      t.push(frame(0.02), 400);
+      expect(t.log.filter((line) => line.startsWith('gate hold'))).toEqual(['gate hold true', 'gate hold false']);
+      expect(t.engine.phase()).toBe('speaking');
+    });
+
+    it('stays disarmed in half-duplex', async () => {
+      const t = setup({ gate: 'ok', echoCancellation: false });
+      await t.engine.start();
+      t.userTurn();
+      t.setPlaying(true);
+      expect(t.engine.phase()).toBe('speaking');
+      expect(t.log).not.toContain('gate arm true');
+    });
+
+    it('is disposed with the microphone', async () => {
+      const t = setup({ gate: 'ok' });
+      await t.engine.start();
+      t.engine.stop();
+      expect(t.log).toContain('gate dispose');
+      expect(t.track.stopped).toBe(true);
+    });
+
+    it('when the worklet cannot load, the player ducks as before', async () => {
+      const t = setup({ gate: 'fails' });
+      await t.engine.start();
+      t.answerPlaying();
+      t.push(frame(0.95), 32);
+      expect(t.log.at(-2)).toBe('duck');
+      expect(t.log.some((line) => line.startsWith('gate'))).toBe(false);
+    });
   });
 });
