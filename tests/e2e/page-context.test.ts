@@ -71,6 +71,11 @@ describe('page context (Chrome)', () => {
     await chat.open();
     // A fresh conversation: the first test's attachment is still in the shared one.
     await chat.ax.click(await chat.button(/^New chat$/));
+    // The list empties and the bar above it moves: a click aimed before that could miss the button
+    // (once in CI the chip never came). Click only once the old conversation is gone.
+    const frame = await chat.frame();
+    await waitUntil('the new chat to clear the list', async () =>
+      (await frame.evaluate(() => document.body.innerText)).includes('How much does the lamp cost?') ? undefined : true, 10_000);
     const before = chatBodies().length;
     await chat.ax.click(await chat.button(/^Ask about this page$/));
     await chat.ax.waitFor('group', 'Attachment', 20_000);
