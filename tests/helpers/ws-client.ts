@@ -172,3 +172,24 @@ function describe(frames: ServerMessage[]): string {
     frames.slice(-12).map((f) => (f.type === 'speechAudio' ? { ...f, audio: `${f.audio.byteLength} bytes` } : f)),
   );
 }
+
+/**
+ * A client with a session: SetClientID answered by OK, and for parley.v1 the speech setting applied
+ * (its second OK). What most relay integration tests start from.
+ */
+export async function openTestSession(
+  relay: { wsUrl: string; token: string },
+  clientId: string,
+  options: { dialect?: Dialect; speech?: boolean; /** The test's list to close in afterAll: joined before any wait. */ track?: TestClient[] } = {},
+): Promise<TestClient> {
+  const dialect = options.dialect ?? 'v1';
+  const c = await connectClient(relay.wsUrl, { dialect, token: relay.token });
+  options.track?.push(c);
+  c.send({ type: 'setClientId', clientId });
+  await c.waitFor(is('ok'));
+  if (dialect === 'v1') {
+    c.send({ type: 'settings', settings: { speech: options.speech ?? false } });
+    await c.waitFor((f) => f.type === 'ok' && c.of('ok').length === 2);
+  }
+  return c;
+}

@@ -7,7 +7,7 @@ import { INTERRUPTED_MARK, INTERRUPTED_NOTE } from '../../../server/session/sess
 import { CODE_BLOCK_PHRASE } from '../../../server/speech/speech-text.ts';
 import { defaultAnswer, startFakeOpenAI, type FakeOpenAI } from '../../fakes/fake-openai.ts';
 import { startRelay, type RelayProcess } from '../../helpers/relay-process.ts';
-import { connectClient, is, type TestClient } from '../../helpers/ws-client.ts';
+import { is, openTestSession, type TestClient } from '../../helpers/ws-client.ts';
 
 const MARKDOWN_ANSWER = [
   '## Sorting',
@@ -22,17 +22,8 @@ let fake: FakeOpenAI;
 let relay: RelayProcess;
 const clients: TestClient[] = [];
 
-async function client(clientId: string, dialect: 'v1' | 'legacy' = 'v1'): Promise<TestClient> {
-  const c = await connectClient(relay.wsUrl, { dialect, token: relay.token });
-  clients.push(c);
-  c.send({ type: 'setClientId', clientId });
-  await c.waitFor(is('ok'));
-  if (dialect === 'v1') {
-    c.send({ type: 'settings', settings: { speech: true } });
-    await c.waitFor((f) => f.type === 'ok' && c.of('ok').length === 2);
-  }
-  return c;
-}
+const client = (clientId: string, dialect: 'v1' | 'legacy' = 'v1'): Promise<TestClient> =>
+  openTestSession(relay, clientId, { dialect, speech: true, track: clients });
 
 type Chat = { messages: Array<{ role: string; content: string }> };
 const lastChat = () => fake.requests.filter((r) => r.endpoint === 'chat').at(-1)?.body as Chat;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, type ContextAttachment } from '../../../protocol/index.ts';
 import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from '../../fakes/fake-openai.ts';
 import { startRelay, type RelayProcess } from '../../helpers/relay-process.ts';
-import { connectClient, is, type TestClient } from '../../helpers/ws-client.ts';
+import { connectClient, is, openTestSession, type TestClient } from '../../helpers/ws-client.ts';
 
 const MAX_CONTEXT_CHARS = 3000;
 const TTS_CONCURRENCY = 2;
@@ -15,15 +15,7 @@ let fake: FakeOpenAI;
 let relay: RelayProcess;
 const clients: TestClient[] = [];
 
-async function client(clientId: string): Promise<TestClient> {
-  const c = await connectClient(relay.wsUrl, { dialect: 'v1', token: relay.token });
-  clients.push(c);
-  c.send({ type: 'setClientId', clientId });
-  await c.waitFor(is('ok'));
-  c.send({ type: 'settings', settings: { speech: false } });
-  await c.waitFor((f) => f.type === 'ok' && c.of('ok').length === 2);
-  return c;
-}
+const client = (clientId: string): Promise<TestClient> => openTestSession(relay, clientId, { track: clients });
 
 type ChatBody = { messages: Array<{ role: string; content: string }> };
 const chatBodies = () => fake.requests.filter((r) => r.endpoint === 'chat').map((r) => r.body as ChatBody);

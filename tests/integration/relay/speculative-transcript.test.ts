@@ -9,7 +9,7 @@ import { ClientFrame, ErrorCode } from '../../../protocol/index.ts';
 import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest, type TranscriptionRequestBody } from '../../fakes/fake-openai.ts';
 import { webmDurationMs } from '../../../server/usage/webm-duration.ts';
 import { startRelay, type RelayProcess } from '../../helpers/relay-process.ts';
-import { connectClient, is, type TestClient } from '../../helpers/ws-client.ts';
+import { is, openTestSession, type TestClient } from '../../helpers/ws-client.ts';
 
 // ffprobe -show_entries format=duration tests/fixtures/question.webm → 1.866000
 const QUESTION_MS = 1866;
@@ -28,17 +28,8 @@ const sizeOf = (count: number) => pieces.slice(0, count).reduce((sum, piece) => 
 /** The fake answers with the upload's size, so a transcript tells which audio it came from. */
 const heard = (bytes: number) => `I said ${bytes} bytes.`;
 
-async function client(target: RelayProcess, clientId: string, dialect: 'v1' | 'legacy' = 'v1'): Promise<TestClient> {
-  const c = await connectClient(target.wsUrl, { dialect, token: target.token });
-  clients.push(c);
-  c.send({ type: 'setClientId', clientId });
-  await c.waitFor(is('ok'));
-  if (dialect === 'v1') {
-    c.send({ type: 'settings', settings: { speech: false } });
-    await c.waitFor((f) => f.type === 'ok' && c.of('ok').length === 2);
-  }
-  return c;
-}
+const client = (target: RelayProcess, clientId: string, dialect: 'v1' | 'legacy' = 'v1'): Promise<TestClient> =>
+  openTestSession(target, clientId, { dialect, track: clients });
 
 const chunks = (c: TestClient, turnId: number, from: number, to: number) => {
   for (const data of pieces.slice(from, to)) c.send({ type: 'audioChunk', turnId, data });

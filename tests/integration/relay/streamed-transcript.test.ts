@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, LEGACY_SERVER_TYPES, type ServerMessage } from '../../../protocol/index.ts';
 import { startFakeOpenAI, tokenize, type FakeOpenAI, type TranscriptionRequestBody } from '../../fakes/fake-openai.ts';
 import { startRelay, type RelayProcess } from '../../helpers/relay-process.ts';
-import { connectClient, is, type TestClient } from '../../helpers/ws-client.ts';
+import { is, openTestSession, type TestClient } from '../../helpers/ws-client.ts';
 
 const TRANSCRIPT = 'Could you tell me what the capital of France is, please?';
 // ffprobe -show_entries format=duration tests/fixtures/question.webm → 1.866000
@@ -22,17 +22,8 @@ let off: RelayProcess;
 let webm: Uint8Array;
 const clients: TestClient[] = [];
 
-async function client(relay: RelayProcess, clientId: string, dialect: 'v1' | 'legacy' = 'v1'): Promise<TestClient> {
-  const c = await connectClient(relay.wsUrl, { dialect, token: relay.token });
-  clients.push(c);
-  c.send({ type: 'setClientId', clientId });
-  await c.waitFor(is('ok'));
-  if (dialect === 'v1') {
-    c.send({ type: 'settings', settings: { speech: false } });
-    await c.waitFor((f) => f.type === 'ok' && c.of('ok').length === 2);
-  }
-  return c;
-}
+const client = (relay: RelayProcess, clientId: string, dialect: 'v1' | 'legacy' = 'v1'): Promise<TestClient> =>
+  openTestSession(relay, clientId, { dialect, track: clients });
 
 function speak(c: TestClient, turnId: number): void {
   c.send({ type: 'audioChunk', turnId, data: webm });

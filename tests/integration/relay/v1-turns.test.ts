@@ -5,21 +5,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, type ServerMessage } from '../../../protocol/index.ts';
 import { defaultAnswer, defaultTranscript, startFakeOpenAI, type FakeOpenAI } from '../../fakes/fake-openai.ts';
 import { startRelay, type RelayProcess } from '../../helpers/relay-process.ts';
-import { connectClient, is, type TestClient } from '../../helpers/ws-client.ts';
+import { connectClient, is, openTestSession, type TestClient } from '../../helpers/ws-client.ts';
 
 let fake: FakeOpenAI;
 let relay: RelayProcess;
 const clients: TestClient[] = [];
 
-async function client(clientId: string, speech = false): Promise<TestClient> {
-  const c = await connectClient(relay.wsUrl, { dialect: 'v1', token: relay.token });
-  clients.push(c);
-  c.send({ type: 'setClientId', clientId });
-  await c.waitFor(is('ok'));
-  c.send({ type: 'settings', settings: { speech } });
-  await c.waitFor((f) => f.type === 'ok' && c.of('ok').length === 2);
-  return c;
-}
+const client = (clientId: string, speech = false): Promise<TestClient> => openTestSession(relay, clientId, { speech, track: clients });
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ apiKey: 'sk-v1-test-key-0123456789', latency: { firstTokenMs: 5, perTokenMs: 3, sttMs: 5, ttsMs: 5 } });

@@ -7,20 +7,10 @@ import type { ErrorInfo } from '../../../../protocol/index.ts';
 import { createMemorySessionStore } from '../../../../server/session/memory-store.ts';
 import type { SessionStore } from '../../../../server/session/session-store.ts';
 import { runTurn, type TurnSink } from '../../../../server/session/turn-runner.ts';
-import type { TurnDefaults, TurnUpstream } from '../../../../server/session/turn-services.ts';
+import type { TurnUpstream } from '../../../../server/session/turn-services.ts';
+import { TEST_TURN_DEFAULTS } from '../../../helpers/turn-defaults.ts';
 
-const DEFAULTS: TurnDefaults = {
-  chatModel: 'gpt-4o-mini',
-  sttModel: 'gpt-4o-mini-transcribe',
-  ttsModel: 'gpt-4o-mini-tts',
-  voice: 'alloy',
-  language: '',
-  systemPrompt: 'Be brief.',
-  historyMaxTurns: 20,
-  ttsConcurrency: 1,
-  readAloudLeadMs: 20_000,
-  speech: false,
-};
+const DEFAULTS = TEST_TURN_DEFAULTS;
 const WORDS = ['What ', 'is ', 'the ', 'capital?'];
 
 interface Seen {
