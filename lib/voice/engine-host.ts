@@ -40,6 +40,7 @@ export interface EngineHost {
 export function createEngineHost(deps: EngineHostDeps): EngineHost {
   let playback: AudioContext | undefined;
   let recording: AudioContext | undefined;
+  let answerGain: GainNode | undefined;
   let engine: VoiceEngine | undefined;
   let lastLevelAt = 0;
 
@@ -47,9 +48,14 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
     playback ??= new AudioContext();
     recording ??= new AudioContext();
     const context = playback;
-    // The answer's last stage: the duck gate's worklet drives its gain (duck-node.ts); the chirp bypasses it.
-    const answerGain = context.createGain();
-    answerGain.connect(context.destination);
+    // The answer's last stage, one per playback context (not per conversation: a new one each start
+    // would leave the old ones connected): the duck gate's worklet drives its gain (duck-node.ts); the
+    // chirp bypasses it.
+    if (!answerGain) {
+      answerGain = context.createGain();
+      answerGain.connect(context.destination);
+    }
+    const answerStage = answerGain;
     const player = createSpeechPlayer(
       context,
       {
@@ -58,7 +64,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
         onPlayingChange: (playing) => engine?.playbackChanged(playing),
       },
       Date.now,
-      answerGain,
+      answerStage,
     );
     return createVoiceEngine({
       openMic: () => navigator.mediaDevices.getUserMedia(micConstraints(echoCancellation)),
@@ -66,7 +72,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       createCapture: (stream, preRollMs) =>
         createTurnCapture(stream, { preRollMs, silenceMs }, { context: recording ?? new AudioContext(), MediaRecorderImpl: MediaRecorder, sink: deps.sink }),
       player,
-      createDuckGate: (stream) => createDuckNode(context, stream, answerGain),
+      createDuckGate: (stream) => createDuckNode(context, stream, answerStage),
       // Set only by tests/e2e/conversation-room.test.ts's own build: never in a shipped build.
       forceFullDuplex: import.meta.env.WXT_E2E_FORCE_FULL_DUPLEX === '1',
       playChirp: () =>
