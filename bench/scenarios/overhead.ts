@@ -30,6 +30,8 @@ export interface Measured {
   lost: number;
   /** Turns that ended with an Error frame, by code (their remaining chunks count as lost). */
   errors: Record<string, number>;
+  /** TextChunk frames that carried the measured deltas (fewer than the deltas when a relay merged some). */
+  frames: number;
 }
 
 /** "", or " (STORE_UNAVAILABLE ×3, …)": why chunks were lost, for the log and the table. */
@@ -49,6 +51,7 @@ export async function round(sent: Map<string, number>, relay: BenchRelay, run: s
   const clients = await openMany(sessions, 50, (i) => openSession(relay, `${run}-${i}`));
   const samples: number[] = [];
   const errors: Record<string, number> = {};
+  let frames = 0;
   const finished = clients.map(
     (client: BenchClient, i) =>
       new Promise<void>((resolve) => {
@@ -56,11 +59,14 @@ export async function round(sent: Map<string, number>, relay: BenchRelay, run: s
         const timer = setTimeout(() => resolve(), 120_000);
         client.onFrame = (frame, at) => {
           if (frame.type === 'textChunk') {
-            const key = frame.text.trim();
-            const start = sent.get(key);
-            if (start === undefined) return;
-            sent.delete(key);
-            samples.push(at - start);
+            // A relay may send deltas that reached it together as one frame: each arrived with it.
+            frames++;
+            for (const key of frame.text.split(' ')) {
+              const start = sent.get(key);
+              if (start === undefined) continue;
+              sent.delete(key);
+              samples.push(at - start);
+            }
           } else if (frame.type === 'textEnd' || frame.type === 'error') {
             if (frame.type === 'error') errors[frame.error.code] = (errors[frame.error.code] ?? 0) + 1;
             clearTimeout(timer);
@@ -74,7 +80,7 @@ export async function round(sent: Map<string, number>, relay: BenchRelay, run: s
   for (const client of clients) client.close();
   // Let the relay notice the closes before the next round.
   await sleep(500);
-  return { summary: summarize(samples), lost: sessions * tokens - samples.length, errors };
+  return { summary: summarize(samples), lost: sessions * tokens - samples.length, errors, frames };
 }
 
 /**
@@ -122,7 +128,7 @@ export const overhead: Scenario = {
             await relay.stop();
           }
           const r = results[kind];
-          if (r) log(`  ${kind} @${sessions}: p50 ${r.summary.p50.toFixed(2)} p99 ${r.summary.p99.toFixed(2)} max ${r.summary.max.toFixed(2)} ms, ${r.summary.count} chunks, ${r.lost} lost${errorNote(r)}`);
+          if (r) log(`  ${kind} @${sessions}: p50 ${r.summary.p50.toFixed(2)} p99 ${r.summary.p99.toFixed(2)} max ${r.summary.max.toFixed(2)} ms, ${r.summary.count} chunks in ${r.frames} frames, ${r.lost} lost${errorNote(r)}`);
         }
         const p = results.parley?.summary;
         const n = results.naive?.summary;

@@ -1,5 +1,6 @@
 // Sends relay frames on one socket: dialect filtering, secret redaction, bounded send buffer, and
-// text deltas merged into one TextChunk while the client is behind.
+// text deltas merged into one TextChunk when several are ready at once: those the upstream delivered
+// in one read, and those written while the client is behind.
 import type { WebSocket } from 'ws';
 import { CloseCode, encodeServerMessage, LEGACY_SERVER_TYPES, type Dialect, type ServerMessage } from '../../protocol/index.ts';
 
@@ -31,7 +32,8 @@ const COALESCE_RECHECK_MS = 5;
 export function createFrameSender(ws: WebSocket, dialect: Dialect, options: FrameSenderOptions): FrameSender {
   const coalesceAbove = Math.min(options.coalesceAboveBytes ?? COALESCE_ABOVE_BYTES, options.maxBufferedBytes);
   let overflowed = false;
-  // Deltas of one turn held while the socket is behind; sent as one TextChunk, before any other frame.
+  // Deltas of one turn held until the current tick ends, or while the socket is behind; sent as one
+  // TextChunk, before any other frame.
   let heldTurn = 0;
   let held: string[] = [];
   let heldChars = 0;
@@ -56,7 +58,7 @@ export function createFrameSender(ws: WebSocket, dialect: Dialect, options: Fram
     recheck = undefined;
     if (held.length === 0) return;
     const text = held.length === 1 ? (held[0] ?? '') : held.join('');
-    held = [];
+    held.length = 0;
     heldChars = 0;
     if (overflowed || ws.readyState !== ws.OPEN) return;
     write({ type: 'textChunk', turnId: heldTurn, text });
@@ -66,17 +68,34 @@ export function createFrameSender(ws: WebSocket, dialect: Dialect, options: Fram
     if (ws.bufferedAmount > coalesceAbove && ws.readyState === ws.OPEN) recheck = setTimeout(offerHeld, COALESCE_RECHECK_MS);
     else flush();
   };
+  // Deltas written in one go (one upstream read: the SDK yields its SSE events one by one, each a
+  // chain of promise steps) are sent after the last of them. process.nextTick scheduled from a
+  // promise callback runs once the whole microtask queue has drained, so a lone delta leaves within
+  // the same callback, still before any other I/O; under load, when each read carries several events,
+  // the relay and the client handle one frame instead of several (docs/reliability.md).
+  let tickPending = false;
+  const onTick = () => {
+    tickPending = false;
+    if (held.length === 0) return;
+    // A socket that fell behind meanwhile gets the held text when it drains (offerHeld).
+    if (ws.bufferedAmount > coalesceAbove && ws.readyState === ws.OPEN) recheck ??= setTimeout(offerHeld, COALESCE_RECHECK_MS);
+    else flush();
+  };
   const sendText = (message: Extract<ServerMessage, { type: 'textChunk' }>) => {
     if (held.length > 0 && heldTurn !== message.turnId) flush();
-    const behind = ws.bufferedAmount > coalesceAbove;
-    if (held.length === 0 && !behind) return write(message);
     heldTurn = message.turnId;
     held.push(message.text);
-    if (!behind) return flush();
     // UTF-16 length: within 3x of the bytes, enough to bound what a client that stopped reading costs.
     heldChars += message.text.length;
-    checkOverflow(heldChars);
-    if (!overflowed && recheck === undefined) recheck = setTimeout(offerHeld, COALESCE_RECHECK_MS);
+    if (ws.bufferedAmount > coalesceAbove) {
+      checkOverflow(heldChars);
+      if (!overflowed && recheck === undefined) recheck = setTimeout(offerHeld, COALESCE_RECHECK_MS);
+      return;
+    }
+    if (!tickPending) {
+      tickPending = true;
+      process.nextTick(onTick);
+    }
   };
 
   return {

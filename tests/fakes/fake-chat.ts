@@ -115,11 +115,14 @@ async function streamCompletion(ctx: HandlerContext, request: ChatRequest, token
   const firstAt = performance.now();
   const wait = (index: number) =>
     ctx.options.steadyTokens ? Math.max(0, firstAt + index * ctx.latency.perTokenMs - performance.now()) : ctx.latency.perTokenMs;
+  const burst = ctx.options.burstTokens === true;
+  if (burst) res.cork();
   for (const [index, token] of tokens.slice(0, breakAt).entries()) {
-    if (index > 0) await delay(wait(index), ctx.signal);
+    if (index > 0 && !burst) await delay(wait(index), ctx.signal);
     ctx.onDelta?.(ctx.record.id, token);
     res.write(chunk([choice({ content: token })]));
   }
+  if (burst) res.uncork();
 
   if (failure?.kind === 'cut') return cutConnection(ctx);
   if (failure?.kind === 'endWithoutFinish') {

@@ -86,6 +86,11 @@ export interface FakeOpenAIOptions {
    * the streams keep the phases their requests gave them (bench/README.md, scenario 1).
    */
   steadyTokens?: boolean;
+  /**
+   * Write a streamed answer's content deltas in one socket write, as an upstream that is ahead of a
+   * busy reader delivers them: the relay reads them together (perTokenMs is ignored between them).
+   */
+  burstTokens?: boolean;
 }
 
 export interface FakeOpenAI {
