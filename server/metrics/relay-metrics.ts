@@ -105,6 +105,10 @@ export function createRelayMetrics(options: RelayMetricsOptions): RelayMetrics {
     observer: {
       turnEnded,
       turnRefused: (_tokenId: string, code: ErrorCode) => errors.inc({ code, stage: 'admission' }),
+      speculationsWasted(tokenId: string, wasted: { requests: number; transcribedMs: number }) {
+        if (wasted.requests > 0) speculations.inc({ outcome: 'unused' }, wasted.requests);
+        add(usage.transcribedSeconds, tokenLabel(tokenId), seconds(wasted.transcribedMs));
+      },
     },
     // In a PARLEY_WORKERS worker, one scrape reports the whole cluster (cluster-metrics.ts).
     render: clusterMetricsRenderer(registry) ?? (() => registry.metrics()),

@@ -90,8 +90,11 @@ export function createClientConnection(
     const recording = collecting.get(turnId);
     if (recording) {
       clearTimeout(recording.idle);
-      // TODO [2027-01-01]: the audio of speculations aborted with a recording that never became a turn is not in the usage counters.
-      if (recording.speculations) spendWasted(recording.speculations.abort());
+      if (recording.speculations) {
+        const wasted = recording.speculations.abort();
+        spendWasted(wasted.wastedBytes);
+        if (wasted.requests > 0) ctx.observer.speculationsWasted(tokenId, { requests: wasted.requests, transcribedMs: wasted.wastedMs });
+      }
     }
     return collecting.delete(turnId);
   };

@@ -29,6 +29,9 @@ export interface SpeculationOutcome {
   };
 }
 
+/** The speculations of a recording that never became a turn: all of them went upstream for nothing. */
+export type WastedSpeculations = Omit<SpeculationOutcome, 'match'>;
+
 /** Runs one speculative request; must reject only with the request's own error. */
 export type Transcriber = (audio: Uint8Array, signal: AbortSignal) => Promise<ClipTranscript>;
 
@@ -46,8 +49,8 @@ export interface RecordingSpeculations {
   start(chunks: number, audio: Uint8Array): boolean;
   /** AudioEnd: hands the one named by `pause` (if it is the latest) to the turn and aborts the rest. */
   settle(pause: number | undefined): SpeculationOutcome;
-  /** The recording was dropped (cancel, idle, close): aborts whatever runs; returns the bytes of every request started. */
-  abort(): number;
+  /** The recording was dropped (cancel, idle, close): aborts whatever runs; what every request started cost. */
+  abort(): WastedSpeculations;
 }
 
 export function createRecordingSpeculations(max: number, transcribe: Transcriber): RecordingSpeculations {
@@ -96,7 +99,7 @@ export function createRecordingSpeculations(max: number, transcribe: Transcriber
     },
     abort() {
       drop();
-      return wastedBytes;
+      return { requests, wastedMs, wastedBytes };
     },
   };
 }

@@ -8,11 +8,17 @@ export interface TurnObserver {
   turnEnded(record: TurnLogRecord): void;
   /** A turn refused before it started (rate limit, shutdown). */
   turnRefused(tokenId: string, code: ErrorCode): void;
+  /**
+   * Speculative transcriptions of a recording dropped before it became a turn (cancel, idle, close):
+   * `requests` went upstream, `transcribedMs` of audio among them, billed or not. Must not throw.
+   */
+  speculationsWasted(tokenId: string, wasted: { requests: number; transcribedMs: number }): void;
 }
 
 export const noTurnObserver: TurnObserver = {
   turnEnded: () => undefined,
   turnRefused: () => undefined,
+  speculationsWasted: () => undefined,
 };
 
 /** One observer that tells several; one failing observer does not stop the others. */
@@ -29,5 +35,6 @@ export function combineObservers(observers: readonly TurnObserver[], onError: (e
   return {
     turnEnded: (record) => each((observer) => observer.turnEnded(record)),
     turnRefused: (tokenId, code) => each((observer) => observer.turnRefused(tokenId, code)),
+    speculationsWasted: (tokenId, wasted) => each((observer) => observer.speculationsWasted(tokenId, wasted)),
   };
 }

@@ -18,5 +18,8 @@ export function createUsageRecorder(store: UsageStore, onError: (error: unknown)
     },
     // A refused turn cost nothing upstream.
     turnRefused: () => undefined,
+    speculationsWasted(tokenId, wasted) {
+      if (wasted.transcribedMs > 0) store.add(tokenId, { transcribedMs: wasted.transcribedMs }).catch(onError);
+    },
   };
 }

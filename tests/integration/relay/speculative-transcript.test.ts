@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ClientFrame, ErrorCode } from '../../../protocol/index.ts';
 import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest, type TranscriptionRequestBody } from '../../fakes/fake-openai.ts';
 import { webmDurationMs } from '../../../server/usage/webm-duration.ts';
+import { sampleValue } from '../../helpers/prometheus-text.ts';
 import { startRelay, type RelayProcess } from '../../helpers/relay-process.ts';
 import { is, openTestSession, type TestClient } from '../../helpers/ws-client.ts';
 
@@ -41,6 +42,9 @@ const lastUserMessage = () => {
   const body = fake.requests.filter((r) => r.endpoint === 'chat').at(-1)?.body as { messages: Array<{ role: string; content: string }> } | undefined;
   return body?.messages.filter((m) => m.role === 'user').at(-1)?.content;
 };
+const ADMIN = 'admin-speculate-Qw7rT2xZp9LmN4vB8kYc3sJd';
+/** The relay's own usage counters (Prometheus text, read with the admin token). */
+const metrics = async (): Promise<string> => (await fetch(`${relay.httpUrl}/metrics`, { headers: { Authorization: `Bearer ${ADMIN}` } })).text();
 const turnLog = (target: RelayProcess, turnId: number) => target.jsonLogs().find((line) => line.msg === 'turn' && line.turnId === turnId);
 
 beforeAll(async () => {
@@ -56,7 +60,7 @@ beforeAll(async () => {
   // Room for one whole clip and one unused speculation of its first half, and a few bytes more.
   const budget = String(sizeOf(4) + sizeOf(2) + 10);
   [relay, off, budgeted] = await Promise.all([
-    startRelay({ fake, env: quick }),
+    startRelay({ fake, env: { ...quick, PARLEY_ADMIN_TOKEN: ADMIN } }),
     startRelay({ fake, env: { ...quick, PARLEY_STT_SPECULATIVE: 'off' } }),
     startRelay({ fake, env: { ...quick, PARLEY_AUDIO_BYTES_PER_DAY: budget } }),
   ]);
@@ -181,7 +185,10 @@ describe('speculative transcription', () => {
     expect(c.of('transcript', 6)[0]?.text).toBe(heard(sizeOf(4)));
   });
 
-  it('aborts a running speculation when the turn is cancelled', async () => {
+  it('aborts a running speculation when the turn is cancelled, and counts it in usage and metrics', async () => {
+    const before = await metrics();
+    const unused = () => sampleValue(before, 'parley_stt_speculations_total', { outcome: 'unused' }) ?? 0;
+    const transcribed = (text: string) => sampleValue(text, 'parley_token_transcribed_seconds_total', { token: 'default' }) ?? 0;
     const c = await client(relay, 'cancelled');
     chunks(c, 7, 0, 3);
     c.send({ type: 'speechPaused', turnId: 7, chunks: 3 });
@@ -190,6 +197,11 @@ describe('speculative transcription', () => {
     await c.waitFor(is('error', 7));
     expect(c.of('error', 7)[0]?.error.code).toBe(ErrorCode.Cancelled);
     await expect.poll(() => stt().map((r) => r.outcome)).toEqual(['aborted']);
+    // The aborted upload may still be billed: the recording never became a turn, yet its audio counts.
+    const after = await metrics();
+    expect(sampleValue(after, 'parley_stt_speculations_total', { outcome: 'unused' })).toBe(unused() + 1);
+    const prefixMs = webmDurationMs(Buffer.concat(pieces.slice(0, 3))) ?? NaN;
+    expect(transcribed(after) - transcribed(before)).toBeCloseTo(prefixMs / 1000, 3);
   });
 
   it('refuses a pause counting chunks that have not arrived, and the turn still works', async () => {

@@ -53,9 +53,12 @@ describe('relay metrics', () => {
     metrics.observer.turnEnded({ ...base, kind: 'voice', sttSpeculations: 2, sttSpeculationUsed: true });
     metrics.observer.turnEnded({ ...base, kind: 'voice', sttSpeculations: 1 });
     metrics.observer.turnEnded({ ...base, kind: 'voice' });
+    // A recording dropped before AudioEnd: its speculations were all unused, and their audio is usage.
+    metrics.observer.speculationsWasted(base.tokenId, { requests: 2, transcribedMs: 700 });
     const text = await metrics.render();
     expect(sampleValue(text, 'parley_stt_speculations_total', { outcome: 'used' })).toBe(1);
-    expect(sampleValue(text, 'parley_stt_speculations_total', { outcome: 'unused' })).toBe(2);
+    expect(sampleValue(text, 'parley_stt_speculations_total', { outcome: 'unused' })).toBe(4);
+    expect(sampleValue(text, 'parley_token_transcribed_seconds_total', { token: 'alice' })).toBeCloseTo(0.7);
   });
 
   it('leaves latencies a turn never reached out of the histograms', async () => {

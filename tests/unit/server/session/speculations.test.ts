@@ -59,7 +59,7 @@ describe('recording speculations', () => {
     const speculations = createRecordingSpeculations(3, transcribe);
     speculations.start(1, audio(10));
     speculations.start(2, audio(20));
-    expect(speculations.abort()).toBe(30);
+    expect(speculations.abort()).toEqual({ requests: 2, wastedMs: 0, wastedBytes: 30 });
     expect(calls[1]?.signal.aborted).toBe(true);
   });
 });

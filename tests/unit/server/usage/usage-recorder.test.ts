@@ -17,9 +17,11 @@ describe('usage recorder', () => {
     recorder.turnEnded({ ...record, promptTokens: 30, completionTokens: 12, transcribedMs: 1861, spokenChars: 50 });
     recorder.turnEnded({ ...record, outcome: 'cancelled' });
     recorder.turnRefused(record.tokenId, 'RATE_LIMITED');
+    // Speculative uploads of a recording that was dropped: audio, but no turn.
+    recorder.speculationsWasted(record.tokenId, { requests: 2, transcribedMs: 640 });
     await Promise.resolve();
     expect(await store.read({ fromDay: today, toDay: today })).toEqual([
-      { tokenId: record.tokenId, day: today, turns: 2, promptTokens: 30, completionTokens: 12, transcribedMs: 1861, spokenChars: 50 },
+      { tokenId: record.tokenId, day: today, turns: 2, promptTokens: 30, completionTokens: 12, transcribedMs: 1861 + 640, spokenChars: 50 },
     ]);
   });
 
@@ -39,13 +41,19 @@ describe('usage recorder', () => {
         throw new Error('metrics bug');
       },
       turnRefused: () => undefined,
+      speculationsWasted: () => undefined,
     };
-    const counting: TurnObserver = { turnEnded: (r) => seen.push(`ended ${r.turnId}`), turnRefused: (_id, code) => seen.push(code) };
+    const counting: TurnObserver = {
+      turnEnded: (r) => seen.push(`ended ${r.turnId}`),
+      turnRefused: (_id, code) => seen.push(code),
+      speculationsWasted: (_id, wasted) => seen.push(`wasted ${wasted.requests}`),
+    };
     const errors: unknown[] = [];
     const both = combineObservers([throwing, counting], (error) => errors.push(error));
     both.turnEnded(record);
     both.turnRefused(record.tokenId, 'SHUTTING_DOWN');
-    expect(seen).toEqual(['ended 1', 'SHUTTING_DOWN']);
+    both.speculationsWasted(record.tokenId, { requests: 1, transcribedMs: 10 });
+    expect(seen).toEqual(['ended 1', 'SHUTTING_DOWN', 'wasted 1']);
     expect(errors).toHaveLength(1);
   });
 });
