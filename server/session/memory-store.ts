@@ -1,10 +1,10 @@
 // In-memory SessionStore (one relay process): bounded by idle age, by count per token and overall.
 // It keeps a private copy of each session that it never hands out and never changes in place, and
 // hands out copies only, so nobody can change a session except through update(): the same contract
-// as the Redis store (tests/unit/server/session/session-store.test.ts runs both). The copies are made
-// with copyAsJson rather than kept as JSON text: a turn writes its session twice, and parsing and
-// serialising the whole session in each write was the relay's largest own cost per turn.
-import { copyAsJson } from './json-copy.ts';
+// as the Redis store (tests/unit/server/session/session-store.test.ts runs both). Until 2026-11-30 it
+// kept JSON text; parsing and serialising the whole session in each of a turn's two writes cost
+// more than copying its few objects (session-copy.ts).
+import { copySessionState } from './session-copy.ts';
 import { emptySessionState, type SessionState } from './session.ts';
 import type { SessionKey, SessionLimits, SessionStore } from './session-store.ts';
 
@@ -59,7 +59,7 @@ export function createMemorySessionStore(options: MemoryStoreOptions): SessionSt
   return {
     async load(key) {
       const entry = current(mapKey(key));
-      return entry ? copyAsJson(entry.state) : undefined;
+      return entry ? copySessionState(entry.state) : undefined;
     },
     // No await inside: load, mutate and save run in one go, which is what makes this atomic.
     async update(key, mutate) {
@@ -68,9 +68,9 @@ export function createMemorySessionStore(options: MemoryStoreOptions): SessionSt
       const existed = stored !== undefined;
       // `mutate` changes a copy of its own; what it returns or keeps may point into that copy, so the
       // store saves a second copy, and the first goes back to the caller as the state as saved.
-      const state = existed ? copyAsJson(stored) : emptySessionState();
+      const state = existed ? copySessionState(stored) : emptySessionState();
       const value = mutate(state, existed);
-      const saved = copyAsJson(state);
+      const saved = copySessionState(state);
       sessions.delete(id);
       sessions.set(id, { key, state: saved, lastActiveAt: now() });
       let own = byToken.get(key.tokenId);

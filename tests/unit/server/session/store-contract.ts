@@ -76,17 +76,6 @@ export function describeSessionStore(factory: StoreFactory): void {
       expect((await store.load(key('t1', 'c')))?.history[0]?.context?.tokens).toBe(1);
     });
 
-    it('stores what JSON would: fields set to undefined are gone, not kept as keys', async () => {
-      const store = await make();
-      await store.update(key('t1', 'c'), (s) => {
-        s.settings = { voice: 'alloy', model: undefined };
-        s.inFlight = undefined;
-      });
-      const loaded = await store.load(key('t1', 'c'));
-      expect(loaded && Object.keys(loaded)).toEqual(['history', 'settings']);
-      expect(loaded && Object.keys(loaded.settings)).toEqual(['voice']);
-    });
-
     it('leaves the stored session as it was when mutate throws', async () => {
       const store = await make();
       await store.update(key('t1', 'c'), (s) => addUserMessage(s, 'kept', 20));
