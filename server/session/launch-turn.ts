@@ -24,7 +24,8 @@ async function refuseTurn(ctx: RelayContext, key: SessionKey, input?: TurnInput)
   const own = ctx.tokenPolicy?.limitsOf(key.tokenId);
   const audioBytes = input?.kind === 'voice' ? input.audio.byteLength : 0;
   try {
-    if (audioBytes > (await ctx.audioBudget.remaining(key.tokenId, ctx.limits.audioBytesPerDay)))
+    // A turn without audio cannot exceed the audio budget: no read (a Redis round trip) for it.
+    if (audioBytes > 0 && audioBytes > (await ctx.audioBudget.remaining(key.tokenId, ctx.limits.audioBytesPerDay)))
       return TurnErrors.audioBudgetExceeded(ctx.audioBudget.renewsInMs());
     const slot = await ctx.rateLimiter.take([
       { key: `token:${key.tokenId}`, limit: own?.turnsPerMinute ?? ctx.limits.turnsPerMinute },

@@ -1,8 +1,12 @@
 // In-memory SessionStore (one relay process): bounded by idle age, by count per token and overall.
-// It stores JSON strings, not objects, so nobody can change a session except through update():
-// the same contract as the Redis store (tests/unit/server/session/session-store.test.ts runs both).
-import type { SessionState } from './session.ts';
-import { applyUpdate, type SessionKey, type SessionLimits, type SessionStore } from './session-store.ts';
+// It keeps a private copy of each session that it never hands out and never changes in place, and
+// hands out copies only, so nobody can change a session except through update(): the same contract
+// as the Redis store (tests/unit/server/session/session-store.test.ts runs both). Until 2026-11-30 it
+// kept JSON text; parsing and serialising the whole session in each of a turn's two writes cost
+// more than copying its few objects (session-copy.ts).
+import { copySessionState } from './session-copy.ts';
+import { emptySessionState, type SessionState } from './session.ts';
+import type { SessionKey, SessionLimits, SessionStore } from './session-store.ts';
 
 export interface MemoryStoreOptions extends SessionLimits {
   /** Overall cap, a memory bound; the per-token cap keeps one token from filling it alone. */
@@ -14,7 +18,8 @@ export interface MemoryStoreOptions extends SessionLimits {
 
 interface Entry {
   key: SessionKey;
-  json: string;
+  /** Replaced by each update, never changed in place and never handed out. */
+  state: SessionState;
   lastActiveAt: number;
 }
 
@@ -54,14 +59,20 @@ export function createMemorySessionStore(options: MemoryStoreOptions): SessionSt
   return {
     async load(key) {
       const entry = current(mapKey(key));
-      return entry ? (JSON.parse(entry.json) as SessionState) : undefined;
+      return entry ? copySessionState(entry.state) : undefined;
     },
     // No await inside: load, mutate and save run in one go, which is what makes this atomic.
     async update(key, mutate) {
       const id = mapKey(key);
-      const result = applyUpdate(current(id)?.json, mutate);
+      const stored = current(id)?.state;
+      const existed = stored !== undefined;
+      // `mutate` changes a copy of its own; what it returns or keeps may point into that copy, so the
+      // store saves a second copy, and the first goes back to the caller as the state as saved.
+      const state = existed ? copySessionState(stored) : emptySessionState();
+      const value = mutate(state, existed);
+      const saved = copySessionState(state);
       sessions.delete(id);
-      sessions.set(id, { key, json: result.json, lastActiveAt: now() });
+      sessions.set(id, { key, state: saved, lastActiveAt: now() });
       let own = byToken.get(key.tokenId);
       if (!own) byToken.set(key.tokenId, (own = new Map()));
       own.delete(id);
@@ -76,7 +87,7 @@ export function createMemorySessionStore(options: MemoryStoreOptions): SessionSt
         if (oldest === undefined) break;
         remove(oldest);
       }
-      return { value: result.value, existed: result.existed, state: result.state };
+      return { value, existed, state };
     },
     async delete(key) {
       remove(mapKey(key));

@@ -48,7 +48,7 @@ export function sessionHash(key: SessionKey): string {
   return createHash('sha256').update(key.tokenId).update('\0').update(key.clientId).digest('hex').slice(0, 12);
 }
 
-/** Runs `mutate` on a copy of `stored` (JSON) or on an empty state; shared by both stores. */
+/** Runs `mutate` on a copy of `stored` (JSON) or on an empty state: the Redis store, which keeps JSON (the memory store keeps objects, memory-store.ts). */
 export function applyUpdate<T>(
   stored: string | undefined,
   mutate: (state: SessionState, existed: boolean) => T,

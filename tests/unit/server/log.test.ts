@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, describeCause } from '../../../server/log.ts';
+import { createLogger, createRedactor, describeCause } from '../../../server/log.ts';
 
 describe('logger', () => {
   const make = (logText: boolean) => {
@@ -24,6 +24,14 @@ describe('logger', () => {
     expect(lines[0]).not.toMatch(/sk-configured|sk-otherlooking|client-token/);
     // The pairing hint may show the token, never the key.
     expect(hints[0]).toBe('token: client-token-abcdefgh, key [redacted]');
+  });
+
+  it('redacts every occurrence, a secret holding $ patterns as written, and a longer secret whole', () => {
+    const redact = createRedactor(['tok$&-$1-abcdefgh', 'long-secret-abcdefgh', 'long-secret-abcdefgh-and-more']);
+    expect(redact('a tok$&-$1-abcdefgh b tok$&-$1-abcdefgh')).toBe('a [redacted] b [redacted]');
+    expect(redact('x long-secret-abcdefgh-and-more y long-secret-abcdefgh')).toBe('x [redacted] y [redacted]');
+    expect(redact('two keys: sk-aaaaaaaaaaaaaaaaaaaa, sk-bbbbbbbbbbbbbbbbbbbb; short sk-abc stays')).toBe('two keys: [redacted], [redacted]; short sk-abc stays');
+    expect(redact('nothing secret here')).toBe('nothing secret here');
   });
 
   it('drops message text from turn lines unless PARLEY_LOG_TEXT is on', () => {

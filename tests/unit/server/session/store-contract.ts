@@ -1,7 +1,8 @@
 // The SessionStore contract, as one suite that every implementation runs (memory and Redis):
 // copies not references, atomic updates, sessions scoped by token, the per-token cap.
 import { afterEach, describe, expect, it } from 'vitest';
-import { addUserMessage } from '../../../../server/session/session.ts';
+import type { StoredContext } from '../../../../server/session/context.ts';
+import { addUserMessage, type SessionState } from '../../../../server/session/session.ts';
 import type { SessionKey, SessionStore } from '../../../../server/session/session-store.ts';
 
 export interface StoreFactory {
@@ -11,6 +12,7 @@ export interface StoreFactory {
 }
 
 const key = (tokenId: string, clientId: string): SessionKey => ({ tokenId, clientId });
+const attachment = (): StoredContext => ({ kind: 'page', title: 'Page', text: 'Some text.', tokens: 3, originalChars: 10, truncated: false, fence: 'f00d' });
 
 export function describeSessionStore(factory: StoreFactory): void {
   describe(`${factory.name} session store`, () => {
@@ -45,6 +47,45 @@ export function describeSessionStore(factory: StoreFactory): void {
       loaded.history.push({ role: 'user', content: 'sneaked in' });
       const again = await store.load(key('t1', 'c'));
       expect(again).toEqual({ history: [], settings: { voice: 'alloy' } });
+    });
+
+    it('keeps nothing that mutate could still reach: its state, the value it returns, nested parts', async () => {
+      const store = await make();
+      let kept: SessionState | undefined;
+      const { value } = await store.update(key('t1', 'c'), (s) => {
+        addUserMessage(s, 'question', 20, { context: attachment(), maxTokens: 1000 });
+        kept = s;
+        return s.history;
+      });
+      if (!kept) throw new Error('mutate did not run');
+      kept.settings.voice = 'changed later';
+      kept.history.push({ role: 'assistant', content: 'sneaked in' });
+      const first = value[0];
+      if (!first?.context) throw new Error('attachment missing');
+      first.context.title = 'changed title';
+      first.content = 'changed question';
+      const loaded = await store.load(key('t1', 'c'));
+      expect(loaded?.settings).toEqual({});
+      expect(loaded?.history).toHaveLength(1);
+      expect(loaded?.history[0]).toMatchObject({ content: 'question', context: { title: 'Page' } });
+      // The next update's copy is as independent as the first.
+      await store.update(key('t1', 'c'), (s) => {
+        const entry = s.history[0];
+        if (entry?.context) entry.context.tokens = 1;
+      });
+      expect((await store.load(key('t1', 'c')))?.history[0]?.context?.tokens).toBe(1);
+    });
+
+    it('leaves the stored session as it was when mutate throws', async () => {
+      const store = await make();
+      await store.update(key('t1', 'c'), (s) => addUserMessage(s, 'kept', 20));
+      await expect(
+        store.update(key('t1', 'c'), (s) => {
+          addUserMessage(s, 'lost', 20);
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect((await store.load(key('t1', 'c')))?.history.map((m) => m.content)).toEqual(['kept']);
     });
 
     it('keeps sessions of different tokens apart under the same client id', async () => {
