@@ -33,7 +33,8 @@ export interface RelayLaunch {
   wrapper?: string[];
 }
 
-export async function startParley(fake: FakeOpenAI, env: Record<string, string> = {}, launch: RelayLaunch = {}): Promise<BenchRelay> {
+/** Only where the fake listens is needed, so a fake in another process (fake-process.ts) will do. */
+export async function startParley(fake: Pick<FakeOpenAI, 'baseURL' | 'apiKey'>, env: Record<string, string> = {}, launch: RelayLaunch = {}): Promise<BenchRelay> {
   const relay = await startRelay({ fake, env: { PARLEY_SPEECH: '0', ...BENCH_LIMITS, ...env }, ...launch, startTimeoutMs: launch.wrapper ? 300_000 : 20_000 });
   const pid = relay.process.pid;
   if (pid === undefined) throw new Error('relay has no pid');

@@ -22,6 +22,7 @@ import { StoreUnavailableError } from './store-error.ts';
 import { checkSpeakText, checkText, TurnErrors } from './turn-errors.ts';
 import type { SessionRef, TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
 import type { InFlightTurn } from './turns-in-flight.ts';
+import { createRecordingBuffer, type RecordingBuffer } from './recording-buffer.ts';
 import { createRecordingSpeculations, speculativeTranscriber, type RecordingSpeculations } from './speculations.ts';
 
 /** MediaRecorder's output in the extension; the original design sends webm/opus too. */
@@ -48,8 +49,7 @@ interface RunningTurn {
 }
 
 interface Collecting {
-  chunks: Uint8Array[];
-  bytes: number;
+  audio: RecordingBuffer;
   /** Discards the recording when no chunk arrives for limits.recordingIdleMs. */
   idle: ReturnType<typeof setTimeout>;
   /** Transcriptions started on SpeechPaused (parley.v1), created with the first one. */
@@ -256,18 +256,17 @@ export function createClientConnection(
           sendError(turnId, TurnErrors.recordingIdle(Math.round(ctx.limits.recordingIdleMs / 1000)));
         }, ctx.limits.recordingIdleMs);
         idle.unref();
-        recording = { chunks: [], bytes: 0, idle };
+        recording = { audio: createRecordingBuffer(ctx.limits.maxAudioBytes), idle };
         collecting.set(turnId, recording);
       }
       recording.idle.refresh();
-      if (recording.bytes + data.byteLength > ctx.limits.maxAudioBytes) {
+      if (recording.audio.bytes + data.byteLength > ctx.limits.maxAudioBytes) {
         dropRecording(turnId);
         rejected.add(turnId);
         return sendError(turnId, TurnErrors.audioTooLarge(ctx.limits.maxAudioBytes));
       }
-      // Copy: the frame buffer may be reused by ws once this handler returns.
-      recording.chunks.push(data.slice());
-      recording.bytes += data.byteLength;
+      // Copied in: the frame buffer may be reused by ws once this handler returns.
+      recording.audio.append(data);
     },
     speechPaused({ turnId, chunks }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
@@ -275,10 +274,10 @@ export function createClientConnection(
       // on, and AudioEnd's pause will match nothing, so the whole clip is transcribed as usual.
       const recording = collecting.get(turnId);
       if (ctx.limits.maxSpeculations === 0 || !recording) return;
-      if (chunks > recording.chunks.length)
-        return sendError(0, TurnErrors.pauseBeyondAudio(turnId, chunks, recording.chunks.length));
+      if (chunks > recording.audio.chunks)
+        return sendError(0, TurnErrors.pauseBeyondAudio(turnId, chunks, recording.audio.chunks));
       recording.speculations ??= createRecordingSpeculations(ctx.limits.maxSpeculations, speculativeTranscriber(ctx, session.key, VOICE_MIME_TYPE));
-      recording.speculations.start(chunks, Buffer.concat(recording.chunks.slice(0, chunks)));
+      recording.speculations.start(chunks, recording.audio.audio(chunks));
     },
     async audioEnd({ turnId, pause }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
@@ -292,8 +291,8 @@ export function createClientConnection(
       recording.speculations = undefined;
       if (speculation) spendWasted(speculation.wastedBytes);
       dropRecording(turnId);
-      if (recording.bytes === 0) return sendError(turnId, TurnErrors.emptyAudio());
-      const audio = Buffer.concat(recording.chunks);
+      if (recording.audio.bytes === 0) return sendError(turnId, TurnErrors.emptyAudio());
+      const audio = recording.audio.audio();
       await start(session, turnId, { kind: 'voice', audio, mimeType: VOICE_MIME_TYPE, ...(speculation ? { speculation } : {}) });
     },
     attachContext({ turnId, attachment }) {

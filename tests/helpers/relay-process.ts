@@ -31,7 +31,7 @@ export interface StartRelayOptions {
   /** Extra or overriding environment variables. */
   env?: Record<string, string>;
   /** Points OPENAI_BASE_URL / OPENAI_API_KEY at this fake. */
-  fake?: FakeOpenAI;
+  fake?: Pick<FakeOpenAI, 'baseURL' | 'apiKey'>;
   /** Milliseconds to wait for the "listening" line (default 20 s). */
   startTimeoutMs?: number;
   /** Extra node flags before the script, e.g. --cpu-prof (not allowed in NODE_OPTIONS). */

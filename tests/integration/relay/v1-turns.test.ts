@@ -122,6 +122,22 @@ describe('parley.v1 turns', () => {
     expect(fake.requests.filter((r) => r.endpoint === 'transcription')).toHaveLength(1);
   });
 
+  it('uploads a recording sent in 45 small slices whole: every byte, still the same webm', async () => {
+    const webm = new Uint8Array(await readFile(new URL('../../fixtures/question.webm', import.meta.url)));
+    const c = await client('slices');
+    for (let start = 0; start < webm.byteLength; start += 100) c.send({ type: 'audioChunk', turnId: 8, data: webm.subarray(start, start + 100) });
+    c.send({ type: 'audioEnd', turnId: 8 });
+    await c.answer(8);
+    const [stt] = fake.requests.filter((r) => r.endpoint === 'transcription');
+    expect((stt?.body as { bytes: number } | undefined)?.bytes).toBe(webm.byteLength);
+    // The relay reads the clip's length from its webm header and last timestamps (the fake bills no
+    // duration): reordered or truncated slices would not parse to the fixture's 1866 ms
+    // (ffprobe -show_entries format=duration tests/fixtures/question.webm → 1.866000). Byte-for-byte
+    // order across buffer growths is tests/unit/server/session/recording-buffer.test.ts.
+    const turnLog = () => relay.jsonLogs().find((line) => line.msg === 'turn' && line.kind === 'voice' && line.turnId === 8);
+    await expect.poll(turnLog).toMatchObject({ outcome: 'ok', transcribedMs: 1866 });
+  });
+
   it('says NO_SPEECH when the transcript is empty', async () => {
     const quiet = await startFakeOpenAI({ apiKey: fake.apiKey, transcript: () => '' });
     const quietRelay = await startRelay({ fake: quiet });

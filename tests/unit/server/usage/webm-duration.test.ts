@@ -30,6 +30,27 @@ describe('webmDurationMs', () => {
     expect(half).toBeLessThan(webmDurationMs(bytes) ?? 0);
   });
 
+  it('reads a block timecode before its cluster\'s as negative (a signed 16-bit offset)', () => {
+    // EBML header (empty), Segment and Cluster of unknown size, cluster Timecode 1000, then one
+    // SimpleBlock on track 1 at -100 (0xff9c) and one at -2 (0xfffe): the last block time is 998 ms.
+    const bytes = new Uint8Array([
+      0x1a, 0x45, 0xdf, 0xa3, 0x80,
+      0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+      0x1f, 0x43, 0xb6, 0x75, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+      0xe7, 0x82, 0x03, 0xe8,
+      0xa3, 0x84, 0x81, 0xff, 0x9c, 0x80,
+      0xa3, 0x84, 0x81, 0xff, 0xfe, 0x80,
+    ]);
+    expect(webmDurationMs(bytes)).toBe(998);
+  });
+
+  it('gives the same length however often it is asked, interleaved with other recordings', async () => {
+    const live = await fixture('question-live.webm');
+    const muxed = await fixture('question.webm');
+    const first = [webmDurationMs(live), webmDurationMs(muxed)];
+    expect([webmDurationMs(live), webmDurationMs(muxed), webmDurationMs(live)]).toEqual([first[0], first[1], first[0]]);
+  });
+
   it('returns undefined for bytes that are not WebM or hold no audio block', async () => {
     expect(webmDurationMs(new Uint8Array())).toBeUndefined();
     expect(webmDurationMs(new TextEncoder().encode('RIFF....WAVEfmt '))).toBeUndefined();
