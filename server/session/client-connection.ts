@@ -22,11 +22,7 @@ import { StoreUnavailableError } from './store-error.ts';
 import { checkSpeakText, checkText, TurnErrors } from './turn-errors.ts';
 import type { SessionRef, TurnAbortReason, TurnInput, TurnSink } from './turn-runner.ts';
 import type { InFlightTurn } from './turns-in-flight.ts';
-import { createRecordingBuffer, type RecordingBuffer } from './recording-buffer.ts';
-import { createRecordingSpeculations, speculativeTranscriber, type RecordingSpeculations } from './speculations.ts';
-
-/** MediaRecorder's output in the extension; the original design sends webm/opus too. */
-const VOICE_MIME_TYPE = 'audio/webm';
+import { createRecordings, VOICE_MIME_TYPE } from './recordings.ts';
 
 export interface ClientConnection {
   handleFrame(data: Uint8Array, isBinary: boolean): void;
@@ -48,14 +44,6 @@ interface RunningTurn {
   spoken: SpokenTurn;
 }
 
-interface Collecting {
-  audio: RecordingBuffer;
-  /** Discards the recording when no chunk arrives for limits.recordingIdleMs. */
-  idle: ReturnType<typeof setTimeout>;
-  /** Transcriptions started on SpeechPaused (parley.v1), created with the first one. */
-  speculations?: RecordingSpeculations;
-}
-
 type Handlers = { [K in ClientMessageType]: (message: ClientMessageOf<K>) => Promise<void> | void };
 
 /**
@@ -75,9 +63,6 @@ export function createClientConnection(
   let pendingSettings: SessionSettings = {};
   const running = new Map<number, RunningTurn>();
   const finishedSpoken = new Map<number, { session: SessionRef; spoken: SpokenTurn }>();
-  const collecting = new Map<number, Collecting>();
-  // Recordings refused part-way (too large, too many turns): later chunks are dropped silently until AudioEnd.
-  const rejected = new Set<number>();
   // Attachments waiting for the turn they came with (AttachContext precedes its UserText / AudioEnd).
   const attached = new Map<number, StoredContext>();
   let closed = false;
@@ -85,29 +70,9 @@ export function createClientConnection(
   let queue: Promise<void> = Promise.resolve();
 
   const maxTurns = legacy ? 1 : ctx.limits.maxConcurrentTurns;
-  /** Forgets a recording being collected (and its idle timer); true if there was one. */
-  const dropRecording = (turnId: number): boolean => {
-    const recording = collecting.get(turnId);
-    if (recording) {
-      clearTimeout(recording.idle);
-      if (recording.speculations) {
-        const wasted = recording.speculations.abort();
-        spendWasted(wasted.wastedBytes);
-        if (wasted.requests > 0) ctx.observer.speculationsWasted(tokenId, { requests: wasted.requests, transcribedMs: wasted.wastedMs });
-      }
-    }
-    return collecting.delete(turnId);
-  };
-  /**
-   * Speculative uploads that did not become the turn's transcript still went upstream: they count in the
-   * token's daily voice budget (the turn's own clip is spent at admission). Never holds a frame up; a
-   * store outage only loses this increment.
-   */
-  const spendWasted = (bytes: number) => {
-    if (bytes <= 0 || ctx.limits.audioBytesPerDay <= 0) return;
-    ctx.audioBudget.spend(tokenId, bytes).catch((error: unknown) => ctx.logger.warn('audio budget unavailable', { error: String(error) }));
-  };
   const sendError = (turnId: number, error: ErrorInfo) => send({ type: 'error', turnId, error });
+  // Audio being collected counts as a turn toward the limits below.
+  const recordings = createRecordings(ctx, tokenId, sendError);
 
   const okInfo = (s: SessionSummary, resumed: boolean): OkInfo => ({
     protocol: PROTOCOL_VERSION,
@@ -135,9 +100,9 @@ export function createClientConnection(
 
   /** Why a new turn with this id cannot start, if it cannot. Audio being collected counts as a turn. */
   const refuseNewTurn = (turnId: number): ErrorInfo | undefined => {
-    if (legacy && running.size + collecting.size > 0) return TurnErrors.legacyBusy();
-    if (running.has(turnId) || collecting.has(turnId)) return TurnErrors.turnInUse(turnId);
-    if (running.size + collecting.size >= maxTurns) return TurnErrors.tooManyTurns(maxTurns);
+    if (legacy && running.size + recordings.size > 0) return TurnErrors.legacyBusy();
+    if (running.has(turnId) || recordings.has(turnId)) return TurnErrors.turnInUse(turnId);
+    if (running.size + recordings.size >= maxTurns) return TurnErrors.tooManyTurns(maxTurns);
     return undefined;
   };
 
@@ -189,7 +154,7 @@ export function createClientConnection(
 
   /** TURN_LOST for a turn that ran on an instance that died. Legacy frames carry no turn id: sent only between turns. */
   const reportLost = (marker: InFlightTurn) => {
-    if (legacy && running.size + collecting.size > 0) return;
+    if (legacy && running.size + recordings.size > 0) return;
     sendError(legacy ? 0 : marker.turnId, TurnErrors.turnLost());
   };
   const lostTurns = createLostTurnCheck(ctx, {
@@ -237,63 +202,24 @@ export function createClientConnection(
     },
     async audioChunk({ turnId, data }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
-      if (rejected.has(turnId)) return;
-      let recording = collecting.get(turnId);
-      if (!recording) {
-        const refusal = refuseNewTurn(turnId);
-        if (refusal) {
-          rejected.add(turnId);
-          return sendError(turnId, refusal);
-        }
-        // Refused at the first chunk when today's voice budget is already spent, not after the upload.
-        if ((await ctx.audioBudget.remaining(tokenId, ctx.limits.audioBytesPerDay)) === 0) {
-          rejected.add(turnId);
-          return sendError(turnId, TurnErrors.audioBudgetExceeded(ctx.audioBudget.renewsInMs()));
-        }
-        const idle = setTimeout(() => {
-          if (closed || !dropRecording(turnId)) return;
-          rejected.add(turnId);
-          sendError(turnId, TurnErrors.recordingIdle(Math.round(ctx.limits.recordingIdleMs / 1000)));
-        }, ctx.limits.recordingIdleMs);
-        idle.unref();
-        recording = { audio: createRecordingBuffer(ctx.limits.maxAudioBytes), idle };
-        collecting.set(turnId, recording);
-      }
-      recording.idle.refresh();
-      if (recording.audio.bytes + data.byteLength > ctx.limits.maxAudioBytes) {
-        dropRecording(turnId);
-        rejected.add(turnId);
-        return sendError(turnId, TurnErrors.audioTooLarge(ctx.limits.maxAudioBytes));
-      }
-      // Copied in: the frame buffer may be reused by ws once this handler returns.
-      recording.audio.append(data);
+      const refusal = await recordings.chunk(turnId, data, () => refuseNewTurn(turnId));
+      if (refusal) sendError(turnId, refusal);
     },
     speechPaused({ turnId, chunks }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
-      // Off (PARLEY_STT_SPECULATIVE), or the recording was refused or already ended: nothing to speculate
-      // on, and AudioEnd's pause will match nothing, so the whole clip is transcribed as usual.
-      const recording = collecting.get(turnId);
-      if (ctx.limits.maxSpeculations === 0 || !recording) return;
-      if (chunks > recording.audio.chunks)
-        return sendError(0, TurnErrors.pauseBeyondAudio(turnId, chunks, recording.audio.chunks));
-      recording.speculations ??= createRecordingSpeculations(ctx.limits.maxSpeculations, speculativeTranscriber(ctx, session.key, VOICE_MIME_TYPE));
-      recording.speculations.start(chunks, recording.audio.audio(chunks));
+      const refusal = recordings.pause(turnId, chunks, session.key);
+      if (refusal) sendError(0, refusal);
     },
     async audioEnd({ turnId, pause }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
-      if (rejected.delete(turnId)) return;
-      const recording = collecting.get(turnId);
+      const recording = recordings.end(turnId, pause);
+      if (recording === 'refused') return;
       if (!recording) {
         const refusal = running.has(turnId) || legacy ? refuseNewTurn(turnId) : undefined;
         return sendError(turnId, refusal ?? TurnErrors.emptyAudio());
       }
-      const speculation = recording.speculations?.settle(pause);
-      recording.speculations = undefined;
-      if (speculation) spendWasted(speculation.wastedBytes);
-      dropRecording(turnId);
-      if (recording.audio.bytes === 0) return sendError(turnId, TurnErrors.emptyAudio());
-      const audio = recording.audio.audio();
-      await start(session, turnId, { kind: 'voice', audio, mimeType: VOICE_MIME_TYPE, ...(speculation ? { speculation } : {}) });
+      if (recording.audio.byteLength === 0) return sendError(turnId, TurnErrors.emptyAudio());
+      await start(session, turnId, { kind: 'voice', audio: recording.audio, mimeType: VOICE_MIME_TYPE, ...(recording.speculation ? { speculation: recording.speculation } : {}) });
     },
     attachContext({ turnId, attachment }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
@@ -314,7 +240,7 @@ export function createClientConnection(
     },
     cancel({ turnId }) {
       if (!session) return sendError(turnId, TurnErrors.noClientId());
-      if (attached.delete(turnId) && !running.has(turnId) && !collecting.has(turnId)) return sendError(turnId, TurnErrors.cancelled());
+      if (attached.delete(turnId) && !running.has(turnId) && !recordings.has(turnId)) return sendError(turnId, TurnErrors.cancelled());
       const turn = running.get(turnId);
       if (turn) {
         const reason: TurnAbortReason = 'cancel';
@@ -322,7 +248,7 @@ export function createClientConnection(
         turn.controller.abort(reason);
         return;
       }
-      if (dropRecording(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
+      if (recordings.cancel(turnId)) return sendError(turnId, TurnErrors.cancelled());
       sendError(turnId, TurnErrors.unknownTurn(turnId));
     },
     /** Barge-in: cancel like Cancel if the turn runs, then keep in history only what was heard. */
@@ -343,7 +269,7 @@ export function createClientConnection(
         // No frame answers this: the turn already ended with TextEnd (docs/protocol.md, Interrupt).
         return recordHeard(ctx.store, finished.session.key, finished.spoken, heard, maxHistory);
       }
-      if (dropRecording(turnId) || rejected.delete(turnId)) return sendError(turnId, TurnErrors.cancelled());
+      if (recordings.cancel(turnId)) return sendError(turnId, TurnErrors.cancelled());
       sendError(turnId, TurnErrors.unknownTurn(turnId));
     },
   };
@@ -376,8 +302,7 @@ export function createClientConnection(
       lostTurns.dispose();
       for (const turn of running.values()) turn.controller.abort(reason);
       finishedSpoken.clear();
-      for (const turnId of [...collecting.keys()]) dropRecording(turnId);
-      rejected.clear();
+      recordings.dispose();
       attached.clear();
     },
     runningTurns: () => running.size,
