@@ -12,12 +12,18 @@ const latency = JSON.parse(process.env.FAKE_LATENCY ?? '{}') as Partial<FakeLate
 const fake = await startFakeOpenAI({ latency });
 say({ listening: { baseURL: fake.baseURL, apiKey: fake.apiKey } });
 
+let pending = '';
 process.stdin.setEncoding('utf8').on('data', (text: string) => {
-  if (!text.split('\n').includes('transcriptions')) return;
-  const transcriptions = fake.requests
-    .filter((r) => r.endpoint === 'transcription')
-    .map((r) => ({ bytes: (r.body as TranscriptionRequestBody | undefined)?.bytes ?? -1, startedAt: toWall(r.startedAt) }));
-  say({ transcriptions });
+  // A command may arrive split over reads: only whole lines count.
+  const lines = (pending + text).split('\n');
+  pending = lines.pop() ?? '';
+  for (const line of lines) {
+    if (line.trim() !== 'transcriptions') continue;
+    const transcriptions = fake.requests
+      .filter((r) => r.endpoint === 'transcription')
+      .map((r) => ({ bytes: (r.body as TranscriptionRequestBody | undefined)?.bytes ?? -1, startedAt: toWall(r.startedAt) }));
+    say({ transcriptions });
+  }
 });
 process.stdin.on('end', () => {
   void fake.close().then(() => process.exit(0));
