@@ -165,13 +165,13 @@ export const scale: Scenario = {
       // 1,000 streaming sessions: naive, one worker, two workers (both on Redis, as workers require).
       const naiveRun = await withRelay(() => startNaive(fake), (relay) => measureWithCpu(sent, relay, 'w-naive', undefined));
       const naive = naiveRun.measured;
-      log(`  @1000 naive: p99 ${naive.summary.p99.toFixed(2)} ms; ${fmtCpu(naiveRun.cpu)}`);
+      log(`  @1000 naive: p99 ${naive.summary.p99.toFixed(2)} ms, ${naive.frames} frames; ${fmtCpu(naiveRun.cpu)}`);
       const oneRun = await withRelay(() => startParley(fake, onRedis), (relay) => measureWithCpu(sent, relay, 'w-one', redis.pid()));
       const one = oneRun.measured;
-      log(`  @1000 PARLEY_WORKERS=1: p99 ${one.summary.p99.toFixed(2)} ms; ${fmtCpu(oneRun.cpu)}`);
+      log(`  @1000 PARLEY_WORKERS=1: p99 ${one.summary.p99.toFixed(2)} ms, ${one.frames} frames; ${fmtCpu(oneRun.cpu)}`);
       const twoRun = await withRelay(() => startParley(fake, { ...onRedis, PARLEY_WORKERS: '2' }), (relay) => measureWithCpu(sent, relay, 'w-two', redis.pid()));
       const two = twoRun.measured;
-      log(`  @1000 PARLEY_WORKERS=2: p99 ${two.summary.p99.toFixed(2)} ms; ${fmtCpu(twoRun.cpu)}`);
+      log(`  @1000 PARLEY_WORKERS=2: p99 ${two.summary.p99.toFixed(2)} ms, ${two.frames} frames; ${fmtCpu(twoRun.cpu)}`);
       const workers = '7 workers @1000';
       rows.push(...chunkRows(workers, 'PARLEY_WORKERS=1', one, naive, 'naive'));
       rows.push(...chunkRows(workers, 'PARLEY_WORKERS=2', two, naive, 'naive'));
