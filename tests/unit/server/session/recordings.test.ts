@@ -1,17 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, type ErrorInfo } from '../../../../protocol/index.ts';
-import { createLogger } from '../../../../server/log.ts';
 import type { AudioBudget } from '../../../../server/session/audio-budget.ts';
-import { createMemorySessionStore } from '../../../../server/session/memory-store.ts';
-import { createRateLimiter } from '../../../../server/session/rate-limiter.ts';
 import { createRecordings } from '../../../../server/session/recordings.ts';
-import type { RelayContext } from '../../../../server/session/relay-context.ts';
-import { noTurnObserver } from '../../../../server/session/turn-observer.ts';
-import { createTurnTracker } from '../../../../server/session/turn-tracker.ts';
-import type { TurnUpstream } from '../../../../server/session/turn-services.ts';
-import { createLocalTurnsInFlight } from '../../../../server/session/turns-in-flight.ts';
 import { TurnErrors } from '../../../../server/session/turn-errors.ts';
-import { TEST_TURN_DEFAULTS } from '../../../helpers/turn-defaults.ts';
+import { ampleAudioBudget, testRelayContext } from '../../../helpers/relay-context.ts';
 
 const IDLE_MS = 1000;
 
@@ -26,32 +18,8 @@ function slowBudget(left = 1_000_000) {
   return { budget, release: () => release() };
 }
 
-function setup(audioBudget: AudioBudget = { remaining: () => Promise.resolve(1_000_000), spend: () => Promise.resolve(), renewsInMs: () => 1000 }) {
-  const ctx: RelayContext = {
-    store: createMemorySessionStore({ maxSessions: 10, maxPerToken: 10, ttlMs: 60_000 }),
-    upstream: {} as TurnUpstream,
-    defaults: TEST_TURN_DEFAULTS,
-    limits: {
-      maxTextChars: 1000,
-      maxAudioBytes: 10,
-      maxConcurrentTurns: 4,
-      turnsPerMinute: 100,
-      turnsPerMinutePerSession: 100,
-      maxContextChars: 1000,
-      maxContextTokens: 1000,
-      maxReadAloudChars: 1000,
-      allowedModels: [],
-      audioBytesPerDay: 1000,
-      maxSpeculations: 0,
-      recordingIdleMs: IDLE_MS,
-    },
-    rateLimiter: createRateLimiter(),
-    audioBudget,
-    tracker: createTurnTracker(),
-    logger: createLogger({ secrets: [], logText: false, write: () => undefined }),
-    observer: noTurnObserver,
-    turnsInFlight: createLocalTurnsInFlight(),
-  };
+function setup(audioBudget: AudioBudget = ampleAudioBudget) {
+  const ctx = testRelayContext({ audioBudget, limits: { maxAudioBytes: 10, recordingIdleMs: IDLE_MS } });
   const idle: Array<[number, ErrorInfo]> = [];
   const recordings = createRecordings(ctx, 'tok', (turnId, error) => idle.push([turnId, error]));
   return { recordings, idle };
