@@ -14,6 +14,8 @@ import type { VoiceActivityDetector } from './vad.ts';
 
 /** How long the room is listened to before the chirp, for the baseline level. */
 export const ECHO_BASELINE_MS = 400;
+/** Chirps at most, while echo is heard with cancellation on (each ~1.1 s with its baseline). */
+export const ECHO_CHECK_ATTEMPTS = 3;
 
 export interface VoiceEngineSink {
   /** A capture became a turn: the background answers with the turn id its audio goes under. */
@@ -196,14 +198,17 @@ export function createVoiceEngine(deps: VoiceEngineDeps): VoiceEngine {
 
   /**
    * The first chirp is the first sound through a fresh echo path, and the canceller adapts to it while it
-   * plays: in the E2E room (Chrome) and on Firefox's looped-back speaker a residual just over the limit was
-   * seen once in about 20 starts each (docs/conversation-mode.md). Echo heard with cancellation on is
-   * therefore measured once more, and the second, adapted figure decides; a real echo path fails both.
+   * plays: in the E2E room (Chrome) and on Firefox's looped-back speaker a residual over the limit was seen
+   * in the first measurement, and in the E2E room in the second one too (-47 to -58 dBFS, 3 runs of 16),
+   * while later ones are cancelled (docs/conversation-mode.md, "Self-check"). Echo heard with cancellation
+   * on is therefore measured again, up to ECHO_CHECK_ATTEMPTS chirps, and the last figure decides; a real
+   * echo path fails every one of them.
    */
   async function echoCheck(): Promise<EchoVerdict> {
     const echoCancellation = stream?.getAudioTracks()[0]?.getSettings().echoCancellation;
-    const first = await measureChirp(echoCancellation);
-    return first.reason === 'echoHeard' ? measureChirp(echoCancellation) : first;
+    let verdict = await measureChirp(echoCancellation);
+    for (let attempt = 1; attempt < ECHO_CHECK_ATTEMPTS && verdict.reason === 'echoHeard'; attempt++) verdict = await measureChirp(echoCancellation);
+    return verdict;
   }
 
   return {

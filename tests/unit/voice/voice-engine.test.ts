@@ -4,7 +4,7 @@ import type { EchoVerdict } from '../../../lib/voice/echo-check.ts';
 import type { HeardClip, SpeechPlayer } from '../../../lib/voice/speech-player.ts';
 import type { TurnCapture } from '../../../lib/voice/turn-capture.ts';
 import type { VadFrame } from '../../../lib/voice/vad.ts';
-import { createVoiceEngine } from '../../../lib/voice/voice-engine.ts';
+import { createVoiceEngine, ECHO_CHECK_ATTEMPTS } from '../../../lib/voice/voice-engine.ts';
 
 const frame = (probability: number, levelDb = -40): VadFrame => ({ probability, levelDb, durationMs: 32 });
 
@@ -231,8 +231,8 @@ describe('voice engine', () => {
     const t = setup({ chirpDb: -35 });
     await t.engine.start();
     expect(t.verdicts[0]).toMatchObject({ fullDuplex: false, reason: 'echoHeard' });
-    // Heard twice: the second chirp was measured too, and it decided.
-    expect(t.chirps()).toBe(2);
+    // Heard every time: the chirp was measured ECHO_CHECK_ATTEMPTS times, and the last decided.
+    expect(t.chirps()).toBe(ECHO_CHECK_ATTEMPTS);
     expect(t.verdicts).toHaveLength(1);
   });
 
@@ -240,6 +240,13 @@ describe('voice engine', () => {
     const t = setup({ chirpDb: [-50, -75] });
     await t.engine.start();
     expect(t.chirps()).toBe(2);
+    expect(t.verdicts).toEqual([expect.objectContaining({ fullDuplex: true, reason: 'cancelled' })]);
+  });
+
+  it('measures a third time when the canceller is still adapting at the second chirp', async () => {
+    const t = setup({ chirpDb: [-45, -50, -80] });
+    await t.engine.start();
+    expect(t.chirps()).toBe(3);
     expect(t.verdicts).toEqual([expect.objectContaining({ fullDuplex: true, reason: 'cancelled' })]);
   });
 
