@@ -5,16 +5,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** espeak-ng's US English voice at 150 words a minute, resampled to `rate` Hz mono s16le. */
-export function speakPcm(text: string, rate: number): Buffer {
+/** espeak-ng's US English voice (150 words a minute unless told), resampled to `rate` Hz mono s16le. */
+export function speakPcm(text: string, rate: number, wordsPerMinute = 150): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'parley-speak-'));
   try {
     const raw = join(dir, 'raw.wav');
-    execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', raw, text]);
+    execFileSync('espeak-ng', ['-v', 'en-us', '-s', String(wordsPerMinute), '-w', raw, text]);
     return execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-i', raw, '-ac', '1', '-ar', String(rate), '-f', 's16le', 'pipe:1'], { maxBuffer: 64 * 1024 * 1024 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The same speech as float samples in [-1, 1), for code that works on Web Audio buffers. */
+export function speakSamples(text: string, rate: number, wordsPerMinute?: number): Float32Array {
+  const pcm = speakPcm(text, rate, wordsPerMinute);
+  const samples = new Float32Array(pcm.length / 2);
+  for (let i = 0; i < samples.length; i++) samples[i] = pcm.readInt16LE(i * 2) / 32768;
+  return samples;
 }
 
 /** The samples times `gain` (0.3 ≈ -10 dB). */

@@ -1,30 +1,16 @@
 // The audio-thread duck gate (lib/voice/duck-gate.ts) on PCM at 48 kHz, quantum by quantum as the
 // worklet runs it: espeak-ng speech made at test time, steady noise, and clicks.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDuckGate, DUCK_GATE_TUNING, type DuckGate } from '../../../lib/voice/duck-gate.ts';
+import { speakSamples } from '../../helpers/spoken-audio.ts';
 
 const RATE = 48_000;
 const QUANTUM = 128;
-const dir = mkdtempSync(join(tmpdir(), 'parley-duck-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** espeak-ng → 48 kHz mono float samples, scaled so the loudest sample sits at `peakDb`. */
 function speak(text: string, peakDb = -12): Float32Array {
-  const raw = join(dir, 'raw.wav');
-  const out = join(dir, 'out.s16');
-  execFileSync('espeak-ng', ['-v', 'en-us', '-s', '160', '-w', raw, text]);
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', raw, '-ac', '1', '-ar', String(RATE), '-f', 's16le', out]);
-  const bytes = readFileSync(out);
-  const samples = new Float32Array(bytes.length / 2);
-  let peak = 0;
-  for (let i = 0; i < samples.length; i++) {
-    samples[i] = bytes.readInt16LE(i * 2) / 32768;
-    peak = Math.max(peak, Math.abs(samples[i] ?? 0));
-  }
+  const samples = speakSamples(text, RATE, 160);
+  const peak = samples.reduce((max, sample) => Math.max(max, Math.abs(sample)), 0);
   const scale = 10 ** (peakDb / 20) / peak;
   return samples.map((s) => s * scale);
 }

@@ -1,30 +1,18 @@
 // The turn state machine on real audio through the real Silero v5 model (onnxruntime-web's wasm
 // backend runs in Node): espeak-ng speech, silence, noise and a click, made at test time.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-web/wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConversationMachine, type ConversationEffect } from '../../../lib/voice/conversation-machine.ts';
 import { createSampleVad, VAD_SAMPLE_RATE, type SileroModel } from '../../../lib/voice/sample-vad.ts';
+import { speakSamples } from '../../helpers/spoken-audio.ts';
 
 const require = createRequire(import.meta.url);
-const dir = mkdtempSync(join(tmpdir(), 'parley-vad-'));
 let model: SileroModel;
 
 /** espeak-ng → 16 kHz mono float samples. */
-function speak(text: string): Float32Array {
-  const raw = join(dir, 'raw.wav');
-  const out = join(dir, 'out.s16');
-  execFileSync('espeak-ng', ['-v', 'en-us', '-s', '160', '-w', raw, text]);
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', raw, '-ac', '1', '-ar', String(VAD_SAMPLE_RATE), '-f', 's16le', out]);
-  const bytes = readFileSync(out);
-  const samples = new Float32Array(bytes.length / 2);
-  for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(i * 2) / 32768;
-  return samples;
-}
+const speak = (text: string): Float32Array => speakSamples(text, VAD_SAMPLE_RATE, 160);
 const silence = (ms: number) => new Float32Array((VAD_SAMPLE_RATE * ms) / 1000);
 function noise(ms: number, db: number, seed = 1): Float32Array {
   const out = silence(ms);
@@ -70,7 +58,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await model?.release();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('turns on recorded audio through Silero VAD', () => {
