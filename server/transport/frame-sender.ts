@@ -26,7 +26,7 @@ const OVERFLOW_TERMINATE_MS = 1000;
  * and write instead of one per delta, and reaches the client no later.
  */
 export const COALESCE_ABOVE_BYTES = 16 * 1024;
-/** How often held text is offered to a socket that is behind (ws has no public drain event). */
+/** How often held text is offered again to a socket that is behind. */
 const COALESCE_RECHECK_MS = 5;
 
 export function createFrameSender(ws: WebSocket, dialect: Dialect, options: FrameSenderOptions): FrameSender {
@@ -63,10 +63,14 @@ export function createFrameSender(ws: WebSocket, dialect: Dialect, options: Fram
     if (overflowed || ws.readyState !== ws.OPEN) return;
     write({ type: 'textChunk', turnId: heldTurn, text });
   };
+  const behind = () => ws.bufferedAmount > coalesceAbove && ws.readyState === ws.OPEN;
+  /** Sends the held text now, or once a socket that is behind has drained (ws has no public drain event). */
   const offerHeld = () => {
-    recheck = undefined;
-    if (ws.bufferedAmount > coalesceAbove && ws.readyState === ws.OPEN) recheck = setTimeout(offerHeld, COALESCE_RECHECK_MS);
-    else flush();
+    if (!behind()) return flush();
+    recheck ??= setTimeout(() => {
+      recheck = undefined;
+      offerHeld();
+    }, COALESCE_RECHECK_MS);
   };
   // Deltas written in one go (one upstream read: the SDK yields its SSE events one by one, each a
   // chain of promise steps) are sent after the last of them. process.nextTick scheduled from a
@@ -76,10 +80,7 @@ export function createFrameSender(ws: WebSocket, dialect: Dialect, options: Fram
   let tickPending = false;
   const onTick = () => {
     tickPending = false;
-    if (held.length === 0) return;
-    // A socket that fell behind meanwhile gets the held text when it drains (offerHeld).
-    if (ws.bufferedAmount > coalesceAbove && ws.readyState === ws.OPEN) recheck ??= setTimeout(offerHeld, COALESCE_RECHECK_MS);
-    else flush();
+    if (held.length > 0) offerHeld();
   };
   const sendText = (message: Extract<ServerMessage, { type: 'textChunk' }>) => {
     if (held.length > 0 && heldTurn !== message.turnId) flush();
@@ -87,9 +88,9 @@ export function createFrameSender(ws: WebSocket, dialect: Dialect, options: Fram
     held.push(message.text);
     // UTF-16 length: within 3x of the bytes, enough to bound what a client that stopped reading costs.
     heldChars += message.text.length;
-    if (ws.bufferedAmount > coalesceAbove) {
+    if (behind()) {
       checkOverflow(heldChars);
-      if (!overflowed && recheck === undefined) recheck = setTimeout(offerHeld, COALESCE_RECHECK_MS);
+      if (!overflowed) offerHeld();
       return;
     }
     if (!tickPending) {
